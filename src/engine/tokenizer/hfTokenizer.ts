@@ -1,0 +1,107 @@
+// A Hugging Face tokenizer (tokenizer.json + tokenizer_config.json of a checkpoint directory),
+// wrapped in the project's Tokenizer interface with @huggingface/tokenizers.
+//
+// `encode` does not add the model's special tokens (BOS etc.): prompts are rendered by the chat
+// template, which writes them itself; special tokens written in the text are still single ids.
+// `decode` keeps special tokens in the text. EOS is `eos_token` of tokenizer_config.json; PAD is
+// `pad_token` when set, else the EOS.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Tokenizer as HfTokenizerImpl } from "@huggingface/tokenizers";
+import type { Tokenizer } from "./types.js";
+
+function readJsonObject(file: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new Error(`${file}: expected a JSON object`);
+  }
+  return json as Record<string, unknown>;
+}
+
+/** `eos_token` and friends are a string or an AddedToken object `{content: string, …}`. */
+function tokenContent(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { content?: unknown }).content === "string"
+  ) {
+    return (value as { content: string }).content;
+  }
+  return undefined;
+}
+
+export class HfTokenizer implements Tokenizer {
+  readonly vocabSize: number;
+  readonly eosTokenId: number;
+  readonly padTokenId: number;
+  readonly specialTokens: string[];
+  private readonly impl: HfTokenizerImpl;
+
+  constructor(
+    tokenizerJson: Record<string, unknown>,
+    config: Record<string, unknown>,
+    source = "tokenizer.json",
+  ) {
+    try {
+      this.impl = new HfTokenizerImpl(tokenizerJson, config);
+    } catch (err) {
+      throw new Error(`${source}: cannot build the tokenizer: ${(err as Error).message}`);
+    }
+    const vocab = this.impl.get_vocab(true);
+    let maxId = -1;
+    for (const id of vocab.values()) maxId = Math.max(maxId, id);
+    this.vocabSize = maxId + 1;
+    const added = Array.isArray(tokenizerJson.added_tokens) ? tokenizerJson.added_tokens : [];
+    this.specialTokens = added
+      .filter(
+        (t): t is { content: string; special: boolean } =>
+          typeof t?.content === "string" && t.special === true,
+      )
+      .map((t) => t.content);
+    const eos = tokenContent(config.eos_token);
+    if (eos === undefined) throw new Error(`${source}: tokenizer_config.json has no "eos_token"`);
+    const eosId = this.impl.token_to_id(eos);
+    if (eosId === undefined)
+      throw new Error(`${source}: eos_token ${JSON.stringify(eos)} is not in the vocabulary`);
+    this.eosTokenId = eosId;
+    const pad = tokenContent(config.pad_token);
+    const padId = pad === undefined ? undefined : this.impl.token_to_id(pad);
+    if (pad !== undefined && padId === undefined) {
+      throw new Error(`${source}: pad_token ${JSON.stringify(pad)} is not in the vocabulary`);
+    }
+    this.padTokenId = padId ?? eosId;
+  }
+
+  encode(text: string): number[] {
+    const { ids, tokens } = this.impl.encode(text, { add_special_tokens: false });
+    const bad = ids.findIndex((id: number | undefined) => typeof id !== "number");
+    if (bad >= 0) {
+      throw new Error(
+        `HfTokenizer: token ${JSON.stringify(tokens[bad])} has no id (the model has no unk_token)`,
+      );
+    }
+    return ids;
+  }
+
+  decode(ids: readonly number[]): string {
+    return this.impl.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.impl.token_to_id(token);
+  }
+
+  /** Reads `<dir>/tokenizer.json` and `<dir>/tokenizer_config.json` (the latter may be absent: `{}`). */
+  static load(dir: string): HfTokenizer {
+    const file = join(dir, "tokenizer.json");
+    const configFile = join(dir, "tokenizer_config.json");
+    const config = existsSync(configFile) ? readJsonObject(configFile) : {};
+    return new HfTokenizer(readJsonObject(file), config, file);
+  }
+}

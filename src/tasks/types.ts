@@ -1,0 +1,35 @@
+// The task interface every algorithm sees: problems with gold answers, and a scorer of completions.
+
+/** One problem of a task. `gold` is the reference final answer as a string. */
+export interface Problem {
+  id: string;
+  question: string;
+  gold: string;
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * The score of one completion. `reward` is what the advantage estimator uses; `correct` is the
+ * binary verdict (the final answer equals the gold), whatever the reward shape; `ordinal` is the
+ * partial-credit reward in [0, 1] when the task defines one (1 exactly when correct).
+ */
+export interface ScoreResult {
+  reward: number;
+  correct: boolean;
+  reason: string;
+  ordinal?: number;
+}
+
+export type Split = "train" | "test";
+
+export interface ScoreOptions {
+  /** The completion hit the token limit without a stop token. */
+  truncated: boolean;
+}
+
+export interface Task {
+  name: string;
+  /** Deterministic under `seed`; the test split is fixed and disjoint from the train split. */
+  problems(split: Split, count?: number, seed?: number): Problem[];
+  score(problem: Problem, completion: string, opts: ScoreOptions): ScoreResult;
+}
