@@ -4,7 +4,9 @@ import { klK1, klK2, klK3, klPenaltyIntoRewards, klPerToken } from "./kl.js";
 
 function assertClose(actual: readonly number[], expected: readonly number[], tol = 1e-8): void {
   assert.equal(actual.length, expected.length);
-  actual.forEach((a, i) => assert.ok(Math.abs(a - expected[i]) <= tol, `index ${i}: ${a} ≠ ${expected[i]}`));
+  for (let i = 0; i < actual.length; i++) {
+    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `index ${i}: ${actual[i]} ≠ ${expected[i]}`);
+  }
 }
 
 const logp = [-1, -2, -0.5];
