@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { AdamParams } from "../types.js";
+import { AdamW, globalGradNorm } from "./optimizer.js";
+
+const close = (actual: ArrayLike<number>, expected: number[], tol: number, what: string) => {
+  assert.equal(actual.length, expected.length, what);
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+};
+
+const HP: AdamParams = {
+  learningRate: 0.1,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.01,
+  gradClipNorm: 0,
+};
+
+test("two AdamW steps on a 3-element parameter match the hand computation", () => {
+  const w = Float32Array.from([1, -2, 0.5]);
+  const opt = new AdamW(new Map([["w", w]]));
+
+  // Step 1, g = [0.1, −0.2, 0]. Decay: w·(1 − 0.1·0.01) = w·0.999 = [0.999, −1.998, 0.4995].
+  // m = 0.1·g = [0.01, −0.02, 0], v = 0.001·g² = [1e-5, 4e-5, 0];
+  // m̂ = m/0.1 = g, v̂ = v/0.001 = g², so the update is lr·g/|g| = ±0.1 (0 where g = 0).
+  // w = [0.899, −1.898, 0.4995].
+  let r = opt.step(new Map([["w", Float32Array.from([0.1, -0.2, 0])]]), HP);
+  close(w, [0.899, -1.898, 0.4995], 1e-6, "w after step 1");
+  assert.equal(opt.stepCount, 1);
+  assert.ok(Math.abs(r.gradNorm - Math.sqrt(0.05)) < 1e-7);
+  assert.equal(r.clipped, false);
+
+  // Step 2, g = [0.3, 0.1, −0.4]. Decay: [0.898101, −1.896102, 0.4990005].
+  // m = 0.9·[0.01, −0.02, 0] + 0.1·g = [0.039, −0.008, −0.04]
+  // v = 0.999·[1e-5, 4e-5, 0] + 0.001·g² = [9.999e-5, 4.996e-5, 1.6e-4]
+  // bias corrections: 1 − 0.9² = 0.19, 1 − 0.999² = 0.001999
+  // m̂ = [0.2052632, −0.0421053, −0.2105263], √v̂ = [0.2236515, 0.1580901, 0.2829134]
+  // update = 0.1·m̂/√v̂ = [0.0917781, −0.0266337, −0.0744137]
+  // w = [0.8063229, −1.8694683, 0.5734142]
+  r = opt.step(new Map([["w", Float32Array.from([0.3, 0.1, -0.4])]]), HP);
+  close(w, [0.8063229, -1.8694683, 0.5734142], 2e-6, "w after step 2");
+  const s = opt.state();
+  assert.equal(s.step, 2);
+  close(s.m.get("w")!, [0.039, -0.008, -0.04], 1e-7, "m");
+  close(s.v.get("w")!, [9.999e-5, 4.996e-5, 1.6e-4], 1e-10, "v");
+});
+
+test("global-norm clipping scales the gradients before the moments; gradNorm is the norm before clipping", () => {
+  const w = new Float32Array(2);
+  const opt = new AdamW(new Map([["w", w]]));
+  const hp = { ...HP, weightDecay: 0, gradClipNorm: 1 };
+  // ‖[3, 4]‖ = 5 > 1, so g becomes [3, 4]·1/(5 + 1e-6) ≈ [0.6, 0.8] and m = 0.1·g = [0.06, 0.08].
+  const g = Float32Array.from([3, 4]);
+  const r = opt.step(new Map([["w", g]]), hp);
+  assert.equal(r.gradNorm, 5);
+  assert.equal(r.clipped, true);
+  close(opt.state().m.get("w")!, [0.06, 0.08], 1e-7, "m after a clipped step");
+  close(opt.state().v.get("w")!, [0.00036, 0.00064], 1e-9, "v after a clipped step");
+  assert.deepEqual([...g], [3, 4], "the caller's gradients are not modified");
+  // Step 2: ‖[0, −1]‖ = 1 is not above the limit, so it is used as is:
+  // m = 0.9·[0.06, 0.08] + 0.1·[0, −1] = [0.054, −0.028].
+  const r2 = opt.step(new Map([["w", Float32Array.from([0, -1])]]), hp);
+  assert.equal(r2.clipped, false);
+  close(opt.state().m.get("w")!, [0.054, -0.028], 1e-7, "m after an unclipped step");
+
+  // The same gradient with clipping off leaves m = 0.1·[3, 4].
+  const free = new AdamW(new Map([["w", new Float32Array(2)]]));
+  assert.equal(free.step(new Map([["w", g]]), { ...hp, gradClipNorm: 0 }).clipped, false);
+  close(free.state().m.get("w")!, [0.3, 0.4], 1e-7, "m without clipping");
+});
+
+test("the norm is global over all parameters", () => {
+  const grads = new Map([
+    ["a", Float32Array.from([3])],
+    ["b", Float32Array.from([0, 4])],
+  ]);
+  assert.equal(globalGradNorm(grads), 5);
+  const opt = new AdamW(
+    new Map([
+      ["a", new Float32Array(1)],
+      ["b", new Float32Array(2)],
+    ]),
+  );
+  const r = opt.step(grads, { ...HP, gradClipNorm: 2.5 });
+  assert.equal(r.clipped, true);
+  close(opt.state().m.get("b")!, [0, 0.2], 1e-7, "b's moment uses the global scale 2.5/5: 0.1·4·0.5");
+});
+
+test("state and loadState resume the same trajectory", () => {
+  const grads = [
+    [0.5, -1, 2],
+    [0.1, 0.2, -0.3],
+    [-1, 0, 1],
+  ].map((g) => new Map([["w", Float32Array.from(g)]]));
+  const straight = Float32Array.from([1, 2, 3]);
+  const a = new AdamW(new Map([["w", straight]]));
+  for (const g of grads) a.step(g, HP);
+
+  const resumed = Float32Array.from([1, 2, 3]);
+  const b = new AdamW(new Map([["w", resumed]]));
+  b.step(grads[0], HP);
+  const saved = b.state();
+  const weights = resumed.slice();
+  const c = new AdamW(new Map([["w", weights]]));
+  c.loadState(saved);
+  assert.equal(c.stepCount, 1);
+  c.step(grads[1], HP);
+  c.step(grads[2], HP);
+  assert.deepEqual(weights, straight);
+  // state() is a copy: mutating it does not touch the optimizer.
+  saved.m.get("w")!.fill(99);
+  assert.notEqual(b.state().m.get("w")![0], 99);
+});
+
+test("bad inputs are rejected with the parameter named", () => {
+  const opt = new AdamW(new Map([["w", new Float32Array(2)]]));
+  assert.throws(() => opt.step(new Map([["x", new Float32Array(2)]]), HP), /unknown parameter "x"/);
+  assert.throws(() => opt.step(new Map([["w", new Float32Array(3)]]), HP), /"w" has 3 values/);
+  assert.throws(() => opt.step(new Map(), { ...HP, beta1: 1 }), /beta1/);
+  assert.throws(() => opt.loadState({ step: 1, m: new Map(), v: new Map() }), /missing parameter "w"/);
+  assert.throws(
+    () =>
+      opt.loadState({
+        step: 1,
+        m: new Map([["w", new Float32Array(1)]]),
+        v: new Map([["w", new Float32Array(2)]]),
+      }),
+    /m "w" has 1 values/,
+  );
+});
+
+test("a parameter without a gradient is left untouched", () => {
+  const a = Float32Array.from([1]);
+  const b = Float32Array.from([1]);
+  const opt = new AdamW(
+    new Map([
+      ["a", a],
+      ["b", b],
+    ]),
+  );
+  opt.step(new Map([["a", Float32Array.from([1])]]), HP);
+  assert.ok(Math.abs(a[0] - (0.999 - 0.1)) < 1e-6);
+  assert.equal(b[0], 1);
+});

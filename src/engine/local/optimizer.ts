@@ -1,0 +1,142 @@
+// AdamW over named Float32Array parameters, updated in place.
+// Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization", as torch.optim.AdamW computes it:
+//   p ← p − lr·wd·p;  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
+//   p ← p − lr · m̂ / (√v̂ + ε),  m̂ = m / (1−β1^t),  v̂ = v / (1−β2^t).
+// Gradients are first clipped by their global L2 norm (torch.nn.utils.clip_grad_norm_):
+//   g ← g · min(1, maxNorm / (‖g‖ + 1e-6)).
+import type { AdamParams } from "../types.js";
+
+export interface AdamState {
+  step: number;
+  m: Map<string, Float32Array>;
+  v: Map<string, Float32Array>;
+}
+
+export interface AdamStepResult {
+  /** Global L2 norm of the gradients before clipping. */
+  gradNorm: number;
+  /** Whether clipping scaled the gradients down. */
+  clipped: boolean;
+}
+
+/** Global L2 norm over all gradients, accumulated in float64. */
+export function globalGradNorm(grads: ReadonlyMap<string, Float32Array>): number {
+  let sum = 0;
+  for (const g of grads.values()) {
+    for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
+  }
+  return Math.sqrt(sum);
+}
+
+function checkParams(params: ReadonlyMap<string, Float32Array>, p: AdamParams): void {
+  const bad = (field: keyof AdamParams, why: string) => {
+    throw new Error(`AdamW: ${field} = ${p[field]} ${why}`);
+  };
+  if (!(p.learningRate >= 0)) bad("learningRate", "must be ≥ 0");
+  if (!(p.beta1 >= 0 && p.beta1 < 1)) bad("beta1", "must be in [0, 1)");
+  if (!(p.beta2 >= 0 && p.beta2 < 1)) bad("beta2", "must be in [0, 1)");
+  if (!(p.eps >= 0)) bad("eps", "must be ≥ 0");
+  if (!(p.weightDecay >= 0)) bad("weightDecay", "must be ≥ 0");
+  if (!(p.gradClipNorm >= 0)) bad("gradClipNorm", "must be ≥ 0 (0 turns clipping off)");
+  if (params.size === 0) throw new Error("AdamW: no parameters");
+}
+
+export class AdamW {
+  private readonly params: ReadonlyMap<string, Float32Array>;
+  private m = new Map<string, Float32Array>();
+  private v = new Map<string, Float32Array>();
+  private t = 0;
+
+  /** `params` are updated in place by `step`. */
+  constructor(params: ReadonlyMap<string, Float32Array>) {
+    this.params = params;
+    for (const [name, p] of params) {
+      this.m.set(name, new Float32Array(p.length));
+      this.v.set(name, new Float32Array(p.length));
+    }
+  }
+
+  /** Number of steps taken (t in the bias corrections). */
+  get stepCount(): number {
+    return this.t;
+  }
+
+  /**
+   * One update. Every gradient must name a parameter and have its length; a parameter without a
+   * gradient is left untouched this step (no decay, no moment update), as torch skips `grad=None`.
+   * Gradients are not modified.
+   */
+  step(grads: ReadonlyMap<string, Float32Array>, p: AdamParams): AdamStepResult {
+    checkParams(this.params, p);
+    for (const [name, g] of grads) {
+      const param = this.params.get(name);
+      if (!param) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
+      if (g.length !== param.length) {
+        throw new Error(
+          `AdamW: gradient "${name}" has ${g.length} values, the parameter has ${param.length}`,
+        );
+      }
+    }
+    const gradNorm = globalGradNorm(grads);
+    const clipped = p.gradClipNorm > 0 && gradNorm > p.gradClipNorm;
+    const scale = clipped ? p.gradClipNorm / (gradNorm + 1e-6) : 1;
+
+    this.t += 1;
+    const { learningRate: lr, beta1: b1, beta2: b2, eps } = p;
+    const decay = 1 - lr * p.weightDecay;
+    // lr·m̂/(√v̂+ε) = (lr/bc1) · m / (√v/√bc2 + ε)
+    const stepSize = lr / (1 - b1 ** this.t);
+    const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** this.t);
+    for (const [name, g] of grads) {
+      const w = this.params.get(name)!;
+      const m = this.m.get(name)!;
+      const v = this.v.get(name)!;
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i] * scale;
+        const mi = b1 * m[i] + (1 - b1) * gi;
+        const vi = b2 * v[i] + (1 - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        w[i] = w[i] * decay - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
+      }
+    }
+    return { gradNorm, clipped };
+  }
+
+  /** A copy of the optimizer state, for checkpoints. */
+  state(): AdamState {
+    const copy = (src: Map<string, Float32Array>) => new Map([...src].map(([k, a]) => [k, a.slice()]));
+    return { step: this.t, m: copy(this.m), v: copy(this.v) };
+  }
+
+  /** Restores a state from `state()`; it must cover exactly these parameters with their sizes. */
+  loadState(state: AdamState): void {
+    if (!Number.isInteger(state.step) || state.step < 0) {
+      throw new Error(`AdamW.loadState: step must be a non-negative integer, got ${state.step}`);
+    }
+    const m = new Map<string, Float32Array>();
+    const v = new Map<string, Float32Array>();
+    for (const [which, src, dst] of [
+      ["m", state.m, m],
+      ["v", state.v, v],
+    ] as const) {
+      for (const name of src.keys()) {
+        if (!this.params.has(name))
+          throw new Error(`AdamW.loadState: ${which} has unknown parameter "${name}"`);
+      }
+      for (const [name, param] of this.params) {
+        const a = src.get(name);
+        if (!a) throw new Error(`AdamW.loadState: ${which} is missing parameter "${name}"`);
+        if (a.length !== param.length) {
+          throw new Error(
+            `AdamW.loadState: ${which} "${name}" has ${a.length} values, the parameter has ${param.length}`,
+          );
+        }
+        dst.set(name, a.slice());
+      }
+    }
+    this.m = m;
+    this.v = v;
+    this.t = state.step;
+  }
+}
