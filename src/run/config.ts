@@ -1,0 +1,462 @@
+// THE configuration schema, shared by the CLI, the library and the run directory (one zod schema, every
+// field with a documented default, unknown fields rejected). Defaults and their sources are in the
+// comments beside each field; ALGORITHMS.md (shared/reference) names the options.
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { DEFAULT_ADAM } from "../engine/types.js";
+import { JsonSyntaxError, parseJsonText } from "./jsonText.js";
+
+/** The paper's number of generations (MGRPO 001 §4, "number of generations = 8"). */
+const DEFAULT_GROUP_SIZE = 8;
+
+const int = (min: number) => z.number().int().min(min);
+
+const taskSchema = z.strictObject({
+  /** Task name (the registry of tasks resolves it). Default "arith", the synthetic arithmetic task. */
+  name: z.string().min(1).default("arith"),
+  /** Difficulty level of a task that has levels; absent = the task's own default. */
+  difficulty: int(0).optional(),
+  /**
+   * Number of distinct training problems; absent = the task's whole training stream. 1 gives
+   * 1-shot RLVR (003): one example duplicated to fill the batch.
+   */
+  trainSize: int(1).optional(),
+  /** Task-specific parameters, checked by the task itself. Default {}. */
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
+const batchSchema = z.strictObject({
+  /** Prompts per step. Default 16: the MGRPO paper uses 32 on GPUs; 16 halves a CPU step. */
+  promptsPerStep: int(1).default(16),
+  /** G, samples per prompt. Default 8 (MGRPO 001, GRPO papers). */
+  groupSize: int(1).default(DEFAULT_GROUP_SIZE),
+});
+
+const samplingSchema = z.strictObject({
+  /** Training sampling temperature. Default 1.0 (CoRPO 002 setup; unbiased on-policy samples). */
+  temperature: z.number().min(0).default(1),
+  /** -1 or 0 disables top-k (engine convention). Default -1. */
+  topK: int(-1).default(-1),
+  /** 1 disables nucleus sampling. Default 1.0 (CoRPO 002). */
+  topP: z.number().gt(0).max(1).default(1),
+  /**
+   * Maximum completion tokens. Default 256: the synthetic task's solutions are well under 200
+   * characters; the paper's 8196 is for a 7B model on MATH. Also the constant normaliser of the
+   * `seq-mean-token-sum-norm` aggregation.
+   */
+  maxTokens: int(1).default(256),
+});
+
+const advantageSchema = z.strictObject({
+  /** Group baseline (ALGORITHMS.md table). Default "grpo". */
+  estimator: z.enum(["grpo", "mean", "rloo", "static", "corpo"]).default("grpo"),
+  /**
+   * Std scaling after centring. Default: "group" for `grpo`, "none" for every other estimator
+   * (they are defined without a std division; core/advantages.ts), resolved by parseConfig.
+   */
+  scale: z.enum(["group", "batch", "none"]).optional(),
+  /** R_min_correct: the smallest reward that counts as correct (static, corpo). Default 1 (binary reward). */
+  rMinCorrect: z.number().default(1),
+});
+
+const klSchema = z.strictObject({
+  /**
+   * β. Default 0.001: the value of the MGRPO paper (001 §4) and of 1-shot RLVR (003), and GRPO's usual
+   * one. CoRPO (002) used 0; set it to 0 to reproduce that setup (no reference log-probs are needed then).
+   */
+  coef: z.number().min(0).default(0.001),
+  /** KL estimator (Schulman 2020). Default "k3", GRPO's (always ≥ 0). */
+  estimator: z.enum(["k1", "k2", "k3"]).default("k3"),
+  /** In the loss (GRPO) or subtracted from the reward (PPO-style). Default "in-loss". */
+  mode: z.enum(["in-loss", "in-reward"]).default("in-loss"),
+});
+
+const lossSchema = z.strictObject({
+  /** Policy term. Default "ppo" (GRPO's clipped surrogate). */
+  policy: z.enum(["ppo", "importance_sampling", "cispo"]).default("ppo"),
+  /** ε_low, relative: the ratio is clipped below at 1 − ε_low. Default 0.2 (GRPO/PPO). */
+  clipLow: z.number().min(0).max(1).default(0.2),
+  /** ε_high, relative: the ratio is clipped above at 1 + ε_high. Default 0.2; larger = clip-higher (DAPO). */
+  clipHigh: z.number().min(0).default(0.2),
+  /** Token aggregation. Default "seq-mean-token-mean" (GRPO as written). */
+  aggregation: z
+    .enum(["seq-mean-token-mean", "token-mean", "seq-mean-token-sum-norm"])
+    .default("seq-mean-token-mean"),
+  kl: klSchema.prefault({}),
+  /**
+   * Entropy bonus coefficient; positive *encourages* entropy (engine convention: the loss has
+   * −entropyCoef·H). 1-shot RLVR's α = −0.001 (003's sign convention) is entropyCoef = 0.001 here.
+   * Default 0 (GRPO, MGRPO and CoRPO use none).
+   */
+  entropyCoef: z.number().default(0),
+});
+
+const rewardSchema = z.strictObject({
+  /** "binary" (1 if correct else 0) or "ordinal" (the task's partial credit in [0,1]). Default "binary". */
+  kind: z.enum(["binary", "ordinal"]).default("binary"),
+  /** Added for a well-formed reasoning block (004 suggests 0.1). Default 0: reward = correctness. */
+  formatBonus: z.number().min(0).default(0),
+});
+
+const difficultyFilterSchema = z
+  .strictObject({
+    /** Keep only prompts whose recent success rate is strictly between lo and hi. Default off. */
+    enabled: z.boolean().default(false),
+    /** Default 0 (exclusive). */
+    lo: z.number().min(0).max(1).default(0),
+    /** Default 1 (exclusive). */
+    hi: z.number().min(0).max(1).default(1),
+    /** How many recent visits of a prompt make its success rate. Default 4. */
+    window: int(1).default(4),
+  })
+  .superRefine((f, ctx) => {
+    if (f.lo >= f.hi)
+      ctx.addIssue({ code: "custom", path: ["lo"], message: `must be below hi (${f.hi}), got ${f.lo}` });
+  });
+
+const deadZoneSchema = z.strictObject({
+  /**
+   * What to do with groups whose rewards are all equal (zero advantage): "keep" (GRPO as written, no
+   * signal) or "dynamic-sampling" (DAPO: drop them and sample more prompts until the batch is full).
+   * Default "keep".
+   */
+  mode: z.enum(["keep", "dynamic-sampling"]).default("keep"),
+  /** Cap on extra sampling rounds per step in dynamic sampling. Default 10 (DAPO's verl recipe, max_num_gen_batches). */
+  maxRounds: int(0).default(10),
+  difficultyFilter: difficultyFilterSchema.prefault({}),
+});
+
+const optimSchema = z.strictObject({
+  /**
+   * Peak learning rate. Default 1e-4 (Tinker's AdamParams default, the engine's DEFAULT_ADAM): the
+   * papers' 5e-7 (MGRPO) and 1e-6 (CoRPO, 1-shot) are for 1.5–7B models and would not move the
+   * shipped small model in minutes. Set it for large models.
+   */
+  lr: z.number().gt(0).default(DEFAULT_ADAM.learningRate),
+  /** Learning-rate schedule. Default "cosine" (MGRPO 001 §4). */
+  schedule: z.enum(["constant", "linear", "cosine"]).default("cosine"),
+  /** Fraction of steps of linear warm-up. Default 0.03 (MGRPO 001 §4). */
+  warmupRatio: z.number().min(0).max(1).default(0.03),
+  /** Final lr as a fraction of the peak, for linear and cosine. Default 0 (decay to zero, as HF schedulers). */
+  minLrRatio: z.number().min(0).max(1).default(0),
+  /** Adam β1. Default 0.9 (Tinker, engine). */
+  beta1: z.number().min(0).lt(1).default(DEFAULT_ADAM.beta1),
+  /** Adam β2. Default 0.95 (Tinker, engine). */
+  beta2: z.number().min(0).lt(1).default(DEFAULT_ADAM.beta2),
+  /** Adam ε. Default 1e-12 (Tinker, engine). */
+  eps: z.number().gt(0).default(DEFAULT_ADAM.eps),
+  /** Decoupled weight decay. Default 0 (Tinker, TRL's GRPO). */
+  weightDecay: z.number().min(0).default(DEFAULT_ADAM.weightDecay),
+  /** Global gradient-norm clip; 0 = off. Default 1.0 (TRL and verl RL defaults; RL gradients are spiky). */
+  gradClipNorm: z.number().min(0).default(1),
+  /** Optimizer updates per sampled batch (μ). Default 1: strictly on-policy (CoRPO 002, TRL GRPO). */
+  updatesPerBatch: int(1).default(1),
+});
+
+const mgrpoSchema = z.strictObject({
+  /**
+   * H, corrections sampled per layer-1 attempt. Default 4: the paper states one "number of generations
+   * = 8" without separating the layers; layer 2 samples H per attempt, so 4 halves its cost. 8 = paper-like.
+   */
+  layer2Group: int(1).default(4),
+  /** "preset" (the paper's pool, 001 §3.2.4) or a list of the user's own guide phrases. Default "preset". */
+  guidePhrases: z.union([z.literal("preset"), z.array(z.string().min(1)).min(1)]).default("preset"),
+  /**
+   * "continue-think": the guide phrase continues the attempt inside the open reasoning block (the paper's
+   * worked example, 001 appendix); "new-turn": the attempt is closed and the phrase is a new user turn.
+   * Default "continue-think".
+   */
+  rendering: z.enum(["new-turn", "continue-think"]).default("continue-think"),
+  /** "sequential": layer-1 update, then layer-2 sampling and update (the paper's). Default "sequential". */
+  order: z.enum(["sequential", "combined"]).default("sequential"),
+  /**
+   * Discard groups whose attempt was right and whose corrections are all wrong. Default true: the paper
+   * discards every group with no right correction; with group-normalised advantages it carries no signal.
+   */
+  discardRightThenAllWrong: z.boolean().default(true),
+});
+
+const ppoSchema = z.strictObject({
+  /** Discount γ. Default 1.0 (TRL PPOConfig; one reward at the end of a completion). */
+  gamma: z.number().min(0).max(1).default(1),
+  /** GAE λ. Default 0.95 (TRL PPOConfig). */
+  lambda: z.number().min(0).max(1).default(0.95),
+  /** Value-loss coefficient. Default 0.1 (TRL PPOConfig vf_coef). */
+  valueCoef: z.number().min(0).default(0.1),
+  /** Value clip range. Default 0.2 (TRL PPOConfig cliprange_value). */
+  valueClip: z.number().min(0).default(0.2),
+});
+
+const runSchema = z.strictObject({
+  /** Run directory. Default "runs/<algo>-<task.name>-seed<seed>", resolved by parseConfig. */
+  out: z.string().min(1).optional(),
+  /** Checkpoint every N steps (and at the end); 0 = only at the end. Default 10. */
+  checkpointEvery: int(0).default(10),
+  /** Keep only the last K checkpoints; 0 = keep all. Default 0 (nothing is deleted unless asked). */
+  keepCheckpoints: int(0).default(0),
+  /** Samples written to samples.jsonl per step. Default 8 (one group at G = 8). */
+  samplesPerStep: int(0).default(8),
+  /** Held-out evaluation every N steps; 0 = none during training. Default 0. */
+  evalEvery: int(0).default(0),
+  /** Held-out problems per evaluation. Default 200. */
+  evalProblems: int(1).default(200),
+});
+
+/** Versions a run directory records beside its config; accepted on input (so a run's config.json loads), dropped from Config. */
+const versionsSchema = z.record(z.string(), z.string());
+
+const configSchema = z.strictObject({
+  /** Algorithm. Default "grpo". */
+  algo: z.enum(["grpo", "mgrpo", "ppo", "star", "sft"]).default("grpo"),
+  task: taskSchema.prefault({}),
+  /** Model directory (Hugging Face layout or a saved state), or "default" = the shipped warm start. */
+  model: z.string().min(1).default("default"),
+  /** Seed of every random stream of the run. Default 0. */
+  seed: int(0).max(0xffffffff).default(0),
+  /** Training steps (optimizer steps for sft). Default 100. */
+  steps: int(1).default(100),
+  batch: batchSchema.prefault({}),
+  sampling: samplingSchema.prefault({}),
+  advantage: advantageSchema.prefault({}),
+  loss: lossSchema.prefault({}),
+  reward: rewardSchema.prefault({}),
+  deadZone: deadZoneSchema.prefault({}),
+  optim: optimSchema.prefault({}),
+  mgrpo: mgrpoSchema.prefault({}),
+  ppo: ppoSchema.prefault({}),
+  run: runSchema.prefault({}),
+  versions: versionsSchema.optional(),
+});
+
+type Parsed = z.output<typeof configSchema>;
+
+/** A resolved configuration: every field present, derived defaults filled in. */
+export type Config = Omit<Parsed, "versions" | "advantage" | "run"> & {
+  advantage: Parsed["advantage"] & { scale: "group" | "batch" | "none" };
+  run: Parsed["run"] & { out: string };
+};
+
+/** What a config file or an override may contain: every field optional. */
+export type ConfigInput = z.input<typeof configSchema>;
+
+export type Algo = Config["algo"];
+
+export interface ConfigIssue {
+  /** "loss.kl.coef", "mgrpo.guidePhrases[2]", "" for the whole config. */
+  path: string;
+  message: string;
+}
+
+/** A configuration that cannot be used; the message names the source and every field at fault. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: readonly ConfigIssue[],
+  ) {
+    super(
+      issues
+        .map((i) => (i.path ? `${source}: ${i.path}: ${i.message}` : `${source}: ${i.message}`))
+        .join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  return String(v);
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j];
+      d[j] = Math.min(
+        d[j] + 1,
+        d[j - 1] + 1,
+        prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
+      );
+      prev = tmp;
+    }
+  }
+  return d[b.length];
+}
+
+/** The schema object at `path` (for "did you mean" suggestions). */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  // biome-ignore lint/suspicious/noExplicitAny: walking zod internals
+  let s: any = configSchema;
+  for (const p of path) {
+    while (s && !s.shape && s.def?.innerType) s = s.def.innerType;
+    if (!s?.shape || typeof p !== "string") return [];
+    s = s.shape[p];
+  }
+  while (s && !s.shape && s.def?.innerType) s = s.def.innerType;
+  return s?.shape ? Object.keys(s.shape) : [];
+}
+
+function issuesOf(error: z.ZodError): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path;
+    switch (issue.code) {
+      case "unrecognized_keys": {
+        const known = knownKeys(path);
+        for (const key of issue.keys) {
+          const best = known
+            .map((k) => ({ k, d: editDistance(key, k) }))
+            .filter((x) => x.d <= Math.max(1, Math.floor(x.k.length / 3)))
+            .sort((a, b) => a.d - b.d)[0];
+          out.push({
+            path: formatPath([...path, key]),
+            message: best ? `unknown field (did you mean "${best.k}"?)` : "unknown field",
+          });
+        }
+        break;
+      }
+      case "invalid_type": {
+        const expected =
+          issue.expected === "int"
+            ? "an integer"
+            : issue.expected === "object"
+              ? "an object"
+              : issue.expected;
+        out.push({
+          path: formatPath(path),
+          message: `expected ${expected}, got ${describeValue(issue.input)}`,
+        });
+        break;
+      }
+      case "invalid_value":
+        out.push({
+          path: formatPath(path),
+          message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}; got ${describeValue(issue.input)}`,
+        });
+        break;
+      case "too_small":
+      case "too_big": {
+        const op = issue.code === "too_small" ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
+        const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+        const what = issue.origin === "array" || issue.origin === "string" ? "length " : "";
+        const got =
+          issue.origin === "array" || issue.origin === "string"
+            ? `${(issue.input as { length: number }).length}`
+            : describeValue(issue.input);
+        const verb = what ? `must have ${what}` : "must be ";
+        out.push({ path: formatPath(path), message: `${verb}${op} ${String(bound)}, got ${got}` });
+        break;
+      }
+      case "invalid_union":
+        if (formatPath(path) === "mgrpo.guidePhrases") {
+          out.push({
+            path: formatPath(path),
+            message: `expected "preset" or a non-empty list of non-empty strings, got ${describeValue(issue.input)}`,
+          });
+        } else {
+          out.push({ path: formatPath(path), message: issue.message });
+        }
+        break;
+      default:
+        out.push({ path: formatPath(path), message: issue.message });
+    }
+  }
+  return out;
+}
+
+/** The default run directory of a config: runs/<algo>-<task>-seed<seed>. */
+export function defaultOutDir(c: { algo: string; task: { name: string }; seed: number }): string {
+  return `runs/${c.algo}-${c.task.name.replace(/[^A-Za-z0-9._-]+/g, "_")}-seed${c.seed}`;
+}
+
+/**
+ * Validates a configuration and fills in every default. `source` names where it came from (a file
+ * path, "command line") and starts every error line. Throws ConfigError.
+ */
+export function parseConfig(input: unknown, source: string): Config {
+  const result = configSchema.safeParse(input ?? {}, { reportInput: true });
+  if (!result.success) throw new ConfigError(source, issuesOf(result.error));
+  const { versions: _versions, ...c } = result.data;
+  const { estimator, scale, rMinCorrect } = c.advantage;
+  return {
+    ...c,
+    advantage: { estimator, scale: scale ?? (estimator === "grpo" ? "group" : "none"), rMinCorrect },
+    run: { ...c.run, out: c.run.out ?? defaultOutDir(c) },
+  };
+}
+
+/** Reads and validates a JSON config file; syntax errors name file:line:column, schema errors file and field. */
+export function loadConfigFile(path: string): Config {
+  return parseConfig(readConfigInput(path), path);
+}
+
+/** Reads a JSON config file without validating it (for merging with overrides before parseConfig). */
+export function readConfigInput(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (err as Error).message;
+    throw new ConfigError(path, [{ path: "", message: `cannot read config: ${why}` }]);
+  }
+  try {
+    return parseJsonText(text, path);
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) {
+      throw new ConfigError(`${path}:${err.line}:${err.column}`, [
+        { path: "", message: `invalid JSON: ${err.detail}` },
+      ]);
+    }
+    throw err;
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Deep-merges overrides onto a base (a config file's content or a resolved Config): objects merge key
+ * by key, anything else (numbers, strings, arrays) is replaced; `undefined` in overrides leaves the base.
+ * Returns raw input; pass it to parseConfig, so that derived defaults (run.out, advantage.scale) follow
+ * the overridden fields.
+ */
+export function mergeConfig(base: unknown, overrides: unknown): ConfigInput {
+  const merge = (a: unknown, b: unknown): unknown => {
+    if (b === undefined) return a;
+    if (!isPlainObject(a) || !isPlainObject(b)) return b;
+    const out: Record<string, unknown> = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+      Object.defineProperty(out, k, {
+        value: merge(a[k], v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  };
+  return merge(base ?? {}, overrides) as ConfigInput;
+}
+
+/** The fully defaulted configuration. */
+export function defaultConfig(): Config {
+  return parseConfig({}, "defaults");
+}
