@@ -1,0 +1,300 @@
+// Lowers the part of a traced graph reachable from its outputs to an ONNX ModelProto (opset 17):
+// one or a few ONNX nodes per traced op; shape arguments become int64 initializers, since every
+// shape is concrete at trace time.
+import { type DType, type Graph, type Node, type Tensor, topologicalNodes } from "./graph.js";
+import {
+  ATTR_TYPE,
+  type AttributeProto,
+  ELEM_TYPE,
+  encodeModel,
+  IR_VERSION,
+  type NodeProto,
+  OPSET,
+  type TensorProto,
+  type ValueInfoProto,
+} from "./onnxProto.js";
+
+export interface ExportOptions {
+  /**
+   * Lower transposed float32 matmuls to com.microsoft FusedMatMul (ORT's CPU kernel has
+   * transpose flags) instead of Transpose + MatMul. Default true.
+   */
+  fusedMatMul?: boolean;
+}
+
+type AttrValue = number | number[] | string | { float: number } | TensorProto;
+
+function attribute(name: string, v: AttrValue): AttributeProto {
+  if (typeof v === "string") return { name, type: ATTR_TYPE.STRING, s: new TextEncoder().encode(v) };
+  if (Array.isArray(v)) return { name, type: ATTR_TYPE.INTS, ints: v };
+  if (typeof v === "number") return { name, type: ATTR_TYPE.INT, i: v };
+  if ("float" in v) return { name, type: ATTR_TYPE.FLOAT, f: v.float };
+  return { name, type: ATTR_TYPE.TENSOR, t: v };
+}
+
+function rawBytes(data: ArrayBufferView): Uint8Array {
+  return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+}
+
+function valueInfo(name: string, t: Tensor): ValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: { elemType: ELEM_TYPE[t.dtype], shape: { dim: t.shape.map((d) => ({ dimValue: d })) } },
+    },
+  };
+}
+
+function typedScalar(value: number, dtype: DType): ArrayBufferView {
+  if (dtype === "float64") return new Float64Array([value]);
+  if (dtype === "float32") return new Float32Array([value]);
+  if (dtype === "int32") return new Int32Array([value]);
+  if (dtype === "int64") return new BigInt64Array([BigInt(value)]);
+  return new Uint8Array([value ? 1 : 0]);
+}
+
+/** Collects ONNX nodes and initializers while lowering. */
+class Lowering {
+  readonly nodes: NodeProto[] = [];
+  readonly initializers: TensorProto[] = [];
+  private readonly int64Consts = new Map<string, string>();
+  private counter = 0;
+
+  constructor(readonly fusedMatMul: boolean) {}
+
+  fresh(hint: string): string {
+    return `_${hint}${this.counter++}`;
+  }
+
+  node(opType: string, input: string[], output: string, attrs: Record<string, AttrValue> = {}, domain = "") {
+    this.nodes.push({
+      opType,
+      domain,
+      input,
+      output: [output],
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
+    return output;
+  }
+
+  /** A deduplicated int64 vector initializer (shapes, axes, pads). */
+  int64(values: readonly number[]): string {
+    const key = values.join(",");
+    let name = this.int64Consts.get(key);
+    if (name === undefined) {
+      name = this.fresh("i64_");
+      this.initializers.push({
+        name,
+        dims: [values.length],
+        dataType: ELEM_TYPE.int64,
+        rawData: rawBytes(new BigInt64Array(values.map((v) => BigInt(v)))),
+      });
+      this.int64Consts.set(key, name);
+    }
+    return name;
+  }
+
+  scalar(value: number, dtype: DType): string {
+    const name = this.fresh("s");
+    this.initializers.push({
+      name,
+      dims: [],
+      dataType: ELEM_TYPE[dtype],
+      rawData: rawBytes(typedScalar(value, dtype)),
+    });
+    return name;
+  }
+
+  zeros(shape: readonly number[], dtype: DType): string {
+    const value: TensorProto = {
+      dims: [1],
+      dataType: ELEM_TYPE[dtype],
+      rawData: rawBytes(typedScalar(0, dtype)),
+    };
+    return this.node("ConstantOfShape", [this.int64(shape)], this.fresh("zeros"), { value });
+  }
+}
+
+const SIMPLE_OPS: Record<string, string> = {
+  Add: "Add",
+  Sub: "Sub",
+  Mul: "Mul",
+  Div: "Div",
+  Min: "Min",
+  Max: "Max",
+  Neg: "Neg",
+  Exp: "Exp",
+  Log: "Log",
+  Sqrt: "Sqrt",
+  Reciprocal: "Reciprocal",
+  Sigmoid: "Sigmoid",
+  Less: "Less",
+  Where: "Where",
+  StopGradient: "Identity",
+};
+
+/** Emits the ONNX nodes of one traced node; `ins` are the ONNX names of its inputs. */
+function lowerNode(L: Lowering, node: Node, ins: string[], out: string): void {
+  const { attrs } = node;
+  const x = node.inputs[0];
+  const simple = SIMPLE_OPS[node.op];
+  if (simple !== undefined) {
+    L.node(simple, ins, out);
+    return;
+  }
+  switch (node.op) {
+    case "Clip":
+      L.node(
+        "Clip",
+        [ins[0], L.scalar(attrs.lo as number, x.dtype), L.scalar(attrs.hi as number, x.dtype)],
+        out,
+      );
+      return;
+    case "Cast":
+      L.node("Cast", ins, out, { to: ELEM_TYPE[attrs.to as DType] });
+      return;
+    case "MatMul": {
+      const transA = attrs.transA as boolean;
+      const transB = attrs.transB as boolean;
+      if (!transA && !transB) {
+        L.node("MatMul", ins, out);
+      } else if (L.fusedMatMul && x.dtype === "float32") {
+        L.node("FusedMatMul", ins, out, { transA: transA ? 1 : 0, transB: transB ? 1 : 0 }, "com.microsoft");
+      } else {
+        const swapLast = (t: Tensor, name: string) => {
+          const perm = t.shape.map((_, i) => i);
+          [perm[t.rank - 2], perm[t.rank - 1]] = [perm[t.rank - 1], perm[t.rank - 2]];
+          return L.node("Transpose", [name], L.fresh("T"), { perm });
+        };
+        const a = transA ? swapLast(node.inputs[0], ins[0]) : ins[0];
+        const b = transB ? swapLast(node.inputs[1], ins[1]) : ins[1];
+        L.node("MatMul", [a, b], out);
+      }
+      return;
+    }
+    case "Reshape":
+      L.node("Reshape", [ins[0], L.int64(attrs.shape as number[])], out);
+      return;
+    case "Transpose":
+      L.node("Transpose", ins, out, { perm: attrs.perm as number[] });
+      return;
+    case "Expand":
+      L.node("Expand", [ins[0], L.int64(attrs.shape as number[])], out);
+      return;
+    case "Concat":
+      L.node("Concat", ins, out, { axis: attrs.axis as number });
+      return;
+    case "Slice":
+      L.node(
+        "Slice",
+        [
+          ins[0],
+          L.int64([attrs.start as number]),
+          L.int64([attrs.end as number]),
+          L.int64([attrs.axis as number]),
+        ],
+        out,
+      );
+      return;
+    case "Pad": {
+      const pads = new Array<number>(2 * x.rank).fill(0);
+      pads[attrs.axis as number] = attrs.before as number;
+      pads[x.rank + (attrs.axis as number)] = attrs.after as number;
+      L.node("Pad", [ins[0], L.int64(pads)], out);
+      return;
+    }
+    case "ReduceSum":
+      // opset 13+: axes is an input
+      L.node("ReduceSum", [ins[0], L.int64(attrs.axes as number[])], out, {
+        keepdims: attrs.keepdims ? 1 : 0,
+      });
+      return;
+    case "ReduceMean":
+      // opset < 18: axes is an attribute
+      L.node("ReduceMean", ins, out, { axes: attrs.axes as number[], keepdims: attrs.keepdims ? 1 : 0 });
+      return;
+    case "Softmax":
+    case "LogSoftmax":
+      L.node(node.op, ins, out, { axis: -1 });
+      return;
+    case "Gather":
+      L.node("Gather", ins, out, { axis: 0 });
+      return;
+    case "GatherElements":
+      L.node("GatherElements", ins, out, { axis: x.rank - 1 });
+      return;
+    case "ScatterAddRows": {
+      // ScatterND wants int64 indices with a trailing axis of index components (here one: the row)
+      const idx = node.inputs[1];
+      const idx64 =
+        idx.dtype === "int64" ? ins[1] : L.node("Cast", [ins[1]], L.fresh("idx"), { to: ELEM_TYPE.int64 });
+      const idxND = L.node("Reshape", [idx64, L.int64([...idx.shape, 1])], L.fresh("idx"));
+      const zeros = L.zeros(node.output.shape, node.output.dtype);
+      L.node("ScatterND", [zeros, idxND, ins[0]], out, { reduction: "add" });
+      return;
+    }
+    case "ScatterLast": {
+      const zeros = L.zeros(node.output.shape, node.output.dtype);
+      L.node("ScatterElements", [zeros, ins[1], ins[0]], out, { axis: x.rank - 1, reduction: "add" });
+      return;
+    }
+    default:
+      throw new Error(`onnxExport: no lowering for op ${node.op} (producing ${node.output})`);
+  }
+}
+
+/** The ONNX model of `graph`: its declared inputs (all of them, in order) and outputs. */
+export function exportOnnx(graph: Graph, options: ExportOptions = {}): Uint8Array {
+  const L = new Lowering(options.fusedMatMul ?? true);
+  const names = new Map<number, string>();
+  for (const t of graph.inputs) {
+    if (t.source.kind === "input") names.set(t.id, t.source.name);
+  }
+  const nameOf = (t: Tensor): string => {
+    const known = names.get(t.id);
+    if (known !== undefined) return known;
+    if (t.source.kind !== "constant") throw new Error(`onnxExport: ${t} has no value`);
+    const name = `c${t.id}`;
+    L.initializers.push({
+      name,
+      dims: [...t.shape],
+      dataType: ELEM_TYPE[t.dtype],
+      rawData: rawBytes(t.source.data),
+    });
+    names.set(t.id, name);
+    return name;
+  };
+  const outputs = graph.outputs;
+  if (outputs.length === 0) throw new Error("onnxExport: the graph has no outputs");
+  // A node's result is named after the first graph output it is; other outputs get an Identity.
+  const outputNameOf = new Map<number, string>();
+  for (const o of outputs) {
+    if (o.tensor.source.kind === "node" && !outputNameOf.has(o.tensor.id))
+      outputNameOf.set(o.tensor.id, o.name);
+  }
+  for (const n of topologicalNodes(outputs.map((o) => o.tensor))) {
+    const ins = n.inputs.map(nameOf);
+    const out = outputNameOf.get(n.output.id) ?? `t${n.output.id}`;
+    lowerNode(L, n, ins, out);
+    names.set(n.output.id, out);
+  }
+  for (const o of outputs) {
+    if (outputNameOf.get(o.tensor.id) !== o.name) L.node("Identity", [nameOf(o.tensor)], o.name);
+  }
+  const model = {
+    irVersion: IR_VERSION,
+    producerName: "rlvr",
+    opsetImport: [
+      { domain: "", version: OPSET },
+      { domain: "com.microsoft", version: 1 },
+    ],
+    graph: {
+      name: "rlvr",
+      node: L.nodes,
+      initializer: L.initializers,
+      input: graph.inputs.map((t) => valueInfo(t.source.kind === "input" ? t.source.name : "", t)),
+      output: outputs.map((o) => valueInfo(o.name, o.tensor)),
+    },
+  };
+  return encodeModel(model);
+}

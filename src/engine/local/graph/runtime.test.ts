@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Graph } from "./graph.js";
+import * as op from "./ops.js";
+import { CompiledGraph, SessionCache } from "./runtime.js";
+
+function affineGraph(n: number): Graph {
+  const g = new Graph();
+  const x = g.input("x", [2, n]);
+  const w = g.input("w", [3, n]);
+  // y = x·wᵀ + 1, then softmax over the last axis
+  g.output("y", op.softmax(op.add(op.matmul(x, w, { transB: true }), 1)));
+  g.output("x_again", x);
+  return g;
+}
+
+test("a compiled graph runs with weights fed as inputs, and new weights need no recompile", async () => {
+  const c = await CompiledGraph.compile(affineGraph(2), { intraOpNumThreads: 1 });
+  const x = Float32Array.of(1, 0, 0, 1);
+  const out1 = (await c.run({ x, w: new Float32Array(6) })).y;
+  for (const v of out1) assert.ok(Math.abs(Number(v) - 1 / 3) < 1e-6);
+  const out2 = await c.run({ x, w: Float32Array.of(0, 0, 0, 0, 10, 0) });
+  assert.ok(out2.y[2] > 0.99, `row 0 should pick class 2, got ${[...out2.y]}`);
+  assert.deepEqual([...out2.x_again], [...x]);
+});
+
+test("feeding a wrong size or dtype names the input and the expected shape", async () => {
+  const c = await CompiledGraph.compile(affineGraph(2));
+  await assert.rejects(
+    c.run({ x: new Float32Array(3), w: new Float32Array(6) }),
+    /input "x" needs float32\[2,2\]/,
+  );
+  await assert.rejects(c.run({ x: new Float64Array(4), w: new Float32Array(6) }), /input "x" needs float32/);
+  await assert.rejects(c.run({ x: new Float32Array(4) }), /missing input "w"/);
+});
+
+test("the session cache builds each shape signature once", async () => {
+  const cache = new SessionCache({ intraOpNumThreads: 1 });
+  let builds = 0;
+  const get = (n: number) =>
+    cache.get(`n=${n}`, () => {
+      builds++;
+      return affineGraph(n);
+    });
+  const [a, b] = await Promise.all([get(2), get(2)]);
+  assert.equal(a, b);
+  await get(3);
+  assert.equal(builds, 2);
+  assert.equal(cache.size, 2);
+  await cache.clear();
+  assert.equal(cache.size, 0);
+});

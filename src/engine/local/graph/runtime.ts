@@ -1,0 +1,119 @@
+// Executes exported graphs with onnxruntime-node. A CompiledGraph is one InferenceSession; a
+// SessionCache keeps one per shape signature so each shape is traced and compiled once, and
+// weights, being graph inputs, are fed on every run (ORT-node reads input arrays without copying).
+import { availableParallelism } from "node:os";
+import * as ort from "onnxruntime-node";
+import { type DType, type Graph, shapeSize, type Tensor } from "./graph.js";
+import { type ExportOptions, exportOnnx } from "./onnxExport.js";
+
+export type FeedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+
+export interface RuntimeOptions extends ExportOptions {
+  /** Threads inside one op (default: all cores). */
+  intraOpNumThreads?: number;
+}
+
+function arrayMatches(dtype: DType, data: FeedArray): boolean {
+  switch (dtype) {
+    case "float32":
+      return data instanceof Float32Array;
+    case "float64":
+      return data instanceof Float64Array;
+    case "int32":
+      return data instanceof Int32Array;
+    case "int64":
+      return data instanceof BigInt64Array;
+    case "bool":
+      return data instanceof Uint8Array;
+  }
+}
+
+const ORT_TYPE: Record<DType, "float32" | "float64" | "int32" | "int64" | "bool"> = {
+  float32: "float32",
+  float64: "float64",
+  int32: "int32",
+  int64: "int64",
+  bool: "bool",
+};
+
+export class CompiledGraph {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly inputSpecs: { name: string; shape: readonly number[]; dtype: DType }[],
+    readonly outputNames: readonly string[],
+  ) {}
+
+  static async compile(graph: Graph, options: RuntimeOptions = {}): Promise<CompiledGraph> {
+    const bytes = exportOnnx(graph, options);
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      graphOptimizationLevel: "all",
+      enableCpuMemArena: true,
+      enableMemPattern: true,
+    });
+    const specs = graph.inputs.map((t: Tensor) => ({
+      name: t.source.kind === "input" ? t.source.name : "",
+      shape: t.shape,
+      dtype: t.dtype,
+    }));
+    return new CompiledGraph(
+      session,
+      specs,
+      graph.outputs.map((o) => o.name),
+    );
+  }
+
+  /** Runs the graph; every declared input must be fed, with its dtype's typed array and size. */
+  async run(feeds: Readonly<Record<string, FeedArray>>): Promise<Record<string, FeedArray>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const spec of this.inputSpecs) {
+      const data = feeds[spec.name];
+      if (data === undefined) throw new Error(`CompiledGraph.run: missing input "${spec.name}"`);
+      if (!arrayMatches(spec.dtype, data) || data.length !== shapeSize(spec.shape)) {
+        throw new Error(
+          `CompiledGraph.run: input "${spec.name}" needs ${spec.dtype}[${spec.shape.join(",")}] ` +
+            `(${shapeSize(spec.shape)} values), got ${data.constructor.name} of length ${data.length}`,
+        );
+      }
+      ortFeeds[spec.name] = new ort.Tensor(ORT_TYPE[spec.dtype], data, [...spec.shape]);
+    }
+    const results = await this.session.run(ortFeeds);
+    const out: Record<string, FeedArray> = {};
+    for (const name of this.outputNames) out[name] = results[name].data as FeedArray;
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** One compiled graph per key (a shape signature); `build` traces the graph on a miss. */
+export class SessionCache {
+  private readonly sessions = new Map<string, Promise<CompiledGraph>>();
+
+  constructor(private readonly options: RuntimeOptions = {}) {}
+
+  get(key: string, build: () => Graph): Promise<CompiledGraph> {
+    let s = this.sessions.get(key);
+    if (s === undefined) {
+      s = CompiledGraph.compile(build(), this.options);
+      this.sessions.set(key, s);
+      // A failed compile must not poison the cache.
+      s.catch(() => this.sessions.delete(key));
+    }
+    return s;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  async clear(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) await (await s).release();
+  }
+}
