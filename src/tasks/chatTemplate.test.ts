@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  PAPER_TABLE1_SYSTEM_PROMPT,
+  renderChat,
+  renderCompletion,
+  renderPrompt,
+  splitPromptCompletion,
+} from "./chatTemplate.js";
+
+test("compact prompt: user turn and the open assistant turn", () => {
+  assert.equal(
+    renderPrompt("Compute 47*3-18+205."),
+    "<|im_start|>user\nCompute 47*3-18+205.<|im_end|>\n<|im_start|>assistant\n",
+  );
+});
+
+test("Table 1 preset: system turn with the paper's instructions", () => {
+  const p = renderPrompt("Compute 2+3.", { system: PAPER_TABLE1_SYSTEM_PROMPT });
+  assert.ok(
+    p.startsWith(
+      "<|im_start|>system\nYou are a helpful AI assistant. A conversation between User and Assistant.\n",
+    ),
+  );
+  assert.ok(
+    p.includes("enclosed within\n<think></think> tags. After the </think> tag, the Assistant must provide"),
+  );
+  assert.ok(
+    p.endsWith(
+      "based on the reasoning.<|im_end|>\n<|im_start|>user\nCompute 2+3.<|im_end|>\n<|im_start|>assistant\n",
+    ),
+  );
+});
+
+test("assistant turn with reasoning; completion ends at <|im_end|>", () => {
+  const messages = [
+    { role: "user" as const, content: "Compute 2+3*4." },
+    { role: "assistant" as const, reasoning: "3*4=12\n2+12=14", content: "\\boxed{14}" },
+  ];
+  assert.equal(
+    renderChat(messages),
+    "<|im_start|>user\nCompute 2+3*4.<|im_end|>\n<|im_start|>assistant\n<think>3*4=12\n2+12=14</think>\\boxed{14}<|im_end|>\n",
+  );
+  const { prompt, completion } = splitPromptCompletion(messages);
+  assert.equal(prompt, renderPrompt("Compute 2+3*4."));
+  assert.equal(completion, "<think>3*4=12\n2+12=14</think>\\boxed{14}<|im_end|>");
+  assert.equal(renderCompletion("a", "b"), "<think>a</think>b<|im_end|>");
+});
+
+test("continueFinalMessage leaves the reasoning block open, or the turn open", () => {
+  const user = { role: "user" as const, content: "Q" };
+  assert.equal(
+    renderChat([user, { role: "assistant", reasoning: "r" }], { continueFinalMessage: true }),
+    "<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n<think>r",
+  );
+  assert.equal(
+    renderChat([user, { role: "assistant", reasoning: "r", content: "a" }], { continueFinalMessage: true }),
+    "<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n<think>r</think>a",
+  );
+  assert.equal(
+    renderChat([user, { role: "assistant", content: "raw" }]),
+    "<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\nraw<|im_end|>\n",
+  );
+  assert.throws(() => renderChat([user], { continueFinalMessage: true }), /assistant turn last/);
+});
+
+test("bad messages and templates are clear errors; a custom template is used", () => {
+  assert.throws(() => renderChat([{ role: "tool" as "user", content: "x" }]), /messages\[0\]\.role/);
+  assert.throws(() => renderChat([{ role: "user", reasoning: "x" }]), /messages\[0\]\.reasoning/);
+  assert.throws(() => renderChat([], { template: "{% for %}" }), /chat template: cannot parse/);
+  const t =
+    "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}";
+  assert.equal(renderPrompt("hi", { template: t }), "[user]hi[assistant]");
+});

@@ -1,0 +1,122 @@
+// The MGRPO layer-2 correction query q' = (system) + user: q + assistant: attempt + guide phrase
+// (001 eq. 5), in the two renderings of the papers. With the default template and no system prompt:
+//
+// "continue-think" (default; 001's appendix example): the attempt's reasoning is continued inside
+// the open reasoning block. The attempt's answer after `</think>` is dropped, as in the example; the
+// guide phrase follows the reasoning on a new line and the prompt ends with a newline, so the model
+// goes on thinking, closes `</think>`, answers and ends its turn:
+//
+//   <|im_start|>user\n{q}<|im_end|>\n<|im_start|>assistant\n<think>{thought}\n{guide}\n
+//   → completion: {more reasoning}</think>{answer}<|im_end|>
+//
+// "new-turn": the attempt is closed as a finished assistant turn (its reasoning block closed even
+// when the attempt was truncated), the guide phrase is a new user turn, and a new assistant turn is
+// opened, in which the model writes a whole new answer:
+//
+//   <|im_start|>user\n{q}<|im_end|>\n<|im_start|>assistant\n<think>{thought}</think>{answer}<|im_end|>\n
+//   <|im_start|>user\n{guide}<|im_end|>\n<|im_start|>assistant\n
+//   → completion: <think>{reasoning}</think>{answer}<|im_end|>
+//
+// Parsing the attempt (a layer-1 completion): anything from the first `<|im_end|>` on is removed;
+// an attempt starting with `<think>` has its reasoning up to the first `</think>` (to the end when
+// unclosed) and its answer after it; an attempt without a reasoning block is all answer, which
+// "continue-think" uses as the thought.
+import { CHAT_END_OF_TURN, type ChatMessage, renderChat } from "./chatTemplate.js";
+
+export type CorrectionRendering = "new-turn" | "continue-think";
+
+export const CORRECTION_RENDERINGS: readonly CorrectionRendering[] = ["continue-think", "new-turn"];
+
+/**
+ * The correction instruction of the intrinsic self-correction baseline (Huang et al. 2023), as the
+ * MGRPO paper (000 §4) quotes it. Use it as the guide phrase, with the "new-turn" rendering.
+ */
+export const INTRINSIC_CORRECTION_INSTRUCTION =
+  "The solution above may contain errors due to a misunderstanding of the question. " +
+  "Please identify and correct any mistakes, then rewrite the solution clearly and accurately.";
+
+const THINK_OPEN = "<think>";
+const THINK_CLOSE = "</think>";
+
+export interface ParsedAttempt {
+  /** The reasoning inside the attempt's `<think>` block; undefined when it has none. */
+  reasoning?: string;
+  /** The text after `</think>` (or the whole attempt when it has no reasoning block). */
+  answer: string;
+  /** False when the reasoning block was never closed (e.g. a truncated attempt). */
+  closed: boolean;
+}
+
+export function parseAttempt(attempt: string, endOfTurn = CHAT_END_OF_TURN): ParsedAttempt {
+  const endAt = attempt.indexOf(endOfTurn);
+  const text = endAt >= 0 ? attempt.slice(0, endAt) : attempt;
+  if (!text.startsWith(THINK_OPEN)) return { answer: text, closed: true };
+  const close = text.indexOf(THINK_CLOSE);
+  if (close < 0) return { reasoning: text.slice(THINK_OPEN.length), answer: "", closed: false };
+  return {
+    reasoning: text.slice(THINK_OPEN.length, close),
+    answer: text.slice(close + THINK_CLOSE.length),
+    closed: true,
+  };
+}
+
+export interface CorrectionQueryOptions {
+  rendering?: CorrectionRendering;
+  /** The layer-2 system prompt (SystemPrompt_L2 of eq. 5); none by default. */
+  system?: string;
+  template?: string;
+  /** Between the attempt's reasoning and the guide phrase, and after the phrase ("continue-think"). */
+  separator?: string;
+}
+
+/** Renders the layer-2 prompt for one attempt; the model's completion follows it directly. */
+export function renderCorrectionQuery(
+  question: string,
+  attempt: string,
+  guidePhrase: string,
+  options: CorrectionQueryOptions = {},
+): string {
+  const rendering = options.rendering ?? "continue-think";
+  if (!CORRECTION_RENDERINGS.includes(rendering)) {
+    throw new Error(
+      `correction query: rendering must be ${CORRECTION_RENDERINGS.join(" or ")}, got ${rendering}`,
+    );
+  }
+  if (guidePhrase.trim() === "") throw new Error("correction query: the guide phrase is empty");
+  const sep = options.separator ?? "\n";
+  const head: ChatMessage[] = [
+    ...(options.system !== undefined ? [{ role: "system" as const, content: options.system }] : []),
+    { role: "user", content: question },
+  ];
+  const parsed = parseAttempt(attempt);
+  if (rendering === "new-turn") {
+    const turn: ChatMessage =
+      parsed.reasoning === undefined
+        ? { role: "assistant", content: parsed.answer }
+        : { role: "assistant", reasoning: parsed.reasoning, content: parsed.answer };
+    return renderChat([...head, turn, { role: "user", content: guidePhrase }], {
+      addGenerationPrompt: true,
+      template: options.template,
+    });
+  }
+  const thought = parsed.reasoning ?? parsed.answer;
+  return renderChat([...head, { role: "assistant", reasoning: `${thought}${sep}${guidePhrase}${sep}` }], {
+    continueFinalMessage: true,
+    template: options.template,
+  });
+}
+
+/**
+ * The completion a correction query expects, for a corrected reasoning and answer (used by the
+ * SFT corpus): "continue-think" → `{reasoning}</think>{answer}<|im_end|>`; "new-turn" →
+ * `<think>{reasoning}</think>{answer}<|im_end|>`. (Default template markers.)
+ */
+export function renderCorrectionCompletion(
+  reasoning: string,
+  answer: string,
+  rendering: CorrectionRendering,
+): string {
+  return rendering === "continue-think"
+    ? `${reasoning}${THINK_CLOSE}${answer}${CHAT_END_OF_TURN}`
+    : `${THINK_OPEN}${reasoning}${THINK_CLOSE}${answer}${CHAT_END_OF_TURN}`;
+}
