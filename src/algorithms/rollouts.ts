@@ -1,0 +1,80 @@
+// Rollouts: render each problem's prompt, sample G completions through the engine, score them with
+// the task's verifier. The one place where text, tokens and rewards meet; every algorithm uses it.
+import type { SamplingEngine, SamplingParams } from "../engine/types.js";
+import type { Tokenizer } from "../engine/tokenizer/types.js";
+import type { Problem, Task } from "../tasks/types.js";
+import type { Trajectory, TrajectoryGroup } from "../core/trajectory.js";
+
+/** A trajectory with the text the verifier saw and its verdict's reason (for samples.jsonl). */
+export interface ScoredTrajectory extends Trajectory {
+  completionText: string;
+  reason: string;
+}
+
+/** The G scored trajectories of one problem. */
+export interface RolloutGroup extends TrajectoryGroup {
+  problem: Problem;
+  trajectories_G: ScoredTrajectory[];
+}
+
+export interface RolloutOptions {
+  groupSize: number;
+  sampling: SamplingParams;
+  /** The prompt text of a problem (the chat-rendered question). */
+  renderPrompt: (problem: Problem) => string;
+  /** Which reward of the score is the training reward: the binary one or the ordinal partial credit. */
+  reward: "binary" | "ordinal";
+}
+
+/** Decodes a completion and strips the end-of-turn token the sampler stopped on. */
+export function completionText(tokenizer: Tokenizer, tokens: readonly number[]): string {
+  const body =
+    tokens.length > 0 && tokens[tokens.length - 1] === tokenizer.eosTokenId ? tokens.slice(0, -1) : tokens;
+  return tokenizer.decode(body);
+}
+
+/** Scores one completion; a verifier that throws marks the sample (reward 0, reason) instead of killing the run. */
+export function scoreCompletion(
+  task: Task,
+  problem: Problem,
+  text: string,
+  truncated: boolean,
+  reward: "binary" | "ordinal",
+): { reward: number; correct: boolean; reason: string; rewardError?: string } {
+  try {
+    const s = task.score(problem, text, { truncated });
+    const r = reward === "ordinal" ? (s.ordinal ?? s.reward) : s.correct ? 1 : 0;
+    return { reward: r, correct: s.correct, reason: s.reason };
+  } catch (err) {
+    const message = (err as Error).message;
+    return { reward: 0, correct: false, reason: `verifier error: ${message}`, rewardError: message };
+  }
+}
+
+export async function sampleGroups(
+  engine: SamplingEngine,
+  tokenizer: Tokenizer,
+  task: Task,
+  problems: readonly Problem[],
+  options: RolloutOptions,
+): Promise<RolloutGroup[]> {
+  const prompts = problems.map((p) => tokenizer.encode(options.renderPrompt(p)));
+  const stopTokens = options.sampling.stopTokens ?? [tokenizer.eosTokenId];
+  const sampled = await engine.sampleMany(prompts, options.groupSize, { ...options.sampling, stopTokens });
+  return problems.map((problem, p) => ({
+    problem,
+    problemId: problem.id,
+    trajectories_G: sampled[p].map((seq) => {
+      const text = completionText(tokenizer, seq.tokens);
+      const truncated = seq.stopReason === "length";
+      return {
+        promptTokens: prompts[p],
+        completionTokens: seq.tokens,
+        samplingLogprobs_T: seq.logprobs,
+        completionText: text,
+        truncated,
+        ...scoreCompletion(task, problem, text, truncated, options.reward),
+      };
+    }),
+  }));
+}
