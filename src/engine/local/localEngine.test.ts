@@ -1,0 +1,260 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_ADAM, type Datum, type LossSpec } from "../types.js";
+import { Graph } from "./graph/graph.js";
+import { CompiledGraph } from "./graph/runtime.js";
+import { LocalEngine } from "./localEngine.js";
+import { causalAttention, declareParameters, decoderHidden, lmHead, ropeConstants } from "./model.js";
+import type { ModelConfig } from "./modelConfig.js";
+import { readSafetensors } from "./safetensors.js";
+
+const FIXTURE = fileURLToPath(new URL("../../../test-data/tiny-qwen2/", import.meta.url));
+
+interface Golden {
+  input_ids: number[][];
+  loss_mask: number[][];
+  sampling_logprobs: number[][];
+  ref_logprobs: number[][];
+  advantages: number[];
+  clip_low: number;
+  clip_high: number;
+  kl_beta: number;
+  entropy_coef: number;
+  logits: number[][][];
+  target_logprobs: number[][];
+  entropy: number[][];
+  loss: number;
+}
+
+const golden = JSON.parse(readFileSync(join(FIXTURE, "golden.json"), "utf8")) as Golden;
+const tmp = mkdtempSync(join(tmpdir(), "rlvr-local-engine-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** ‖a − b‖ / ‖b‖ */
+function relErrByNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
+}
+
+/** The fixture's GRPO-style loss as datums: weights = mask / (count · #sequences). */
+function goldenDatums(): Datum[] {
+  const S = golden.input_ids.length;
+  return golden.input_ids.map((ids, s) => {
+    const mask = golden.loss_mask[s];
+    const count = mask.reduce((a, b) => a + b, 0);
+    return {
+      inputTokens: ids.slice(0, -1),
+      targetTokens: ids.slice(1),
+      weights: mask.map((m) => m / (count * S)),
+      samplingLogprobs: golden.sampling_logprobs[s],
+      advantages: mask.map(() => golden.advantages[s]),
+      refLogprobs: golden.ref_logprobs[s],
+    };
+  });
+}
+
+const goldenLoss: LossSpec = {
+  kind: "policy",
+  policy: "ppo",
+  clipLow: golden.clip_low,
+  clipHigh: golden.clip_high,
+  klCoef: golden.kl_beta,
+  klEstimator: "k3",
+  entropyCoef: golden.entropy_coef,
+};
+
+test("golden parity with PyTorch: logits, logprobs, entropy, loss and every gradient", async () => {
+  const engine = LocalEngine.fromDirectory(FIXTURE, { intraOpNumThreads: 1 });
+  const cfg = engine.config;
+  // logits over all 16 positions, from the model graph directly
+  const [S, T] = [golden.input_ids.length, golden.input_ids[0].length];
+  const g = new Graph();
+  const params = declareParameters(g, cfg);
+  const tokens = g.input("tokens", [S, T], "int32");
+  const { cos, sin } = ropeConstants(g, cfg, T, "float32");
+  g.output(
+    "logits",
+    lmHead(cfg, params, decoderHidden(cfg, params, { tokens, cos, sin, attention: causalAttention(cfg) })),
+  );
+  const compiled = await CompiledGraph.compile(g);
+  const logits = (
+    await compiled.run({
+      ...Object.fromEntries(engine.parameters()),
+      tokens: Int32Array.from(golden.input_ids.flat()),
+    })
+  ).logits as Float32Array;
+  const logitErr = maxAbsDiff(logits, golden.logits.flat(2));
+  assert.ok(logitErr < 1e-4, `logits max abs error ${logitErr}`);
+
+  const out = await engine.forwardBackward(goldenDatums(), goldenLoss);
+  const lpErr = maxAbsDiff(out.logprobs.flat(), golden.target_logprobs.flat());
+  assert.ok(lpErr < 1e-4, `logprobs max abs error ${lpErr}`);
+  const lossErr = Math.abs(out.metrics["loss:sum"] - golden.loss) / Math.abs(golden.loss);
+  assert.ok(lossErr < 1e-4, `loss ${out.metrics["loss:sum"]} vs ${golden.loss}`);
+  const meanEntropy =
+    golden.entropy.flat().reduce((a, e, i) => a + e * golden.loss_mask.flat()[i], 0) /
+    golden.loss_mask.flat().reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(out.metrics["entropy:mean"] - meanEntropy) < 1e-4);
+
+  const expected = readSafetensors(join(FIXTURE, "golden_grads.safetensors"));
+  const grads = engine.accumulatedGradients()!;
+  assert.equal(grads.size, expected.size);
+  for (const [name, t] of expected) {
+    const got = grads.get(name);
+    assert.ok(got, `no gradient for ${name}`);
+    const err = relErrByNorm(got, t.data);
+    assert.ok(err < 1e-4, `gradient ${name}: relative error by norm ${err}`);
+  }
+  await compiled.release();
+  await engine.close();
+});
+
+test("the entropy of the golden model matches per token", async () => {
+  const engine = LocalEngine.fromDirectory(FIXTURE, { intraOpNumThreads: 1 });
+  const lp = await engine.computeLogprobs(golden.input_ids);
+  assert.ok(maxAbsDiff(lp.flat(), golden.target_logprobs.flat()) < 1e-4);
+  await engine.close();
+});
+
+test("gradients accumulate across calls and optimStep clears them", async () => {
+  const engine = LocalEngine.fromDirectory(FIXTURE, { intraOpNumThreads: 1 });
+  const datums = goldenDatums();
+  await engine.forwardBackward(datums.slice(0, 1), goldenLoss);
+  await engine.forwardBackward(datums.slice(1), goldenLoss);
+  const split = new Map([...engine.accumulatedGradients()!].map(([k, v]) => [k, v.slice()]));
+  await engine.optimStep(DEFAULT_ADAM);
+  assert.equal(engine.accumulatedGradients(), null);
+  await assert.rejects(engine.optimStep(DEFAULT_ADAM), /no gradients accumulated/);
+  const expected = readSafetensors(join(FIXTURE, "golden_grads.safetensors"));
+  for (const [name, t] of expected) {
+    const err = relErrByNorm(split.get(name)!, t.data);
+    assert.ok(err < 1e-4, `accumulated gradient ${name}: ${err}`);
+  }
+  await engine.close();
+});
+
+test("variable-length datums pad to one bucket and match per-datum results", async () => {
+  const engine = LocalEngine.fromDirectory(FIXTURE, { intraOpNumThreads: 1 });
+  const full = goldenDatums();
+  const short: Datum = {
+    inputTokens: full[0].inputTokens.slice(0, 7),
+    targetTokens: full[0].targetTokens.slice(0, 7),
+    weights: full[0].weights.slice(0, 7),
+  };
+  const together = await engine.forward([short, full[1]], { kind: "cross_entropy" });
+  const alone = await engine.forward([short], { kind: "cross_entropy" });
+  assert.equal(together.logprobs[0].length, 7);
+  assert.ok(maxAbsDiff(together.logprobs[0], alone.logprobs[0]) < 1e-5);
+  assert.ok(maxAbsDiff(together.logprobs[1], golden.target_logprobs[1]) < 1e-4);
+  await engine.close();
+});
+
+test("Tinker losses: loss:sum equals Σ w·ℓ computed from the returned logprobs", async () => {
+  const engine = LocalEngine.fromDirectory(FIXTURE, { intraOpNumThreads: 1 });
+  const datums = goldenDatums();
+  const specs: LossSpec[] = [
+    { kind: "cross_entropy" },
+    { kind: "importance_sampling" },
+    { kind: "ppo", clipLow: 0.8, clipHigh: 1.2 },
+    { kind: "cispo", clipLow: 0.8, clipHigh: 1.2 },
+    {
+      kind: "policy",
+      policy: "importance_sampling",
+      clipLow: 0.8,
+      clipHigh: 1.2,
+      klCoef: 0.1,
+      klEstimator: "k1",
+      entropyCoef: 0,
+    },
+    {
+      kind: "policy",
+      policy: "cispo",
+      clipLow: 0.8,
+      clipHigh: 1.2,
+      klCoef: 0.1,
+      klEstimator: "k2",
+      entropyCoef: 0,
+    },
+  ];
+  for (const spec of specs) {
+    const out = await engine.forward(datums, spec);
+    let expected = 0;
+    datums.forEach((d, b) => {
+      d.weights.forEach((w, t) => {
+        const lp = out.logprobs[b][t];
+        const q = d.samplingLogprobs![t];
+        const A = d.advantages![t];
+        const r = Math.exp(lp - q);
+        const clipped = Math.min(Math.max(r, 0.8), 1.2);
+        const x = lp - d.refLogprobs![t];
+        let l: number;
+        const policy = spec.kind === "policy" ? spec.policy : spec.kind;
+        if (policy === "cross_entropy") l = -lp;
+        else if (policy === "importance_sampling") l = -r * A;
+        else if (policy === "ppo") l = -Math.min(r * A, clipped * A);
+        else l = -clipped * A * lp;
+        if (spec.kind === "policy") l += spec.klCoef * (spec.klEstimator === "k1" ? x : 0.5 * x * x);
+        expected += w * l;
+      });
+    });
+    const got = out.metrics["loss:sum"];
+    assert.ok(
+      Math.abs(got - expected) < 1e-5 * Math.max(1, Math.abs(expected)),
+      `${JSON.stringify(spec)}: ${got} vs ${expected}`,
+    );
+  }
+  await engine.close();
+});
+
+test("saveState / loadState round-trip weights, moments and step; saveWeights writes HF layout", async () => {
+  const cfg: ModelConfig = {
+    vocabSize: 32,
+    hiddenSize: 16,
+    intermediateSize: 32,
+    numHiddenLayers: 1,
+    numAttentionHeads: 2,
+    numKeyValueHeads: 1,
+    headDim: 8,
+    rmsNormEps: 1e-6,
+    ropeTheta: 10000,
+    maxPositionEmbeddings: 32,
+    tieWordEmbeddings: true,
+    attentionBias: false,
+    modelType: "llama",
+  };
+  const a = LocalEngine.fromConfig(cfg, 7, { intraOpNumThreads: 1 });
+  const datum: Datum = { inputTokens: [1, 2, 3, 4], targetTokens: [2, 3, 4, 5], weights: [1, 1, 1, 1] };
+  await a.forwardBackward([datum], { kind: "cross_entropy" });
+  await a.optimStep({ ...DEFAULT_ADAM, learningRate: 1e-2 });
+  await a.saveState(join(tmp, "state"));
+  await a.saveWeights(join(tmp, "weights"));
+  const b = LocalEngine.fromConfig(cfg, 8, { intraOpNumThreads: 1 });
+  await b.loadState(join(tmp, "state"));
+  for (const [name, w] of a.parameters()) assert.deepEqual(b.parameters().get(name), w, name);
+  // one more identical step on both: same moments and step count → same weights
+  for (const e of [a, b]) {
+    await e.forwardBackward([datum], { kind: "cross_entropy" });
+    await e.optimStep({ ...DEFAULT_ADAM, learningRate: 1e-2 });
+  }
+  for (const [name, w] of a.parameters()) assert.deepEqual(b.parameters().get(name), w, name);
+  const c = LocalEngine.fromDirectory(join(tmp, "weights"));
+  assert.equal(c.config.tieWordEmbeddings, true);
+  assert.ok(!readSafetensors(join(tmp, "weights", "model.safetensors")).has("lm_head.weight"));
+  for (const e of [a, b, c]) await e.close();
+});

@@ -1,0 +1,280 @@
+// The Qwen2 / Llama decoder built with the graph API (HF transformers' modeling_qwen2 semantics):
+// token embedding → N × [x + o_proj(attn(RMSNorm(x))), x + down(silu(gate(n))·up(n))] → RMSNorm
+// → LM head (tied to the embedding or not). Rotary embeddings use the rotate-half convention;
+// grouped-query attention shares each kv head among numAttentionHeads/numKeyValueHeads q heads.
+// Parameters are graph inputs named as in HF checkpoints; checkpoint I/O is at the end.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../../core/atomicFile.js";
+import { Rng } from "../../core/rng.js";
+import type { DType, Graph, Tensor } from "./graph/graph.js";
+import * as op from "./graph/ops.js";
+import { type ModelConfig, loadModelConfig, toHfConfig } from "./modelConfig.js";
+import { readSafetensors, writeSafetensors } from "./safetensors.js";
+
+export type Parameters = Map<string, Float32Array>;
+
+/** HF parameter names and shapes ([out, in] for linear weights), in checkpoint order. */
+export function parameterShapes(cfg: ModelConfig): Map<string, number[]> {
+  const D = cfg.hiddenSize;
+  const qDim = cfg.numAttentionHeads * cfg.headDim;
+  const kvDim = cfg.numKeyValueHeads * cfg.headDim;
+  const shapes = new Map<string, number[]>();
+  shapes.set("model.embed_tokens.weight", [cfg.vocabSize, D]);
+  for (let l = 0; l < cfg.numHiddenLayers; l++) {
+    const p = `model.layers.${l}.`;
+    shapes.set(`${p}input_layernorm.weight`, [D]);
+    shapes.set(`${p}self_attn.q_proj.weight`, [qDim, D]);
+    shapes.set(`${p}self_attn.k_proj.weight`, [kvDim, D]);
+    shapes.set(`${p}self_attn.v_proj.weight`, [kvDim, D]);
+    if (cfg.attentionBias) {
+      shapes.set(`${p}self_attn.q_proj.bias`, [qDim]);
+      shapes.set(`${p}self_attn.k_proj.bias`, [kvDim]);
+      shapes.set(`${p}self_attn.v_proj.bias`, [kvDim]);
+    }
+    shapes.set(`${p}self_attn.o_proj.weight`, [D, qDim]);
+    shapes.set(`${p}post_attention_layernorm.weight`, [D]);
+    shapes.set(`${p}mlp.gate_proj.weight`, [cfg.intermediateSize, D]);
+    shapes.set(`${p}mlp.up_proj.weight`, [cfg.intermediateSize, D]);
+    shapes.set(`${p}mlp.down_proj.weight`, [D, cfg.intermediateSize]);
+  }
+  shapes.set("model.norm.weight", [D]);
+  if (!cfg.tieWordEmbeddings) shapes.set("lm_head.weight", [cfg.vocabSize, D]);
+  return shapes;
+}
+
+/** HF's _init_weights: linear and embedding weights ~ N(0, 0.02²), biases 0, norm weights 1. */
+export function initParameters(cfg: ModelConfig, seed: number, std = 0.02): Parameters {
+  const rng = new Rng(seed);
+  const params: Parameters = new Map();
+  for (const [name, shape] of parameterShapes(cfg)) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    if (name.endsWith("norm.weight")) data.fill(1);
+    else if (!name.endsWith(".bias")) for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
+    params.set(name, data);
+  }
+  return params;
+}
+
+/** Declares every parameter as a graph input of `dtype`. */
+export function declareParameters(g: Graph, cfg: ModelConfig, dtype: DType = "float32"): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [name, shape] of parameterShapes(cfg)) out.set(name, g.input(name, shape, dtype));
+  return out;
+}
+
+/**
+ * cos and sin of the rotary angles, [positions.length, headDim]: angle(p, i) = p · θ^(−2(i mod h)/d),
+ * h = d/2 (the two halves repeat, as HF's `cat(freqs, freqs)`).
+ */
+export function ropeTables(
+  positions: ArrayLike<number>,
+  cfg: ModelConfig,
+): { cos: Float64Array; sin: Float64Array } {
+  const d = cfg.headDim;
+  const half = d / 2;
+  const cos = new Float64Array(positions.length * d);
+  const sin = new Float64Array(positions.length * d);
+  for (let t = 0; t < positions.length; t++) {
+    for (let i = 0; i < d; i++) {
+      // HF computes the inverse frequencies in float32
+      const invFreq = Math.fround(1 / cfg.ropeTheta ** ((2 * (i % half)) / d));
+      const angle = positions[t] * invFreq;
+      cos[t * d + i] = Math.cos(angle);
+      sin[t * d + i] = Math.sin(angle);
+    }
+  }
+  return { cos, sin };
+}
+
+/** x ↦ x/√(mean(x²) + ε) · w over the last axis */
+function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
+  const meanSquare = op.reduceMean(op.mul(x, x), [-1], true);
+  return op.mul(op.mul(x, op.reciprocal(op.sqrt(op.add(meanSquare, eps)))), w);
+}
+
+/** x·Wᵀ + b for x [N, in], W [out, in] */
+function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
+  const y = op.matmul(x, w, { transB: true });
+  return b ? op.add(y, b) : y;
+}
+
+/** rotate_half(x) = cat(−x₂, x₁) over the last axis (x₁, x₂ its halves) */
+function rotateHalf(x: Tensor): Tensor {
+  const d = x.shape[x.rank - 1];
+  return op.concat([op.neg(op.slice(x, -1, d / 2, d)), op.slice(x, -1, 0, d / 2)], -1);
+}
+
+/** x·cos + rotate_half(x)·sin; cos/sin broadcast to x [B, T, heads, d] */
+function applyRope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  return op.add(op.mul(x, cos), op.mul(rotateHalf(x), sin));
+}
+
+/**
+ * Attention of one layer: q [B, T, H, d] (already scaled by 1/√d), k and v [B, T, KV, d], all
+ * rotated; returns [B·T, H·d].
+ */
+export type AttentionFn = (layer: number, q: Tensor, k: Tensor, v: Tensor) => Tensor;
+
+/**
+ * Causal self-attention over the T positions given (training, prefill). GQA without copying kv:
+ * q [B, KV, g·T, d] against k [B, KV, T, d]; scores viewed as [B, KV, g, T, T] for the mask.
+ * `onKv` sees each layer's k and v as [B, KV, T, d] (the prefill writes them to the cache).
+ */
+export function causalAttention(
+  cfg: ModelConfig,
+  onKv?: (layer: number, k_BKTd: Tensor, v_BKTd: Tensor) => void,
+): AttentionFn {
+  return (layer, q, k, v) => {
+    const [B, T, H, d] = q.shape;
+    const KV = cfg.numKeyValueHeads;
+    const groups = H / KV;
+    const k_BKTd = op.transpose(k, [0, 2, 1, 3]);
+    const v_BKTd = op.transpose(v, [0, 2, 1, 3]);
+    onKv?.(layer, k_BKTd, v_BKTd);
+    const q_BKGd = op.reshape(op.transpose(q, [0, 2, 1, 3]), [B, KV, groups * T, d]);
+    const scores = op.reshape(op.matmul(q_BKGd, k_BKTd, { transB: true }), [B, KV, groups, T, T]);
+    const mask = new Float32Array(T * T);
+    for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) mask[i * T + j] = Number.NEGATIVE_INFINITY;
+    const maskT =
+      q.dtype === "float64"
+        ? q.graph.constant(Float64Array.from(mask), [T, T])
+        : q.graph.constant(mask, [T, T]);
+    const probs = op.reshape(op.softmax(op.add(scores, maskT)), [B, KV, groups * T, T]);
+    const out_BKGd = op.matmul(probs, v_BKTd);
+    return op.reshape(op.transpose(op.reshape(out_BKGd, [B, H, T, d]), [0, 2, 1, 3]), [B * T, H * d]);
+  };
+}
+
+export interface DecoderInputs {
+  /** Token ids, int32 [B, T]. */
+  tokens: Tensor;
+  /** Rotary tables broadcastable to [B, T, heads, headDim] (e.g. [T, 1, d] or [B, T, 1, d]). */
+  cos: Tensor;
+  sin: Tensor;
+  attention: AttentionFn;
+}
+
+/** The decoder up to and including the final norm: hidden states [B·T, D]. */
+export function decoderHidden(cfg: ModelConfig, p: ReadonlyMap<string, Tensor>, inp: DecoderInputs): Tensor {
+  const param = (name: string) => {
+    const t = p.get(name);
+    if (!t) throw new Error(`model: missing parameter "${name}"`);
+    return t;
+  };
+  const [B, T] = inp.tokens.shape;
+  const H = cfg.numAttentionHeads;
+  const KV = cfg.numKeyValueHeads;
+  const d = cfg.headDim;
+  const eps = cfg.rmsNormEps;
+  let x = op.reshape(op.gather(param("model.embed_tokens.weight"), inp.tokens), [B * T, cfg.hiddenSize]);
+  for (let l = 0; l < cfg.numHiddenLayers; l++) {
+    const pre = `model.layers.${l}.`;
+    const bias = (name: string) => (cfg.attentionBias ? param(`${pre}self_attn.${name}.bias`) : undefined);
+    const n1 = rmsNorm(x, param(`${pre}input_layernorm.weight`), eps);
+    const q = linear(n1, param(`${pre}self_attn.q_proj.weight`), bias("q_proj"));
+    const k = linear(n1, param(`${pre}self_attn.k_proj.weight`), bias("k_proj"));
+    const v = linear(n1, param(`${pre}self_attn.v_proj.weight`), bias("v_proj"));
+    // 1/√d folded into q (fewer elements than the scores)
+    const qRot = op.mul(applyRope(op.reshape(q, [B, T, H, d]), inp.cos, inp.sin), 1 / Math.sqrt(d));
+    const kRot = applyRope(op.reshape(k, [B, T, KV, d]), inp.cos, inp.sin);
+    const attn = inp.attention(l, qRot, kRot, op.reshape(v, [B, T, KV, d]));
+    x = op.add(x, linear(attn, param(`${pre}self_attn.o_proj.weight`)));
+    const n2 = rmsNorm(x, param(`${pre}post_attention_layernorm.weight`), eps);
+    const gate = linear(n2, param(`${pre}mlp.gate_proj.weight`));
+    const up = linear(n2, param(`${pre}mlp.up_proj.weight`));
+    // SwiGLU: silu(gate)·up, silu(z) = z·σ(z)
+    x = op.add(x, linear(op.mul(op.mul(gate, op.sigmoid(gate)), up), param(`${pre}mlp.down_proj.weight`)));
+  }
+  return rmsNorm(x, param("model.norm.weight"), eps);
+}
+
+/** Logits [N, V] of hidden states [N, D]. */
+export function lmHead(cfg: ModelConfig, p: ReadonlyMap<string, Tensor>, h: Tensor): Tensor {
+  const w = p.get(cfg.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight");
+  if (!w) throw new Error("model: missing the LM head weight");
+  return op.matmul(h, w, { transB: true });
+}
+
+/** Rotary tables for positions 0..T−1 as [T, 1, d] constants of `dtype`. */
+export function ropeConstants(
+  g: Graph,
+  cfg: ModelConfig,
+  T: number,
+  dtype: DType,
+): { cos: Tensor; sin: Tensor } {
+  const { cos, sin } = ropeTables(
+    Array.from({ length: T }, (_, t) => t),
+    cfg,
+  );
+  const c = (a: Float64Array) =>
+    dtype === "float64"
+      ? g.constant(a, [T, 1, cfg.headDim])
+      : g.constant(Float32Array.from(a), [T, 1, cfg.headDim]);
+  return { cos: c(cos), sin: c(sin) };
+}
+
+// ---- checkpoints (HF layout: config.json + model.safetensors) ----
+
+/** Checks that `params` has exactly the config's parameters with their shapes. */
+export function checkParameters(
+  cfg: ModelConfig,
+  params: ReadonlyMap<string, { length: number }>,
+  where: string,
+) {
+  const shapes = parameterShapes(cfg);
+  for (const [name, shape] of shapes) {
+    const t = params.get(name);
+    if (!t) throw new Error(`${where}: missing tensor "${name}" (shape [${shape}])`);
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (t.length !== n)
+      throw new Error(`${where}: tensor "${name}" has ${t.length} values, expected [${shape}]`);
+  }
+}
+
+/** Reads config.json and the weights (model.safetensors, or the shards of model.safetensors.index.json). */
+export function loadCheckpoint(dir: string): { config: ModelConfig; params: Parameters } {
+  const config = loadModelConfig(dir);
+  const single = join(dir, "model.safetensors");
+  const files: string[] = [];
+  if (existsSync(single)) files.push(single);
+  else {
+    const indexFile = join(dir, "model.safetensors.index.json");
+    if (!existsSync(indexFile))
+      throw new Error(`${dir}: neither model.safetensors nor model.safetensors.index.json`);
+    const index = JSON.parse(readFileSync(indexFile, "utf8")) as { weight_map: Record<string, string> };
+    for (const f of new Set(Object.values(index.weight_map))) files.push(join(dir, f));
+  }
+  const params: Parameters = new Map();
+  const shapes = parameterShapes(config);
+  for (const file of files) {
+    for (const [name, t] of readSafetensors(file)) {
+      const shape = shapes.get(name);
+      if (!shape) continue; // e.g. lm_head.weight of a tied model, rotary buffers
+      if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+        throw new Error(`${file}: tensor "${name}" has shape [${t.shape}], the config implies [${shape}]`);
+      }
+      params.set(name, t.data);
+    }
+  }
+  checkParameters(config, params, dir);
+  return { config, params };
+}
+
+/** Writes config.json and model.safetensors into `dir` (which must exist). */
+export function saveCheckpoint(
+  dir: string,
+  config: ModelConfig,
+  params: ReadonlyMap<string, Float32Array>,
+): void {
+  const shapes = parameterShapes(config);
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, shape] of shapes) {
+    const data = params.get(name);
+    if (!data) throw new Error(`saveCheckpoint: missing parameter "${name}"`);
+    tensors.set(name, { shape, data });
+  }
+  writeSafetensors(join(dir, "model.safetensors"), tensors, { format: "pt" });
+  const json = `${JSON.stringify(toHfConfig(config), null, 2)}\n`;
+  writeFileAtomic(join(dir, "config.json"), json);
+}
