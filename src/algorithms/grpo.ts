@@ -68,7 +68,12 @@ export function policyLossSpec(loss: PolicyLossOptions): LossSpec {
  */
 export async function buildPolicyDatums(
   ctx: Pick<GrpoContext, "reference">,
-  sequences: { promptTokens: number[]; completionTokens: number[]; samplingLogprobs_T: number[]; advantage: number }[],
+  sequences: {
+    promptTokens: number[];
+    completionTokens: number[];
+    samplingLogprobs_T: number[];
+    advantage: number;
+  }[],
   loss: PolicyLossOptions,
   maxTokens: number,
 ): Promise<Datum[]> {
@@ -81,7 +86,11 @@ export async function buildPolicyDatums(
 }
 
 /** Rewards with the KL penalty folded in (PPO-style), when the options ask for it. */
-async function trainingRewards(ctx: GrpoContext, groups: RolloutGroup[], loss: PolicyLossOptions): Promise<number[][]> {
+async function trainingRewards(
+  ctx: GrpoContext,
+  groups: RolloutGroup[],
+  loss: PolicyLossOptions,
+): Promise<number[][]> {
   const rewards_PG = groups.map((g) => g.trajectories_G.map((t) => t.reward));
   if (loss.kl.mode !== "in-reward" || loss.kl.coef === 0) return rewards_PG;
   if (!ctx.reference) throw new Error("GRPO: kl.mode in-reward needs a reference policy");
