@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { PAPER_TABLE1_SYSTEM_PROMPT } from "../../tasks/chatTemplate.js";
+import { INTRINSIC_CORRECTION_INSTRUCTION } from "../../tasks/correctionPrompt.js";
+import { PAPER_GUIDE_PHRASES } from "../../tasks/guidePhrases.js";
 import { CharTokenizer, DEFAULT_ALPHABET, DEFAULT_SPECIAL_TOKENS } from "./charTokenizer.js";
 
 test("default vocabulary: 6 special tokens then newline and printable ASCII", () => {
@@ -74,4 +77,16 @@ test("bad tokenizer.json fields are named", () => {
   );
   assert.throws(() => CharTokenizer.fromJSON({ ...good, eosToken: "x" }, "f.json"), /eosToken "x"/);
   assert.throws(() => new CharTokenizer({ alphabet: ["a", "a"] }), /appears twice/);
+});
+
+test("the default alphabet covers the guide phrases, the Table 1 prompt and the correction instruction", () => {
+  const tok = new CharTokenizer();
+  for (const text of [...PAPER_GUIDE_PHRASES, PAPER_TABLE1_SYSTEM_PROMPT, INTRINSIC_CORRECTION_INSTRUCTION]) {
+    assert.equal(tok.decode(tok.encode(text)), text);
+  }
+  const tableIds = tok.encode(PAPER_TABLE1_SYSTEM_PROMPT);
+  assert.ok(
+    tableIds.includes(tok.tokenToId("<think>")!),
+    "the markers in the system prompt are special tokens",
+  );
 });
