@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { Rng } from "../../core/rng.js";
+import type { LossSpec } from "../types.js";
+import { CompiledGraph, type FeedArray } from "./graph/runtime.js";
+import { trainingGraph } from "./localEngine.js";
+import { initParameters, loadCheckpoint, parameterShapes, saveCheckpoint } from "./model.js";
+import type { ModelConfig } from "./modelConfig.js";
+
+const tiny: ModelConfig = {
+  vocabSize: 11,
+  hiddenSize: 8,
+  intermediateSize: 12,
+  numHiddenLayers: 2,
+  numAttentionHeads: 4,
+  numKeyValueHeads: 2,
+  headDim: 4,
+  rmsNormEps: 1e-6,
+  ropeTheta: 10000,
+  maxPositionEmbeddings: 16,
+  tieWordEmbeddings: true,
+  attentionBias: true,
+  modelType: "qwen2",
+};
+
+const tmp = mkdtempSync(join(tmpdir(), "rlvr-model-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test("parameter names follow Hugging Face; lm_head only when untied", () => {
+  const names = [...parameterShapes(tiny).keys()];
+  assert.ok(names.includes("model.layers.1.self_attn.q_proj.bias"));
+  assert.deepEqual(parameterShapes(tiny).get("model.layers.0.self_attn.k_proj.weight"), [8, 8]);
+  assert.deepEqual(parameterShapes(tiny).get("model.layers.0.mlp.down_proj.weight"), [8, 12]);
+  assert.ok(!names.includes("lm_head.weight"));
+  assert.ok([...parameterShapes({ ...tiny, tieWordEmbeddings: false }).keys()].includes("lm_head.weight"));
+  assert.ok(![...parameterShapes({ ...tiny, attentionBias: false }).keys()].some((n) => n.endsWith(".bias")));
+});
+
+test("init: weights ~ N(0, 0.02²) from the seed, norms 1, biases 0", () => {
+  const big = { ...tiny, hiddenSize: 64, intermediateSize: 128, headDim: 16 };
+  const a = initParameters(big, 5);
+  const w = a.get("model.layers.0.mlp.up_proj.weight")!;
+  const mean = w.reduce((s, x) => s + x, 0) / w.length;
+  const std = Math.sqrt(w.reduce((s, x) => s + (x - mean) ** 2, 0) / w.length);
+  assert.ok(Math.abs(std - 0.02) < 0.001, `std ${std}`);
+  assert.ok(Math.abs(mean) < 0.001);
+  assert.ok(a.get("model.norm.weight")!.every((x) => x === 1));
+  assert.ok(a.get("model.layers.0.self_attn.q_proj.bias")!.every((x) => x === 0));
+  assert.deepEqual(
+    initParameters(big, 5).get("model.embed_tokens.weight"),
+    a.get("model.embed_tokens.weight"),
+  );
+  assert.notDeepEqual(
+    initParameters(big, 6).get("model.embed_tokens.weight"),
+    a.get("model.embed_tokens.weight"),
+  );
+});
+
+test("checkpoints round-trip; a missing or misshapen tensor is named", () => {
+  const params = initParameters(tiny, 1);
+  saveCheckpoint(tmp, tiny, params);
+  const back = loadCheckpoint(tmp);
+  assert.deepEqual(back.config, tiny);
+  for (const [k, v] of params) assert.deepEqual(back.params.get(k), v);
+  params.delete("model.norm.weight");
+  assert.throws(() => saveCheckpoint(tmp, tiny, params), /missing parameter "model.norm.weight"/);
+});
+
+test("whole-model gradient (policy loss: PPO clip + k3 KL + entropy, tied head, GQA, bias) matches finite differences in float64", async () => {
+  const B = 2;
+  const T = 5;
+  const spec: LossSpec = {
+    kind: "policy",
+    policy: "ppo",
+    clipLow: 0.8,
+    clipHigh: 1.2,
+    klCoef: 0.3,
+    klEstimator: "k3",
+    entropyCoef: 0.05,
+  };
+  const g = trainingGraph(tiny, spec, B, T, true, "float64");
+  const compiled = await CompiledGraph.compile(g);
+  const rng = new Rng(2);
+  // a wider init than 0.02 so that every path carries a gradient well above rounding
+  const params = initParameters(tiny, 9, 0.5);
+  const feeds: Record<string, FeedArray> = {};
+  for (const [k, v] of params)
+    feeds[k] = Float64Array.from(v, (x, i) => (k.includes("norm") ? 1 + 0.1 * Math.sin(i) : x));
+  feeds.tokens = Int32Array.from({ length: B * T }, () => rng.int(0, tiny.vocabSize - 1));
+  feeds.targets = Int32Array.from({ length: B * T }, () => rng.int(0, tiny.vocabSize - 1));
+  feeds.weights = Float64Array.from({ length: B * T }, (_, i) => (i % T === 0 ? 0 : 0.25 + 0.1 * (i % 3)));
+  feeds.advantages = Float64Array.from({ length: B * T }, (_, i) => (i % 2 === 0 ? 1.3 : -0.7));
+  feeds.refLogprobs = Float64Array.from({ length: B * T }, () => -2 - rng.next());
+  // sampler logprobs = current logprobs + δ, δ ∈ {−0.4, 0, 0.4}: ratios 1.49, 1, 0.67, away from the clip bounds
+  feeds.samplingLogprobs = new Float64Array(B * T);
+  const lp0 = (await compiled.run(feeds)).logprobs as Float64Array;
+  feeds.samplingLogprobs = Float64Array.from(lp0, (x, i) => x + [-0.4, 0, 0.4][i % 3]);
+  const base = await compiled.run(feeds);
+  const h = 1e-6;
+  let worst = 0;
+  let where = "";
+  for (const name of params.keys()) {
+    const x = feeds[name] as Float64Array;
+    const analytic = base[`grad:${name}`] as Float64Array;
+    for (const k of rng.shuffle([...x.keys()]).slice(0, 4)) {
+      const orig = x[k];
+      x[k] = orig + h;
+      const plus = Number((await compiled.run(feeds)).loss[0]);
+      x[k] = orig - h;
+      const minus = Number((await compiled.run(feeds)).loss[0]);
+      x[k] = orig;
+      const numeric = (plus - minus) / (2 * h);
+      const err = Math.abs(analytic[k] - numeric) / Math.max(1e-3, Math.abs(numeric));
+      if (err > worst) [worst, where] = [err, `${name}[${k}]: analytic ${analytic[k]}, numeric ${numeric}`];
+    }
+  }
+  assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
+  await compiled.release();
+});
