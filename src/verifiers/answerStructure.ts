@@ -75,6 +75,21 @@ function plusMinus(center: MathJson, spread: MathJson): AnswerValue {
   };
 }
 
+/** In a set or a bare list, `a \pm b` stands for the two elements a + b and a − b. */
+function expandPlusMinus(items: MathJson[]): MathJson[] {
+  return items.flatMap((item): MathJson[] => {
+    const head = headOf(item);
+    const [center, spread] = argsOf(item);
+    if ((head === "Measurement" || head === "PlusMinus") && center !== undefined && spread !== undefined) {
+      return [
+        ["Add", center, spread],
+        ["Subtract", center, spread],
+      ];
+    }
+    return [item];
+  });
+}
+
 function intervalBound(json: MathJson): { value: AnswerValue; open: boolean } {
   if (headOf(json) === "Open") return { value: toAnswerValue(argsOf(json)[0]!, "bare"), open: true };
   return { value: toAnswerValue(json, "bare"), open: false };
@@ -105,10 +120,14 @@ export function toAnswerValue(json: MathJson, outerBracket: Bracket = "bare", de
   const inner = (j: MathJson) => toAnswerValue(j, "bare", depth + 1);
   switch (head) {
     case "Delimiter":
-      return args[0] === undefined ? { kind: "invalid", reason: "empty delimiter" } : toAnswerValue(args[0], outerBracket, depth + 1);
+      return args[0] === undefined
+        ? { kind: "invalid", reason: "empty delimiter" }
+        : toAnswerValue(args[0], outerBracket, depth + 1);
     case "Tuple":
     case "Sequence":
       if (args.length === 1) return inner(args[0]!);
+      if (outerBracket === "bare")
+        return { kind: "tuple", items: expandPlusMinus(args).map(inner), bracket: "bare" };
       return { kind: "tuple", items: args.map(inner), bracket: outerBracket === "[" ? "(" : outerBracket };
     case "Pair":
       return { kind: "tuple", items: args.map(inner), bracket: "(" };
@@ -119,7 +138,7 @@ export function toAnswerValue(json: MathJson, outerBracket: Bracket = "bare", de
       return { kind: "tuple", items: args.map(inner), bracket: "[" };
     }
     case "Set":
-      return { kind: "set", items: args.map(inner) };
+      return { kind: "set", items: expandPlusMinus(args).map(inner) };
     case "Interval": {
       if (args.length !== 2) return { kind: "invalid", reason: "malformed interval" };
       const lo = intervalBound(args[0]!);
@@ -127,7 +146,19 @@ export function toAnswerValue(json: MathJson, outerBracket: Bracket = "bare", de
       return { kind: "interval", lo: lo.value, hi: hi.value, loOpen: lo.open, hiOpen: hi.open };
     }
     case "Union":
+    case "Or":
       return { kind: "union", parts: args.map(inner) };
+    case "And": {
+      // `2 \le x < 5` arrives as And(2 ≤ x, x < 5): rebuild the chain.
+      const parts = args.map(inner);
+      const [a, b] = parts;
+      if (parts.length === 2 && a?.kind === "relation" && b?.kind === "relation" && a.args.length === 2) {
+        if (b.args.length === 2 && JSON.stringify(a.args[1]) === JSON.stringify(b.args[0])) {
+          return { kind: "relation", ops: [...a.ops, ...b.ops], args: [a.args[0]!, a.args[1]!, b.args[1]!] };
+        }
+      }
+      return { kind: "invalid", reason: "unsupported conjunction" };
+    }
     case "Matrix": {
       const rows = matrixRows(json);
       return rows ? { kind: "matrix", rows } : { kind: "invalid", reason: "malformed matrix" };

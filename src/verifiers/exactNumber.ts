@@ -24,7 +24,12 @@ function pow10(k: number): bigint {
   return 10n ** BigInt(k);
 }
 
-function decimalToRational(sign: string, intPart: string, fracPart: string, exponent: number): ExactNumber | undefined {
+function decimalToRational(
+  sign: string,
+  intPart: string,
+  fracPart: string,
+  exponent: number,
+): ExactNumber | undefined {
   if (Math.abs(exponent) > MAX_EXPONENT) return undefined;
   let num = BigInt((intPart || "0") + fracPart);
   let den = pow10(fracPart.length);
@@ -40,7 +45,8 @@ const SCIENTIFIC =
   /^([+-]?)(\d+)(?:\.(\d*))?\s*(?:[eE]|\\times\s*10\s*\^|\\cdot\s*10\s*\^|\*\s*10\s*\^|\*\*\s*)\s*\{?\s*([+-]?\d+)\s*\}?$/;
 const FRACTION =
   /^([+-]?)\s*(?:\\frac\s*\{\s*([+-]?\d+)\s*\}\s*\{\s*([+-]?\d+)\s*\}|\\frac\s*(\d)\s*(\d)|\\frac\s*\{\s*([+-]?\d+)\s*\}\s*(\d)|\\frac\s*(\d)\s*\{\s*([+-]?\d+)\s*\}|([+-]?\d+)\s*\/\s*([+-]?\d+))$/;
-const MIXED = /^([+-]?)(\d+)\s*(?:\\frac\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}|\\frac\s*(\d)\s*(\d)|\s(\d+)\s*\/\s*(\d+))$/;
+const MIXED =
+  /^([+-]?)(\d+)\s*(?:\\frac\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}|\\frac\s*(\d)\s*(\d)|\s(\d+)\s*\/\s*(\d+))$/;
 
 function gcd(a: bigint, b: bigint): bigint {
   a = a < 0n ? -a : a;
@@ -67,7 +73,10 @@ export function parseExactNumber(text: string): ExactNumber | undefined {
   if (m) return { num: BigInt(m[1] + m[2]!), den: 1n, hasDecimal: false };
   m = DECIMAL.exec(s);
   if (m) {
-    const r = m[2] !== undefined || m[3] !== undefined ? decimalToRational(m[1]!, m[2]!, m[3]!, 0) : decimalToRational(m[4]!, m[5]!, "", 0);
+    const r =
+      m[2] !== undefined || m[3] !== undefined
+        ? decimalToRational(m[1]!, m[2]!, m[3]!, 0)
+        : decimalToRational(m[4]!, m[5]!, "", 0);
     if (r) {
       const literal = decimalLiteral(s);
       if (literal) r.literal = literal;

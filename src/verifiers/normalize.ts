@@ -55,7 +55,8 @@ const MATH_WORDS = new Set([
 ]);
 
 /** Words that are never part of an answer's value: units, currency, counted nouns are handled generically. */
-const PERCENT_WORDS = /\s*(?:\\%|%|\\text\{\s*%\s*\}|\\text\{\s*percent(?:age)?\s*\}|percent(?:age)?|pct)\s*$/i;
+const PERCENT_WORDS =
+  /\s*(?:\\%|%|\\text\{\s*%\s*\}|\\text\{\s*percent(?:age)?\s*\}|percent(?:age)?|pct)\s*$/i;
 const DEGREE_MARKS =
   /\s*(?:\^\s*\{?\\circ\}?|\^\{\s*\\circ\s*\}|°|\\degree|\\text\{\s*degrees?\s*\}|\\mbox\{\s*degrees?\s*\}|degrees?)\s*$/i;
 
@@ -67,7 +68,10 @@ function stripDelimiters(s: string): string {
     s = s.replace(/^\$+([\s\S]*?)\$+$/, "$1");
     s = s.replace(/^\\\(([\s\S]*)\\\)$/, "$1");
     s = s.replace(/^\\\[([\s\S]*)\\\]$/, "$1");
-    s = s.replace(/^\\begin\{(?:align\*?|equation\*?|displaymath)\}([\s\S]*)\\end\{(?:align\*?|equation\*?|displaymath)\}$/, "$1");
+    s = s.replace(
+      /^\\begin\{(?:align\*?|equation\*?|displaymath)\}([\s\S]*)\\end\{(?:align\*?|equation\*?|displaymath)\}$/,
+      "$1",
+    );
     s = s.replace(/(?<!\\)[.;]+$/, "");
     s = s.replace(/,+$/, "");
     s = s.replace(/^\*\*([\s\S]*)\*\*$/, "$1");
@@ -76,7 +80,11 @@ function stripDelimiters(s: string): string {
 }
 
 /** Replaces `\cmd{content}` (brace-matched) by `replace(content)` for the given commands. */
-export function rewriteCommand(s: string, commands: readonly string[], replace: (content: string) => string): string {
+export function rewriteCommand(
+  s: string,
+  commands: readonly string[],
+  replace: (content: string) => string,
+): string {
   const re = new RegExp(`\\\\(?:${commands.join("|")})\\s*\\{`, "g");
   let out = "";
   let pos = 0;
@@ -105,21 +113,38 @@ export function rewriteCommand(s: string, commands: readonly string[], replace: 
 
 function removeLayout(s: string): string {
   s = s.replace(/\\(?:d|t|c)frac/g, "\\frac");
-  s = s.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)\s*(\\?[()[\]{}|.]|\\[lr]?[a-z]+)/g, (_m, d: string) =>
-    d === "." ? "" : d,
+  s = s.replace(
+    /\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)\s*(\\?[()[\]{}|.]|\\[lr]?[a-z]+)/g,
+    (_m, d: string) => (d === "." ? "" : d),
   );
   s = s.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)/g, "");
   // TeX thousands groupings: 12{,}345 and 12,\!345 (before spacing commands are dropped).
   s = s.replace(/(\d)\{,\}(?=\d{3})/g, "$1");
   s = s.replace(/(\d),\s*\\!\s*(?=\d{3}(?!\d))/g, "$1");
   s = s.replace(/\\[!,;:>]|\\ |\\q?quad\b|~/g, " ");
-  s = rewriteCommand(s, ["mathbf", "boldsymbol", "mathit", "mathrm", "textbf", "textit", "emph", "bm"], (c) => c);
-  s = rewriteCommand(s, ["textnormal", "textrm", "mbox", "hbox", "textup", "operatorname"], (c) => `\\text{${c}}`);
+  s = rewriteCommand(
+    s,
+    ["mathbf", "boldsymbol", "mathit", "mathrm", "textbf", "textit", "emph", "bm"],
+    (c) => c,
+  );
+  s = rewriteCommand(
+    s,
+    ["textnormal", "textrm", "mbox", "hbox", "textup", "operatorname"],
+    (c) => `\\text{${c}}`,
+  );
   s = s.replace(/\\lt\b/g, "<").replace(/\\gt\b/g, ">");
   s = s.replace(/>=|=>/g, "\\geq ").replace(/<=|=</g, "\\leq ").replace(/!=/g, "\\neq ");
-  s = s.replace(/\\le(?![a-zA-Z])/g, "\\leq").replace(/\\ge(?![a-zA-Z])/g, "\\geq").replace(/\\ne(?![a-zA-Z])/g, "\\neq");
+  s = s
+    .replace(/\\le(?![a-zA-Z])/g, "\\leq")
+    .replace(/\\ge(?![a-zA-Z])/g, "\\geq")
+    .replace(/\\ne(?![a-zA-Z])/g, "\\neq");
   s = s.replace(/\\leqslant/g, "\\leq").replace(/\\geqslant/g, "\\geq");
-  s = s.replace(/−/g, "-").replace(/×/g, "\\times ").replace(/÷/g, "\\div ").replace(/π/g, "\\pi ").replace(/√/g, "\\sqrt");
+  s = s
+    .replace(/−/g, "-")
+    .replace(/×/g, "\\times ")
+    .replace(/÷/g, "\\div ")
+    .replace(/π/g, "\\pi ")
+    .replace(/√/g, "\\sqrt");
   s = s.replace(/∞/g, "\\infty ");
   return s.replace(/\s+/g, " ").trim();
 }
@@ -144,7 +169,8 @@ function stripCurrency(s: string): string {
 /** A trailing unit (`15\text{ cm}^2`, `125 miles`, `5 driveways`) after a value is dropped. */
 function stripTrailingUnit(s: string): string {
   const textUnit = /^(.*?\S)\s*\\text\{\s*([A-Za-z][A-Za-z .\-/]*)\}\s*(?:\^\s*\{?\d\}?)?$/.exec(s);
-  if (textUnit && /[\d}]\s*$/.test(textUnit[1]!) && !/\\text\{[^}]*$/.test(textUnit[1]!)) return textUnit[1]!.trim();
+  if (textUnit && /[\d}]\s*$/.test(textUnit[1]!) && !/\\text\{[^}]*$/.test(textUnit[1]!))
+    return textUnit[1]!.trim();
   const words = /^(.*?[\d})])\s*((?:[A-Za-z]{2,}\.?\s*)+)(?:\^\s*\{?\d\}?|²|³)?$/.exec(s);
   if (words) {
     const list = words[2]!.trim().split(/\s+/);

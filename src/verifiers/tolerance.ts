@@ -10,6 +10,7 @@
  *    `minApproximationDigits` (6) significant digits is accepted when it is the gold rounded or
  *    truncated to the digits written (`0.0833333333333333` for `1/12`). With fewer digits it is
  *    rejected (`0.333` is not `1/3`). Set `minApproximationDigits` to Infinity for strict exactness.
+ *    A gold of exactly zero accepts |pred| ≤ 1e-45 (evaluation noise of a cancelling expression).
  * 2. Gold written as a decimal literal: the gold is taken to be known to the precision it is printed
  *    with, so the prediction is accepted when it rounds to the gold, i.e. |pred − gold| ≤ half a
  *    unit in the gold's last digit (`16386.169` for `16386.17`, `π` for `3.14`; `3.1` is not `3.14`,
@@ -34,7 +35,7 @@ export const DEFAULT_TOLERANCE: TolerancePolicy = {
 };
 
 /** Below this, a computed value is zero (evaluation happens with 50 significant digits). */
-const ZERO_FLOOR = bignumber("1e-40");
+const ZERO_FLOOR = bignumber("1e-45");
 
 /** How a decimal literal was written: its last digit is worth 10^(exponent − fractionDigits). */
 export interface DecimalLiteral {
@@ -91,7 +92,10 @@ export interface Agreement {
 
 function relativelyEqual(gold: NumberSide, pred: NumberSide, tolerance: number): boolean {
   const diff = modulus(pred.re.sub(gold.re), pred.im.sub(gold.im));
-  if (diff.lte(ZERO_FLOOR)) return true;
+  if (diff.isZero()) return true;
+  // Only an exactly-zero gold admits an absolute floor (evaluation noise of a cancelling prediction
+  // such as sin(π)); two non-zero values are always compared relatively, however small they are.
+  if (gold.re.isZero() && gold.im.isZero()) return diff.lte(ZERO_FLOOR);
   const scale = BigNumber_max(modulus(gold.re, gold.im), modulus(pred.re, pred.im));
   return diff.lte(scale.mul(tolerance));
 }
@@ -101,12 +105,17 @@ function BigNumber_max(a: BigNumber, b: BigNumber): BigNumber {
 }
 
 /** Decides whether a predicted number is the gold number under the policy. */
-export function numbersAgree(gold: NumberSide, pred: NumberSide, policy: TolerancePolicy = DEFAULT_TOLERANCE): Agreement {
+export function numbersAgree(
+  gold: NumberSide,
+  pred: NumberSide,
+  policy: TolerancePolicy = DEFAULT_TOLERANCE,
+): Agreement {
   if (!gold.re.isFinite() || !pred.re.isFinite()) {
     const same = gold.re.equals(pred.re) && gold.im.equals(pred.im);
     return { agree: same, reason: same ? "equal infinities" : "not a finite number" };
   }
-  if (relativelyEqual(gold, pred, policy.exactRelativeTolerance)) return { agree: true, reason: "equal value" };
+  if (relativelyEqual(gold, pred, policy.exactRelativeTolerance))
+    return { agree: true, reason: "equal value" };
 
   if (gold.literal !== undefined) {
     const halfUnit = unitInLastPlace(gold.literal).div(2);
@@ -124,7 +133,8 @@ export function numbersAgree(gold: NumberSide, pred: NumberSide, policy: Toleran
       return { agree: false, reason: "decimal approximation of an exact answer with too few digits" };
     }
     const ulp = unitInLastPlace(pred.literal);
-    if (pred.re.sub(gold.re).abs().lte(ulp)) return { agree: true, reason: "decimal approximation of the exact answer" };
+    if (pred.re.sub(gold.re).abs().lte(ulp))
+      return { agree: true, reason: "decimal approximation of the exact answer" };
   }
   return { agree: false, reason: "different value" };
 }
