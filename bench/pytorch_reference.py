@@ -22,11 +22,10 @@ import statistics
 import sys
 import time
 
-# OpenBLAS reads its thread count when torch loads it: set it before the import (see --threads).
-_threads_arg = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--threads=")), None)
-if _threads_arg is None and "--threads" in sys.argv[:-1]:
-    _threads_arg = sys.argv[sys.argv.index("--threads") + 1]
-os.environ.setdefault("OPENBLAS_NUM_THREADS", _threads_arg or "1")
+# OpenBLAS reads its thread count when torch loads it, so set it before the import. One thread
+# whatever --threads says: torch's own threads plus OpenBLAS's oversubscribe the cores (measured
+# in shared/reference/ENGINE-NOTES.md). The environment variable, when set, wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
