@@ -117,7 +117,8 @@ export function toAnswerValue(json: MathJson, outerBracket: Bracket = "bare", de
   if (json === "EmptySet") return { kind: "set", items: [] };
   const head = headOf(json);
   const args = argsOf(json);
-  const inner = (j: MathJson) => toAnswerValue(j, "bare", depth + 1);
+  // A tuple nested in another structure was necessarily written in parentheses.
+  const inner = (j: MathJson) => toAnswerValue(j, "(", depth + 1);
   switch (head) {
     case "Delimiter":
       return args[0] === undefined

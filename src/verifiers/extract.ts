@@ -51,7 +51,7 @@ export const MAX_BRACE_DEPTH = 64;
 const BOX_COMMANDS = ["\\boxed", "\\fbox"];
 
 type BoxScan =
-  | { kind: "found"; contents: string[] }
+  | { kind: "found"; contents: string[]; lastEnd: number }
   | { kind: "none" }
   | { kind: "malformed"; reason: string };
 
@@ -122,6 +122,7 @@ export function matchBraces(text: string, open: number): { end: number } | { rea
 
 function scanBoxes(text: string): BoxScan {
   const contents: string[] = [];
+  let lastEnd = 0;
   let malformed: string | null = null;
   const re = /\\(?:boxed|fbox)(?![A-Za-z])/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -134,18 +135,22 @@ function scanBoxes(text: string): BoxScan {
         continue;
       }
       contents.push(text.slice(i + 1, match.end - 1).trim());
+      lastEnd = match.end;
       re.lastIndex = match.end;
     } else if (m[0] === BOX_COMMANDS[0] && text[i - 1] === " ") {
       // `\boxed 5` — TeX takes the next token as the argument.
       const token = /^[^\s$\\]+|^\\[A-Za-z]+/.exec(text.slice(i, i + 64));
-      if (token) contents.push(token[0].replace(/[.,;]+$/, ""));
+      if (token) {
+        contents.push(token[0].replace(/[.,;]+$/, ""));
+        lastEnd = i + token[0].length;
+      }
     }
   }
   if (contents.length > 0) {
     // A later malformed box means the model's final answer is broken: do not fall back to an
     // earlier one, that would reward a draft answer.
     if (malformed !== null && lastBoxIsMalformed(text)) return { kind: "malformed", reason: malformed };
-    return { kind: "found", contents };
+    return { kind: "found", contents, lastEnd };
   }
   if (malformed !== null) return { kind: "malformed", reason: malformed };
   return { kind: "none" };
@@ -178,7 +183,7 @@ function tidyAnswer(raw: string): string {
 const FINAL_ANSWER_PHRASE = /the\s+final\s+answer\s+is\s*[:：]?\s*/gi;
 const ANSWER_COLON = /(?:^|\n)[ \t>*#_]*(?:final\s+answer|answer)\s*\**\s*[:：]\s*\**\s*/gi;
 const CHOICE_IN_PROSE =
-  /\b(?:answer|option|choice)\s+(?:is|:)?\s*(?:option\s+|choice\s+)?[(\[]?([A-E])[)\]]?(?![A-Za-z0-9])/gi;
+  /\b(?:answer|option|choice)\s+(?:is|:)?\s*(?:option\s+|choice\s+)?[([]?([A-E])[)\]]?(?![A-Za-z0-9])/gi;
 
 /** Text after the last match of `re` up to the end of that line (or sentence end). */
 function afterLastMatch(text: string, re: RegExp): string | null {
@@ -269,6 +274,12 @@ export function extractAnswer(solution: string, options: ExtractOptions = {}): E
     const boxes = scanBoxes(text);
     if (boxes.kind === "malformed") return { ok: false, reason: `malformed \\boxed: ${boxes.reason}` };
     if (boxes.kind === "found") {
+      // "The final answer is …" written after the last box is the later commitment.
+      if (allowed.has("final-answer-phrase")) {
+        const after = afterLastMatch(text.slice(boxes.lastEnd), FINAL_ANSWER_PHRASE);
+        if (after !== null && cutSentence(after).trim() !== "")
+          return accept(cutSentence(after), "final-answer-phrase");
+      }
       const last = boxes.contents.at(-1)!;
       const distinct = [...new Set(boxes.contents.map((b) => b.replace(/\s+/g, "")))];
       return accept(last, "boxed", distinct.length > 1 ? boxes.contents : undefined);

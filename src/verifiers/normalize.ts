@@ -121,7 +121,8 @@ function removeLayout(s: string): string {
   // TeX thousands groupings: 12{,}345 and 12,\!345 (before spacing commands are dropped).
   s = s.replace(/(\d)\{,\}(?=\d{3})/g, "$1");
   s = s.replace(/(\d),\s*\\!\s*(?=\d{3}(?!\d))/g, "$1");
-  s = s.replace(/\\[!,;:>]|\\ |\\q?quad\b|~/g, " ");
+  // Spacing commands; `(?<!\\)` keeps the row separator `\\` of matrices intact.
+  s = s.replace(/(?<!\\)\\[!,;:> ]|\\q?quad\b|~/g, " ");
   s = rewriteCommand(
     s,
     ["mathbf", "boldsymbol", "mathit", "mathrm", "textbf", "textit", "emph", "bm"],
@@ -189,7 +190,7 @@ function choiceLetter(s: string): string | undefined {
 /** Answers that are words: `\text{Evelyn}`, `Monday`, `\text{no solution}`. */
 function textAnswer(s: string): string | undefined {
   const unwrapped = s.replace(/^\\text\{([\s\S]*)\}$/, "$1").trim();
-  if (!/^[A-Za-z][A-Za-z' \-]*[A-Za-z]$/.test(unwrapped)) return undefined;
+  if (!/^[A-Za-z][A-Za-z' -]*[A-Za-z]$/.test(unwrapped)) return undefined;
   const words = unwrapped.split(/[\s-]+/);
   // "xy" or "ab" are products of variables, not words; a word has ≥ 3 letters and is not a math name.
   if (!words.some((w) => w.length >= 3 && !MATH_WORDS.has(w.toLowerCase()))) return undefined;
@@ -231,6 +232,9 @@ export function normalizeAnswer(raw: string): NormalizedAnswer {
     if (s !== before) changed = true;
   }
   s = removeThousands(s);
+
+  // `\text{5}`: a number set in text mode is still a number.
+  s = s.replace(/^\\text\{([^A-Za-z{}]*)\}$/, "$1").trim();
 
   const result: NormalizedAnswer = { latex: s, percent, degrees };
   const choice = choiceLetter(s);
