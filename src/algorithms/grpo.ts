@@ -127,7 +127,7 @@ export async function updatePolicy(
       }
     }
     const step = await engine.optimStep(adam);
-    lastGradNorm = step.metrics.grad_norm ?? lastGradNorm;
+    lastGradNorm = step.metrics["grad_norm:mean"] ?? lastGradNorm;
   }
   const metrics: Record<string, number> = {};
   const total = datums.length * updates;

@@ -3,7 +3,10 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerConfig } from "./commands/config.js";
+import { registerEval } from "./commands/eval.js";
 import { registerLogprobs } from "./commands/logprobs.js";
+import { registerSft } from "./commands/sft.js";
+import { registerTrain } from "./commands/train.js";
 
 function packageVersion(): string {
   // src/cli/main.ts and dist/cli/main.js are both two levels below the package root.
@@ -42,6 +45,9 @@ export function createProgram(output: CliOutput = processOutput): Command {
       writeErr: (t) => output.writeErr(t),
       outputError: (t, write) => write(`rlvr: ${t.replace(/^error: /, "")}`),
     });
+  registerTrain(program);
+  registerSft(program);
+  registerEval(program);
   registerConfig(program);
   registerLogprobs(program);
   return program;

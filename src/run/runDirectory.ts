@@ -228,6 +228,14 @@ function listCheckpoints(checkpointsDir: string): CheckpointRef[] {
   return out.sort((a, b) => a.step - b.step);
 }
 
+/** The newest complete checkpoint of a run directory (for commands that read a run without resuming it). */
+export function latestCheckpointOf(runDir: string): CheckpointRef {
+  const all = listCheckpoints(join(resolve(runDir), CHECKPOINTS_DIR));
+  if (all.length === 0)
+    throw new RunDirectoryError(`${runDir}: no complete checkpoint in ${CHECKPOINTS_DIR}/`);
+  return all[all.length - 1];
+}
+
 /** Removes temporaries a killed writer may have left (".name.xxxx.tmp", ".name.xxxx.old"). */
 function removeLeftovers(dir: string): void {
   if (!existsSync(dir)) return;

@@ -77,9 +77,9 @@ export function sampleRecords(
   limit: number,
 ) {
   const out: { step: number; [k: string]: unknown }[] = [];
-  groups.forEach((g, p) =>
-    g.trajectories_G.forEach((t, i) => {
-      if (out.length >= limit) return;
+  for (const [p, g] of groups.entries()) {
+    for (const [i, t] of g.trajectories_G.entries()) {
+      if (out.length >= limit) return out;
       out.push({
         step,
         problem_id: g.problem.id,
@@ -92,8 +92,8 @@ export function sampleRecords(
         advantage: advantages_PG[p][i],
         reason: t.reason,
       });
-    }),
-  );
+    }
+  }
   return out;
 }
 

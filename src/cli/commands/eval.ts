@@ -1,0 +1,89 @@
+// `rlvr eval`: held-out accuracy of a model (`--model DIR|default`) or of a run's latest checkpoint
+// (`--checkpoint RUN_DIR`) on a task split.
+import type { Command } from "commander";
+import { evaluateAccuracy } from "../../eval/accuracy.js";
+import { latestCheckpointOf, readRunConfig } from "../../run/runDirectory.js";
+import { openModel } from "../../run/session.js";
+import { writeOut } from "../output.js";
+
+interface EvalFlags {
+  checkpoint?: string;
+  model?: string;
+  task: string;
+  split: "train" | "test";
+  n: string;
+  samples: string;
+  temperature: string;
+  maxTokens: string;
+  seed: string;
+  json?: boolean;
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`eval: ${flag} must be a positive integer, got ${value}`);
+  return n;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command("eval")
+    .description("evaluate held-out accuracy of a model or of a run's latest checkpoint")
+    .option("--checkpoint <runDir>", "a run directory: evaluates its latest checkpoint")
+    .option("--model <dir>", 'model directory, or "default" for the shipped warm start')
+    .option("--task <name>", "task", "arith")
+    .option("--split <split>", "train or test", "test")
+    .option("--n <count>", "number of problems", "200")
+    .option("--samples <k>", "samples per problem (accuracy is their mean; pass@k is reported)", "1")
+    .option("--temperature <t>", "sampling temperature (0 = greedy)", "0")
+    .option("--max-tokens <n>", "completion token limit", "256")
+    .option("--seed <s>", "sampling seed", "0")
+    .option("--json", "print one JSON object")
+    .action(async (flags: EvalFlags, command: Command) => {
+      if (!flags.checkpoint && !flags.model)
+        throw new Error("eval: give --checkpoint RUN_DIR or --model DIR|default");
+      if (flags.split !== "test" && flags.split !== "train")
+        throw new Error(`eval: --split must be test or train`);
+      let model = flags.model ?? "default";
+      let weights: string | undefined;
+      if (flags.checkpoint) {
+        model = readRunConfig(flags.checkpoint).model;
+        weights = latestCheckpointOf(flags.checkpoint).path;
+      }
+      const session = openModel(model, flags.task, weights);
+      try {
+        const n = positiveInt(flags.n, "--n");
+        const problems = session.task.problems(flags.split, n, 0);
+        const result = await evaluateAccuracy(session.engine, session.tokenizer, session.task, problems, {
+          renderPrompt: session.renderPrompt,
+          samplesPerProblem: positiveInt(flags.samples, "--samples"),
+          sampling: {
+            temperature: Number(flags.temperature),
+            topK: -1,
+            topP: 1,
+            maxTokens: positiveInt(flags.maxTokens, "--max-tokens"),
+            seed: Number(flags.seed),
+          },
+        });
+        const summary = {
+          n: result.n,
+          accuracy: result.accuracy,
+          samples_per_problem: result.samples_per_problem,
+          ...result.pass_at_k,
+          task: flags.task,
+          split: flags.split,
+          model: weights ?? session.modelDir,
+          temperature: Number(flags.temperature),
+        };
+        writeOut(
+          command,
+          flags.json
+            ? `${JSON.stringify(summary)}\n`
+            : `${flags.task}/${flags.split}: accuracy ${(100 * result.accuracy).toFixed(1)}% on ${result.n} problems (${summary.model})\n`,
+        );
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -1,0 +1,24 @@
+// Where models come from: "default" is the shipped warm start (models/arith-warm-start in the
+// package), anything else a directory in Hugging Face layout (config.json, model.safetensors, tokenizer.json).
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** src/run/models.ts and dist/run/models.js are both two levels below the package root. */
+export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export const DEFAULT_MODEL_DIR = resolve(PACKAGE_ROOT, "models", "arith-warm-start");
+
+export function resolveModelDir(model: string): string {
+  const dir = model === "default" ? DEFAULT_MODEL_DIR : resolve(model);
+  for (const f of ["config.json", "model.safetensors", "tokenizer.json"]) {
+    if (!existsSync(resolve(dir, f))) {
+      throw new Error(
+        model === "default"
+          ? `the shipped warm start is missing ${f} in ${dir} (rebuild it with: npx rlvr sft --out ${dir})`
+          : `model ${dir}: ${f} not found (expected a Hugging Face layout directory)`,
+      );
+    }
+  }
+  return dir;
+}
