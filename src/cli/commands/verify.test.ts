@@ -29,7 +29,15 @@ describe("rlvr verify", () => {
     assert.equal(JSON.parse(out).equivalent, false);
   });
   it("extracts from a whole solution with --kind solution", async () => {
-    const { out } = await run(["--gold", "7", "--pred", "<think>maybe 6</think> so \\boxed{7}.", "--kind", "solution", "--json"]);
+    const { out } = await run([
+      "--gold",
+      "7",
+      "--pred",
+      "<think>maybe 6</think> so \\boxed{7}.",
+      "--kind",
+      "solution",
+      "--json",
+    ]);
     const parsed = JSON.parse(out);
     assert.equal(parsed.equivalent, true);
     assert.equal(parsed.extracted, "7");
@@ -48,7 +56,10 @@ describe("rlvr verify", () => {
       ].join("\n"),
     );
     const { out } = await run(["--jsonl", file]);
-    const lines = out.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.deepEqual(
       lines.map((l) => l.equivalent),
       [true, false, false, true, false],
