@@ -15,7 +15,12 @@ test("the JSON report puts the local figures at the top level and others under t
     {
       name: "local",
       status: "ok",
-      figures: { train_step_ms: 400, sample_tokens_per_s: 5000, peak_rss_mb: 600 },
+      figures: {
+        train_step_ms: 400,
+        sample_tokens_per_s: 5000,
+        peak_rss_mb: 600,
+        machine: { threads: 2, cpu: "x" },
+      },
     },
     { name: "pytorch", status: "ok", figures: { train_step_ms: 520, torch_version: "1.13.1" } },
     { name: "verifier", status: "skipped", reason: "not here" },
@@ -25,6 +30,7 @@ test("the JSON report puts the local figures at the top level and others under t
     train_step_ms: 400,
     sample_tokens_per_s: 5000,
     peak_rss_mb: 600,
+    threads: 2,
     pytorch: { train_step_ms: 520, torch_version: "1.13.1" },
   });
   const failed = jsonReport(machine, [

@@ -21,14 +21,27 @@ export function describeMachine(): Machine {
   };
 }
 
-/** The `--json` object: the local engine's figures at the top level, other sections under their names. */
+/** Thread count a section reports, as `threads` or `machine.threads`. */
+export function threadsOf(figures: Record<string, unknown> | null): number | undefined {
+  const nested = (figures?.machine as { threads?: unknown } | undefined)?.threads;
+  const t = figures?.threads ?? nested;
+  return typeof t === "number" ? t : undefined;
+}
+
+/**
+ * The `--json` object: the local engine's figures at the top level (its own `machine` object
+ * replaced by this one, its thread count kept as `threads`), other sections under their names.
+ */
 export function jsonReport(machine: Machine, outcomes: SectionOutcome[]): Record<string, unknown> {
   const report: Record<string, unknown> = { machine };
   const errors: Record<string, string> = {};
   for (const o of outcomes) {
     if (o.status === "ok") {
-      if (o.name === "local") Object.assign(report, o.figures);
-      else report[o.name] = o.figures;
+      if (o.name === "local") {
+        const { machine: _own, ...figures } = o.figures;
+        const threads = threadsOf(o.figures);
+        Object.assign(report, figures, threads === undefined ? {} : { threads }, { machine });
+      } else report[o.name] = o.figures;
     } else if (o.status === "failed") {
       errors[o.name] = o.reason;
     }

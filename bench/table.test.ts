@@ -14,7 +14,7 @@ test("ratios read as ours vs PyTorch", () => {
 });
 
 test("the comparison table has a PyTorch column only when PyTorch was measured", () => {
-  const local = { train_step_ms: 400, sample_tokens_per_s: 5000, peak_rss_mb: 600 };
+  const local = { train_step_ms: 400, sample_tokens_per_s: 5000, peak_rss_mb: 600, machine: { threads: 2 } };
   const torch = {
     train_step_ms: 520,
     sample_tokens_per_s: 2700,
@@ -24,7 +24,7 @@ test("the comparison table has a PyTorch column only when PyTorch was measured",
   };
   const both = comparisonTable(local, torch).split("\n");
   assert.equal(both.length, 4);
-  assert.match(both[0], /rlvr local\s+PyTorch 1\.13\.1 \(1 thread\)\s+ours vs PyTorch/);
+  assert.match(both[0], /rlvr local \(2 threads\)\s+PyTorch 1\.13\.1 \(1 thread\)\s+ours vs PyTorch/);
   assert.match(both[1], /^training step \(ms\)\s+400\s+520\s+1\.30× faster$/);
   assert.match(both[2], /5000\s+2700\s+1\.85× faster$/);
   const alone = comparisonTable(local, null);

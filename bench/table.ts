@@ -1,4 +1,5 @@
 // Plain-text tables and the comparison of the local engine with PyTorch.
+import { threadsOf } from "./report.js";
 import type { Figures } from "./sections.js";
 
 /** Left-aligned first column, right-aligned others, columns separated by two spaces. */
@@ -50,10 +51,12 @@ export function ratio(metric: Metric, ours: number | null, theirs: number | null
 
 /** The local engine beside PyTorch (if measured), one row per compared metric. */
 export function comparisonTable(local: Figures | null, pytorch: Figures | null): string {
-  const torchTitle = pytorch
-    ? `PyTorch ${pytorch.torch_version ?? ""} (${pytorch.threads ?? "?"} thread${pytorch.threads === 1 ? "" : "s"})`
-    : null;
-  const header = ["", "rlvr local", ...(torchTitle ? [torchTitle, "ours vs PyTorch"] : [])];
+  const threads = (f: Figures | null) => {
+    const t = threadsOf(f);
+    return t === undefined ? "" : ` (${t} thread${t === 1 ? "" : "s"})`;
+  };
+  const torchTitle = pytorch ? `PyTorch ${pytorch.torch_version ?? ""}${threads(pytorch)}` : null;
+  const header = ["", `rlvr local${threads(local)}`, ...(torchTitle ? [torchTitle, "ours vs PyTorch"] : [])];
   const rows = COMPARED_METRICS.map((m) => {
     const ours = num(local?.[m.key]);
     const theirs = num(pytorch?.[m.key]);
