@@ -1,7 +1,8 @@
 // Batched autoregressive sampling with a KV cache. Two compiled graphs: a prefill over the
 // (deduplicated, right-padded) prompts that returns every layer's k/v and the logits at each
-// prompt's last token, and a decode step over a fixed-capacity cache [B, KV, Tmax, d] with an
-// additive mask; the step returns only the new token's k/v, which JS writes into the cache.
+// prompt's last token, and a decode step over a fixed-capacity cache (k stored transposed,
+// [B, KV, d, C], so q·kᵀ needs no transpose; v as [B, KV, C, d]) with an additive mask; the step
+// returns only the new token's k/v, which JS writes into the cache.
 // Row r = (prompt p, sample j) draws from the stream Rng.derive(seed, p, j), so results do not
 // depend on how rows are batched.
 import { Rng } from "../../core/rng.js";
@@ -33,14 +34,14 @@ const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 const pow2AtLeast = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
 /** Prefill of U prompts padded to P tokens: logits at each prompt's last token, and k/v per layer. */
-function prefillGraph(cfg: ModelConfig, U: number, P: number): Graph {
+export function prefillGraph(cfg: ModelConfig, U: number, P: number): Graph {
   const g = new Graph();
   const params = declareParameters(g, cfg);
   const tokens = g.input("tokens", [U, P], "int32");
   const lastRow = g.input("last_row", [U], "int32");
   const { cos, sin } = ropeConstants(g, cfg, P, "float32");
   const attention = causalAttention(cfg, (l, k, v) => {
-    g.output(`k${l}`, k);
+    g.output(`k${l}`, op.transpose(k, [0, 1, 3, 2]));
     g.output(`v${l}`, v);
   });
   const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention });
@@ -53,7 +54,7 @@ function prefillGraph(cfg: ModelConfig, U: number, P: number): Graph {
  * into the cache part (masked) and itself, so the cache is read in place and never copied:
  * softmax over [q·Kcᵀ + mask, q·k_new], out = P_c·Vc + p_self·v_new.
  */
-function decodeGraph(cfg: ModelConfig, B: number, C: number): Graph {
+export function decodeGraph(cfg: ModelConfig, B: number, C: number): Graph {
   const g = new Graph();
   const params = declareParameters(g, cfg);
   const KV = cfg.numKeyValueHeads;
@@ -65,7 +66,7 @@ function decodeGraph(cfg: ModelConfig, B: number, C: number): Graph {
   const mask = g.input("mask", [B, 1, 1, C]);
   const caches: { k: Tensor; v: Tensor }[] = [];
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
-    caches.push({ k: g.input(`k_cache${l}`, [B, KV, C, d]), v: g.input(`v_cache${l}`, [B, KV, C, d]) });
+    caches.push({ k: g.input(`k_cache${l}`, [B, KV, d, C]), v: g.input(`v_cache${l}`, [B, KV, C, d]) });
   }
   const attention: AttentionFn = (l, q, k, v) => {
     // with T = 1, [B, 1, H, d] is [B, KV, groups, d] and [B, 1, KV, d] is [B, KV, 1, d]
@@ -74,7 +75,7 @@ function decodeGraph(cfg: ModelConfig, B: number, C: number): Graph {
     const v_BK1d = op.reshape(v, [B, KV, 1, d]);
     g.output(`k_new${l}`, k_BK1d);
     g.output(`v_new${l}`, v_BK1d);
-    const cacheScores = op.add(op.matmul(q_BKgd, caches[l].k, { transB: true }), mask);
+    const cacheScores = op.add(op.matmul(q_BKgd, caches[l].k), mask);
     const selfScore = op.reduceSum(op.mul(q_BKgd, k_BK1d), [-1], true);
     const probs = op.softmax(op.concat([cacheScores, selfScore], -1));
     const out = op.add(
@@ -209,19 +210,21 @@ export class Sampler {
       const u = unique.indexOf(row.prompt);
       const len = row.prompt.length;
       for (let l = 0; l < L; l++) {
-        for (const [src, dst] of [
-          [pre[`k${l}`] as Float32Array, kCache[l]],
-          [pre[`v${l}`] as Float32Array, vCache[l]],
-        ] as const) {
-          for (let h = 0; h < KV; h++) {
-            const from = (u * KV + h) * P * d;
-            dst.set(src.subarray(from, from + len * d), (b * KV + h) * C * d);
+        const kPre = pre[`k${l}`] as Float32Array; // [U, KV, d, P]
+        const vPre = pre[`v${l}`] as Float32Array; // [U, KV, P, d]
+        for (let h = 0; h < KV; h++) {
+          for (let i = 0; i < d; i++) {
+            const from = ((u * KV + h) * d + i) * P;
+            kCache[l].set(kPre.subarray(from, from + len), ((b * KV + h) * d + i) * C);
           }
+          const from = (u * KV + h) * P * d;
+          vCache[l].set(vPre.subarray(from, from + len * d), (b * KV + h) * C * d);
         }
       }
       this.accept(row, promptLogits.subarray(u * V, (u + 1) * V), params);
     });
 
+    if (rows.every((r) => r.done)) return;
     const step = await this.sessions.get(`decode:${B}x${C}`, () => decodeGraph(cfg, B, C));
     const stepTokens = new Int32Array(B);
     const cos = new Float32Array(B * d);
@@ -250,11 +253,12 @@ export class Sampler {
         for (let l = 0; l < L; l++) {
           const kNew = out[`k_new${l}`] as Float32Array;
           const vNew = out[`v_new${l}`] as Float32Array;
+          const kc = kCache[l];
           for (let h = 0; h < KV; h++) {
             const from = (b * KV + h) * d;
-            const to = ((b * KV + h) * C + pos) * d;
-            kCache[l].set(kNew.subarray(from, from + d), to);
-            vCache[l].set(vNew.subarray(from, from + d), to);
+            vCache[l].set(vNew.subarray(from, from + d), ((b * KV + h) * C + pos) * d);
+            const kBase = (b * KV + h) * d * C + pos;
+            for (let i = 0; i < d; i++) kc[kBase + i * C] = kNew[from + i];
           }
         }
         if (!row.done) this.accept(row, logits.subarray(b * V, (b + 1) * V), params);

@@ -16,8 +16,8 @@ import {
 
 export interface ExportOptions {
   /**
-   * Lower transposed float32 matmuls to com.microsoft FusedMatMul (ORT's CPU kernel has
-   * transpose flags) instead of Transpose + MatMul. Default true.
+   * Lower transposed batched float32 matmuls to com.microsoft FusedMatMul (ORT's CPU kernel has
+   * transpose flags) instead of Transpose + MatMul. Default true. 2-D ones always become Gemm.
    */
   fusedMatMul?: boolean;
 }
@@ -158,6 +158,9 @@ function lowerNode(L: Lowering, node: Node, ins: string[], out: string): void {
       const transB = attrs.transB as boolean;
       if (!transA && !transB) {
         L.node("MatMul", ins, out);
+      } else if (node.inputs[0].rank === 2 && node.inputs[1].rank === 2) {
+        // MLAS GEMM reads transposed operands in place (FusedMatMul copies them first)
+        L.node("Gemm", ins, out, { transA: transA ? 1 : 0, transB: transB ? 1 : 0 });
       } else if (L.fusedMatMul && x.dtype === "float32") {
         L.node("FusedMatMul", ins, out, { transA: transA ? 1 : 0, transB: transB ? 1 : 0 }, "com.microsoft");
       } else {
