@@ -1,6 +1,7 @@
 // The `rlvr` command line. Each command lives in commands/<name>.ts and exports register<Name>(program).
 // Errors: a thrown error prints `rlvr: <message>` and exits 1 (the stack only with RLVR_DEBUG set).
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { registerConfig } from "./commands/config.js";
 import { registerEval } from "./commands/eval.js";
@@ -79,3 +80,6 @@ export async function runCli(argv: string[], output: CliOutput = processOutput):
 export async function main(argv: string[]): Promise<void> {
   process.exitCode = await runCli(argv);
 }
+
+// Run directly (`tsx src/cli/main.ts …`, as the npm scripts do), not only through bin/rlvr.js.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main(process.argv);
