@@ -171,6 +171,9 @@ test("an existing run with a different config is refused; the same config is rep
   assert.equal(again.replacedPrevious, true);
   assert.deepEqual(readJsonl(join(out, "metrics.jsonl")), []);
   assert.ok(!existsSync(join(out, "checkpoints")));
+  const aside = readdirSync(root).filter((n) => n.startsWith("A.replaced-"));
+  assert.equal(aside.length, 1, "the previous run is moved aside, not deleted");
+  assert.equal(readJsonl(join(root, aside[0], "metrics.jsonl")).length, 5);
   const forced = createRunDirectory(out, cfg({ seed: 9 }), { overwrite: true });
   assert.equal(readRunConfig(out).seed, 9);
   forced.close();

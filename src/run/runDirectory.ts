@@ -21,6 +21,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeSync,
@@ -389,8 +390,9 @@ export function readRunConfig(dir: string): Config {
 /**
  * Starts a run in `out` (created if needed) before any training: checks that it is writable, and
  * refuses a directory that holds a run with a different config unless `overwrite` (the error says to
- * use --resume or another --out). A previous run with the same config is replaced (rerunning a config
- * reproduces it; continuing it is openRunForResume's job). Writes config.json and empty JSONL files.
+ * use --resume or another --out). A previous run with the same config is moved aside to
+ * `<out>.replaced-<time>` and started afresh (rerunning a config reproduces it; continuing it is
+ * openRunForResume's job). Writes config.json and empty JSONL files.
  */
 export function createRunDirectory(
   out: string,
@@ -424,9 +426,11 @@ export function createRunDirectory(
         );
       }
     }
+    // Nothing trained is lost: the previous run moves aside whole, to <out>.replaced-<time>.
     replacedPrevious = true;
-    for (const n of [METRICS_FILE, SAMPLES_FILE, EVAL_DIR, CHECKPOINTS_DIR])
-      rmSync(join(dir, n), { recursive: true, force: true });
+    const aside = `${dir}.replaced-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    renameSync(dir, aside);
+    mkdirSync(dir, { recursive: true });
   }
   removeLeftovers(dir);
   writeConfigFile(dir, config);
