@@ -87,22 +87,28 @@ export function ropeTables(
   return { cos, sin };
 }
 
-/** x ↦ x/√(mean(x²) + ε) · w over the last axis */
-function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
-  const meanSquare = op.reduceMean(op.mul(x, x), [-1], true);
-  return op.mul(op.mul(x, op.reciprocal(op.sqrt(op.add(meanSquare, eps)))), w);
-}
-
 /** x·Wᵀ + b for x [N, in], W [out, in] */
 function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   const y = op.matmul(x, w, { transB: true });
   return b ? op.add(y, b) : y;
 }
 
-/** rotate_half(x) = cat(−x₂, x₁) over the last axis (x₁, x₂ its halves) */
+/**
+ * rotate_half(x) = cat(−x₂, x₁) over the last axis (x₁, x₂ its halves), as x·R with the constant
+ * signed permutation R (R[j+h, j] = −1, R[j, j+h] = 1): one small matmul instead of two slices,
+ * a negation and a concat, forward and backward.
+ */
 function rotateHalf(x: Tensor): Tensor {
   const d = x.shape[x.rank - 1];
-  return op.concat([op.neg(op.slice(x, -1, d / 2, d)), op.slice(x, -1, 0, d / 2)], -1);
+  const h = d / 2;
+  const R = new Float64Array(d * d);
+  for (let j = 0; j < h; j++) {
+    R[(j + h) * d + j] = -1;
+    R[j * d + j + h] = 1;
+  }
+  const Rt =
+    x.dtype === "float64" ? x.graph.constant(R, [d, d]) : x.graph.constant(Float32Array.from(R), [d, d]);
+  return op.matmul(x, Rt);
 }
 
 /** x·cos + rotate_half(x)·sin; cos/sin broadcast to x [B, T, heads, d] */
@@ -171,7 +177,7 @@ export function decoderHidden(cfg: ModelConfig, p: ReadonlyMap<string, Tensor>, 
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
     const pre = `model.layers.${l}.`;
     const bias = (name: string) => (cfg.attentionBias ? param(`${pre}self_attn.${name}.bias`) : undefined);
-    const n1 = rmsNorm(x, param(`${pre}input_layernorm.weight`), eps);
+    const n1 = op.rmsNorm(x, param(`${pre}input_layernorm.weight`), eps);
     const q = linear(n1, param(`${pre}self_attn.q_proj.weight`), bias("q_proj"));
     const k = linear(n1, param(`${pre}self_attn.k_proj.weight`), bias("k_proj"));
     const v = linear(n1, param(`${pre}self_attn.v_proj.weight`), bias("v_proj"));
@@ -180,13 +186,13 @@ export function decoderHidden(cfg: ModelConfig, p: ReadonlyMap<string, Tensor>, 
     const kRot = applyRope(op.reshape(k, [B, T, KV, d]), inp.cos, inp.sin);
     const attn = inp.attention(l, qRot, kRot, op.reshape(v, [B, T, KV, d]));
     x = op.add(x, linear(attn, param(`${pre}self_attn.o_proj.weight`)));
-    const n2 = rmsNorm(x, param(`${pre}post_attention_layernorm.weight`), eps);
+    const n2 = op.rmsNorm(x, param(`${pre}post_attention_layernorm.weight`), eps);
     const gate = linear(n2, param(`${pre}mlp.gate_proj.weight`));
     const up = linear(n2, param(`${pre}mlp.up_proj.weight`));
     // SwiGLU: silu(gate)·up, silu(z) = z·σ(z)
     x = op.add(x, linear(op.mul(op.mul(gate, op.sigmoid(gate)), up), param(`${pre}mlp.down_proj.weight`)));
   }
-  return rmsNorm(x, param("model.norm.weight"), eps);
+  return op.rmsNorm(x, param("model.norm.weight"), eps);
 }
 
 /** Logits [N, V] of hidden states [N, D]. */

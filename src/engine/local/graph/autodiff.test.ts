@@ -100,6 +100,11 @@ const cases: Case[] = [
   },
   { name: "reduceSum", inputs: [{ shape: [2, 3, 4] }], build: ([a]) => op.reduceSum(a, [1]) },
   { name: "reduceMean", inputs: [{ shape: [2, 3, 4] }], build: ([a]) => op.reduceMean(a, [-1], true) },
+  {
+    name: "rmsNorm",
+    inputs: [{ shape: [3, 4] }, { shape: [4] }],
+    build: ([x, w]) => op.rmsNorm(x, w, 1e-6),
+  },
   { name: "softmax", inputs: [{ shape: [2, 5] }], build: ([a]) => op.softmax(op.mul(a, 3)) },
   { name: "logSoftmax", inputs: [{ shape: [2, 5] }], build: ([a]) => op.logSoftmax(op.mul(a, 3)) },
   {

@@ -154,6 +154,18 @@ const rules: Record<string, VjpRule> = {
   Softmax: ({ output: y }, g) => [op.mul(y, op.sub(g, op.reduceSum(op.mul(g, y), [-1], true)))],
   // y = log-softmax(x): dx = g − softmax(x)·Σg = g − eʸ·Σg
   LogSoftmax: ({ output: y }, g) => [op.sub(g, op.mul(op.exp(y), op.reduceSum(g, [-1], true)))],
+  // y = x·r·w, r = (mean(x²) + ε)^−½ over the last axis (D features):
+  // dx = r·(g⊙w) − x·r³·mean((g⊙w)⊙x), dw = Σ_rows g⊙x·r
+  RMSNorm: ({ inputs: [x, w], attrs }, g, needs) => {
+    const r = op.reciprocal(op.sqrt(op.add(op.reduceMean(op.mul(x, x), [-1], true), attrs.eps as number)));
+    let gx: Tensor | null = null;
+    if (needs(0)) {
+      const gw = op.mul(g, w);
+      const r3 = op.mul(op.mul(r, r), r);
+      gx = op.sub(op.mul(gw, r), op.mul(x, op.mul(r3, op.reduceMean(op.mul(gw, x), [-1], true))));
+    }
+    return [gx, needs(1) ? unbroadcast(op.mul(op.mul(g, x), r), w.shape) : null];
+  },
   // rows gathered from the table receive their gradients, summed over repeats
   Gather: ({ inputs: [table, idx] }, g) => [op.scatterAddRows(g, idx, table.shape[0]), null],
   GatherElements: ({ inputs: [x, idx] }, g) => [op.scatterLast(g, idx, x.shape[x.rank - 1]), null],

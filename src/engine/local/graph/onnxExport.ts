@@ -216,6 +216,10 @@ function lowerNode(L: Lowering, node: Node, ins: string[], out: string): void {
       // opset < 18: axes is an attribute
       L.node("ReduceMean", ins, out, { axes: attrs.axes as number[], keepdims: attrs.keepdims ? 1 : 0 });
       return;
+    case "RMSNorm":
+      // ORT's contrib kernel, registered in the ONNX domain
+      L.node("SimplifiedLayerNormalization", ins, out, { axis: -1, epsilon: { float: attrs.eps as number } });
+      return;
     case "Softmax":
     case "LogSoftmax":
       L.node(node.op, ins, out, { axis: -1 });

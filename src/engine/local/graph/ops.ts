@@ -236,6 +236,18 @@ export function logSoftmax(x: Tensor): Tensor {
   return x.graph.addNode("LogSoftmax", [x], {}, x.shape, x.dtype);
 }
 
+/**
+ * RMS normalisation over the last axis with a per-feature scale: x / √(mean(x²) + ε) · w
+ * (Zhang & Sennrich 2019; one fused ORT kernel, SimplifiedLayerNormalization).
+ */
+export function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
+  requireFloat(x, "RMSNorm");
+  if (w.rank !== 1 || w.shape[0] !== x.shape[x.rank - 1] || w.dtype !== x.dtype) {
+    throw new Error(`RMSNorm: scale ${w} does not match the last axis of ${x}`);
+  }
+  return x.graph.addNode("RMSNorm", [x, w], { eps }, x.shape, x.dtype);
+}
+
 // ---- indexing ----
 
 function requireIndex(idx: Tensor, what: string): void {
