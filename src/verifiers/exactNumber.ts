@@ -68,7 +68,7 @@ function reduce(num: bigint, den: bigint): { num: bigint; den: bigint } | undefi
 /** Reads a plain number exactly, or returns undefined when the text is anything else. */
 export function parseExactNumber(text: string): ExactNumber | undefined {
   const s = text.trim();
-  if (s.length === 0 || s.length > 1000) return undefined;
+  if (s.length === 0 || s.length > 5000) return undefined;
   let m = INTEGER.exec(s);
   if (m) return { num: BigInt(m[1] + m[2]!), den: 1n, hasDecimal: false };
   m = DECIMAL.exec(s);

@@ -41,6 +41,7 @@ interface Boxed {
   readonly isNumberLiteral: boolean;
   readonly numericValue: number | { decimal?: { toString(): string }; re?: number; im?: number } | undefined;
   N(): Boxed;
+  evaluate(): Boxed;
   subs(map: Record<string, Boxed>): Boxed;
 }
 interface Engine {
@@ -135,6 +136,25 @@ function toSide(
   return side;
 }
 
+/** An exact rational [numerator, denominator] when the MathJSON is an integer or a rational. */
+function exactRational(json: MathJson): [bigint, bigint] | undefined {
+  if (typeof json === "number") return Number.isSafeInteger(json) ? [BigInt(json), 1n] : undefined;
+  if (typeof json === "object" && json !== null && !Array.isArray(json) && "num" in json) {
+    return /^[+-]?\d+$/.test(json.num) ? [BigInt(json.num), 1n] : undefined;
+  }
+  const head = headOf(json);
+  if (head === "Negate") {
+    const inner = exactRational(argsOf(json)[0]!);
+    return inner ? [-inner[0], inner[1]] : undefined;
+  }
+  if (head === "Rational") {
+    const [a, b] = argsOf(json).map(exactRational);
+    if (a === undefined || b === undefined || a[1] !== 1n || b[1] !== 1n || b[0] === 0n) return undefined;
+    return [a[0], b[0]];
+  }
+  return undefined;
+}
+
 function evaluate(json: MathJson, point?: Record<string, number>): Boxed {
   let boxed = ce().box(json);
   if (point !== undefined) {
@@ -176,6 +196,13 @@ export function scalarsEquivalent(gold: MathJson, pred: MathJson, ctx: Context):
   const pv = freeVariables(pred);
   if (!sameSet(gv, pv)) return { equivalent: false, reason: "different variables" };
   if (gv.size === 0) {
+    // Exact arithmetic first: 50 significant digits cannot tell 2^{100} from 2^{100}+1.
+    const ge = exactRational(ce().box(gold).evaluate().json);
+    const pe = exactRational(ce().box(pred).evaluate().json);
+    if (ge !== undefined && pe !== undefined && !containsDecimal(gold) && !containsDecimal(pred)) {
+      const same = ge[0] * pe[1] === pe[0] * ge[1];
+      return { equivalent: same, reason: same ? "equal value (exact)" : "different value (exact)" };
+    }
     const g = toSide(evaluate(gold), gold, ctx.goldLiteral);
     const p = toSide(evaluate(pred), pred, ctx.predLiteral);
     if (g === undefined || p === undefined) return { equivalent: false, reason: "not a number" };

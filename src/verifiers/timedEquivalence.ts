@@ -4,7 +4,9 @@
  * replaced, so that one adversarial answer (`100000!`) can block training for at most the budget.
  *
  * Requests are served one at a time per worker; the budget clock of a request starts when it is
- * handed to a ready worker, so queueing and worker start-up are not charged to it.
+ * handed to a ready worker, so queueing and worker start-up are not charged to it. Each slot keeps
+ * a started spare worker, so that after a timeout the next request does not wait for a cold start
+ * (loading the algebra system takes about a second).
  */
 
 import type { Worker } from "node:worker_threads";
@@ -31,9 +33,15 @@ interface Job {
   resolve: (d: Decision) => void;
 }
 
+interface StartedWorker {
+  worker: Worker;
+  ready: boolean;
+}
+
 class EquivalenceWorkerSlot {
   private worker: Worker | undefined;
   private ready = false;
+  private spare: StartedWorker | undefined;
   private current: { job: Job; timer: NodeJS.Timeout } | undefined;
 
   constructor(
@@ -46,15 +54,29 @@ class EquivalenceWorkerSlot {
     return this.current !== undefined;
   }
 
-  private start(): Worker {
-    const worker = startSiblingWorker(import.meta.url, "equivalenceWorker");
-    this.ready = false;
-    worker.on("message", (msg: EquivalenceResponse) => this.onMessage(worker, msg));
+  private spawn(): StartedWorker {
+    const started: StartedWorker = {
+      worker: startSiblingWorker(import.meta.url, "equivalenceWorker"),
+      ready: false,
+    };
+    const worker = started.worker;
+    worker.on("message", (msg: EquivalenceResponse) => {
+      if ("ready" in msg) started.ready = true;
+      this.onMessage(worker, msg);
+    });
     worker.on("error", (error) => this.onFailure(worker, `evaluation worker failed: ${error.message}`));
     worker.on("exit", (code) => this.onFailure(worker, `evaluation worker exited (${code})`));
     worker.unref();
-    this.worker = worker;
-    return worker;
+    return started;
+  }
+
+  /** Promotes the spare (or a fresh worker) to the active one, and starts a new spare. */
+  private start(): Worker {
+    const next = this.spare ?? this.spawn();
+    this.spare = this.spawn();
+    this.worker = next.worker;
+    this.ready = next.ready;
+    return next.worker;
   }
 
   run(job: Job): void {
@@ -99,16 +121,18 @@ class EquivalenceWorkerSlot {
   }
 
   private onFailure(worker: Worker, reason: string): void {
+    if (worker === this.spare?.worker) this.spare = undefined;
     if (worker !== this.worker) return;
     this.worker = undefined;
     this.finish({ equivalent: false, reason });
   }
 
   async close(): Promise<void> {
-    const worker = this.worker;
+    const workers = [this.worker, this.spare?.worker].filter((w): w is Worker => w !== undefined);
     this.worker = undefined;
+    this.spare = undefined;
     if (this.current) this.finish({ equivalent: false, reason: "verifier closed" });
-    if (worker) await worker.terminate();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
