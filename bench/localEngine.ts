@@ -3,7 +3,7 @@
 // forward + backward + AdamW (median after warm-up); sampling = 16 prompts of 64 tokens, 64 new
 // tokens each with the KV cache; peak RSS of the process.
 // Usage: npx tsx bench/localEngine.ts [--json] [--threads N] [--steps N]
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { Rng } from "../src/core/rng.js";
 import { LocalEngine } from "../src/engine/local/localEngine.js";
@@ -30,7 +30,10 @@ export interface LocalEngineBench {
   train_step_ms: number;
   sample_tokens_per_s: number;
   peak_rss_mb: number;
-  machine: { cores: number; cpu: string; threads: number };
+  /** Process CPU time (user + system) per training step: the work, independent of other load. */
+  train_step_cpu_ms: number;
+  /** The 1-minute load average before the run: figures from a loaded machine are slower. */
+  machine: { cores: number; cpu: string; threads: number; load_average: number };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -52,12 +55,20 @@ export async function benchLocalEngine(
     };
   });
   const adam = { ...DEFAULT_ADAM, learningRate: 1e-3 };
+  const loadAverage = loadavg()[0];
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let i = 0; i < steps + 2; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await engine.forwardBackward(datums, { kind: "cross_entropy" });
     await engine.optimStep(adam);
-    if (i >= 2) times.push(performance.now() - t0); // two warm-up steps (compile, allocator)
+    const c = process.cpuUsage(c0);
+    // two warm-up steps (compile, allocator)
+    if (i >= 2) {
+      times.push(performance.now() - t0);
+      cpuTimes.push((c.user + c.system) / 1000);
+    }
   }
 
   const prompts = Array.from({ length: 16 }, () =>
@@ -77,7 +88,13 @@ export async function benchLocalEngine(
     train_step_ms: Math.round(median(times) * 10) / 10,
     sample_tokens_per_s: Math.round(median(rates)),
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", threads },
+    train_step_cpu_ms: Math.round(median(cpuTimes) * 10) / 10,
+    machine: {
+      cores: availableParallelism(),
+      cpu: cpus()[0]?.model ?? "unknown",
+      threads,
+      load_average: Math.round(loadAverage * 100) / 100,
+    },
   };
 }
 
@@ -100,5 +117,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     console.log(`  training step (16 × 128 tokens, fwd+bwd+AdamW): ${r.train_step_ms} ms`);
     console.log(`  sampling (16 × 64 new tokens, KV cache):       ${r.sample_tokens_per_s} tokens/s`);
     console.log(`  peak RSS:                                       ${r.peak_rss_mb} MB`);
+    console.log(`  CPU time per training step:                     ${r.train_step_cpu_ms} ms`);
+    console.log(`  load average before the run:                    ${r.machine.load_average}`);
   }
 }
