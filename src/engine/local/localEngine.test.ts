@@ -112,6 +112,24 @@ test("golden parity with PyTorch: logits, logprobs, entropy, loss and every grad
     golden.loss_mask.flat().reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(out.metrics["entropy:mean"] - meanEntropy) < 1e-4);
 
+  // kl:mean = mean k3 over the masked tokens; clip_frac:mean counts tokens where the PPO clip is active
+  let k3Sum = 0;
+  let clippedCount = 0;
+  let count = 0;
+  golden.loss_mask.forEach((mask, s) => {
+    mask.forEach((m, t) => {
+      if (m === 0) return;
+      const x = golden.target_logprobs[s][t] - golden.ref_logprobs[s][t];
+      k3Sum += Math.exp(-x) + x - 1;
+      const r = Math.exp(golden.target_logprobs[s][t] - golden.sampling_logprobs[s][t]);
+      const A = golden.advantages[s];
+      if ((A > 0 && r > golden.clip_high) || (A < 0 && r < golden.clip_low)) clippedCount++;
+      count++;
+    });
+  });
+  assert.ok(Math.abs(out.metrics["kl:mean"] - k3Sum / count) < 1e-5, `kl:mean ${out.metrics["kl:mean"]}`);
+  assert.equal(out.metrics["clip_frac:mean"], clippedCount / count);
+
   const expected = readSafetensors(join(FIXTURE, "golden_grads.safetensors"));
   const grads = engine.accumulatedGradients()!;
   assert.equal(grads.size, expected.size);
@@ -125,7 +143,7 @@ test("golden parity with PyTorch: logits, logprobs, entropy, loss and every grad
   await engine.close();
 });
 
-test("the entropy of the golden model matches per token", async () => {
+test("computeLogprobs matches the golden next-token logprobs", async () => {
   const engine = LocalEngine.fromDirectory(FIXTURE, { intraOpNumThreads: 1 });
   const lp = await engine.computeLogprobs(golden.input_ids);
   assert.ok(maxAbsDiff(lp.flat(), golden.target_logprobs.flat()) < 1e-4);
@@ -145,6 +163,18 @@ test("gradients accumulate across calls and optimStep clears them", async () => 
   for (const [name, t] of expected) {
     const err = relErrByNorm(split.get(name)!, t.data);
     assert.ok(err < 1e-4, `accumulated gradient ${name}: ${err}`);
+  }
+  await engine.close();
+});
+
+test("micro-batches (one datum each) give the same loss and gradients as one batch", async () => {
+  const engine = LocalEngine.fromDirectory(FIXTURE, { intraOpNumThreads: 1, microBatchTokens: 16 });
+  const out = await engine.forwardBackward(goldenDatums(), goldenLoss);
+  assert.ok(Math.abs(out.metrics["loss:sum"] - golden.loss) < 1e-4 * Math.abs(golden.loss));
+  const expected = readSafetensors(join(FIXTURE, "golden_grads.safetensors"));
+  for (const [name, t] of expected) {
+    const err = relErrByNorm(engine.accumulatedGradients()!.get(name)!, t.data);
+    assert.ok(err < 1e-4, `gradient ${name}: ${err}`);
   }
   await engine.close();
 });
