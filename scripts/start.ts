@@ -5,7 +5,7 @@ import { parseConfig } from "../src/run/config.js";
 import { ProgressReporter } from "../src/run/progress.js";
 import { createRunDirectory } from "../src/run/runDirectory.js";
 import { openModel } from "../src/run/session.js";
-import { runGrpoLoop } from "../src/run/trainLoop.js";
+import { grpoAlgorithmStep, runTrainingLoop } from "../src/run/trainLoop.js";
 import { LocalEngine } from "../src/engine/local/localEngine.js";
 import type { ModelSession } from "../src/run/session.js";
 
@@ -46,10 +46,11 @@ console.log(
 );
 const run = createRunDirectory(config.run.out, config);
 console.log(`training GRPO for ${config.steps} steps into ${run.dir}`);
-await runGrpoLoop({
+await runTrainingLoop({
   run,
   config,
-  ctx: { ...session, reference },
+  engine: session.engine,
+  step: grpoAlgorithmStep(config, { ...session, reference }),
   pool: session.task.problems("train", undefined, config.seed),
   startStep: 0,
   progress: new ProgressReporter({ total: config.steps, label: "grpo", live: process.stderr.isTTY }),

@@ -7,7 +7,7 @@ import { type GrpoContext, type GrpoOptions, grpoStep } from "../algorithms/grpo
 import type { RolloutGroup } from "../algorithms/rollouts.js";
 import { Rng } from "../core/rng.js";
 import { learningRateAt } from "../core/schedule.js";
-import type { AdamParams } from "../engine/types.js";
+import type { AdamParams, SamplingParams, TrainingEngine } from "../engine/types.js";
 import type { Problem } from "../tasks/types.js";
 import type { Config } from "./config.js";
 import type { ProgressReporter } from "./progress.js";
@@ -97,44 +97,69 @@ export function sampleRecords(
   return out;
 }
 
+/** What one algorithm step returns to the loop (GRPO's and MGRPO's steps both fit). */
+export interface AlgorithmStepResult {
+  groups: RolloutGroup[];
+  advantages_PG: number[][];
+  /** Learning metrics (deterministic under the seed) and, under time_* / *_per_s keys, wall-clock ones. */
+  metrics: Record<string, number | null>;
+}
+
+/** One step of an algorithm: the step's problems, AdamW parameters and sampling parameters (seeded). */
+export type AlgorithmStep = (
+  problems: readonly Problem[],
+  adam: AdamParams,
+  sampling: SamplingParams,
+  step: number,
+) => Promise<AlgorithmStepResult>;
+
 export interface TrainLoopOptions {
   run: RunDirectory;
   config: Config;
-  ctx: GrpoContext;
+  engine: TrainingEngine;
+  step: AlgorithmStep;
   pool: readonly Problem[];
   /** Completed steps at start (from the checkpoint when resuming). */
   startStep: number;
   progress?: ProgressReporter;
 }
 
-/** Runs GRPO from `startStep` to `config.steps`, checkpointing as configured and at the end. */
-export async function runGrpoLoop(o: TrainLoopOptions): Promise<Record<string, number | null>> {
-  const { run, config, ctx } = o;
-  const options = grpoOptionsOf(config);
+/** Wall-clock metrics go to timings.jsonl, the rest to metrics.jsonl. */
+function isTiming(key: string): boolean {
+  return key.startsWith("time_") || key.endsWith("_per_s");
+}
+
+/** Runs an algorithm from `startStep` to `config.steps`, checkpointing as configured and at the end. */
+export async function runTrainingLoop(o: TrainLoopOptions): Promise<Record<string, number | null>> {
+  const { run, config } = o;
   let last: Record<string, number | null> = {};
   for (let s = o.startStep; s < config.steps; s++) {
     const problems = problemsForStep(o.pool, s, config.batch.promptsPerStep, config.seed);
-    const sampling = { ...options.sampling, seed: Rng.derive(config.seed, 0x5a3b, s).nextU32() };
-    const result = await grpoStep(ctx, problems, { ...options, sampling }, adamAt(config, s));
+    const sampling = { ...config.sampling, seed: Rng.derive(config.seed, 0x5a3b, s).nextU32() };
+    const result = await o.step(problems, adamAt(config, s), sampling, s);
     const step = s + 1;
-    const { sample_tokens_per_s, time_sample_s, time_prepare_s, time_update_s, ...learning } = result.metrics;
     last = result.metrics;
+    const learning = Object.fromEntries(Object.entries(result.metrics).filter(([k]) => !isTiming(k)));
+    const timing = Object.fromEntries(Object.entries(result.metrics).filter(([k]) => isTiming(k)));
     run.appendMetrics({ step, ...learning });
-    appendFileSync(
-      join(run.dir, TIMINGS_FILE),
-      `${JSON.stringify({ step, sample_tokens_per_s, time_sample_s, time_prepare_s, time_update_s })}\n`,
-    );
+    appendFileSync(join(run.dir, TIMINGS_FILE), `${JSON.stringify({ step, ...timing })}\n`);
     run.appendSamples(sampleRecords(step, result.groups, result.advantages_PG, config.run.samplesPerStep));
     const every = config.run.checkpointEvery;
     if ((every > 0 && step % every === 0) || step === config.steps) {
       const state: TrainerState = { step };
-      await run.saveCheckpoint(state, (dir) => ctx.engine.saveState(dir));
+      await run.saveCheckpoint(state, (dir) => o.engine.saveState(dir));
     }
     o.progress?.update(step, {
-      reward: learning.reward_mean ?? undefined,
-      accuracy: learning.accuracy ?? undefined,
-      tokensPerSecond: sample_tokens_per_s ?? undefined,
+      reward: result.metrics.reward_mean ?? undefined,
+      accuracy: result.metrics.accuracy ?? undefined,
+      tokensPerSecond: result.metrics.sample_tokens_per_s ?? undefined,
     });
   }
   return last;
+}
+
+/** The GRPO step of a config, for runTrainingLoop. */
+export function grpoAlgorithmStep(config: Config, ctx: GrpoContext): AlgorithmStep {
+  const options = grpoOptionsOf(config);
+  return (problems, adam, sampling) => grpoStep(ctx, problems, { ...options, sampling }, adam);
 }

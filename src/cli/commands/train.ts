@@ -5,7 +5,7 @@ import { LocalEngine } from "../../engine/local/localEngine.js";
 import { ProgressReporter } from "../../run/progress.js";
 import { createRunDirectory, openRunForResume } from "../../run/runDirectory.js";
 import { openModel } from "../../run/session.js";
-import { runGrpoLoop } from "../../run/trainLoop.js";
+import { grpoAlgorithmStep, runTrainingLoop } from "../../run/trainLoop.js";
 import { writeErr, writeOut } from "../output.js";
 import { addTrainOptions, resolveTrainConfig, type TrainFlags } from "../trainOptions.js";
 
@@ -29,10 +29,11 @@ export function registerTrain(program: Command): void {
     const progress = new ProgressReporter({ total: config.steps, label: "train", startStep });
     if (startStep > 0) progress.log(`resuming ${run.dir} from step ${startStep}`);
     try {
-      const last = await runGrpoLoop({
+      const last = await runTrainingLoop({
         run,
         config,
-        ctx: { ...session, reference },
+        engine: session.engine,
+        step: grpoAlgorithmStep(config, { ...session, reference }),
         pool,
         startStep,
         progress,
