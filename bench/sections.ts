@@ -75,6 +75,13 @@ export const SECTIONS: BenchSection[] = [
     },
     timeoutMs: 15 * 60_000,
   },
+  {
+    name: "verifier",
+    title: "math verifier",
+    required: false,
+    resolve: tsxScript("bench/verifierThroughput.ts", ["--json"]),
+    timeoutMs: 5 * 60_000,
+  },
 ];
 
 /** The JSON object on the last non-empty line of a child's stdout, or null. */
