@@ -7,9 +7,11 @@ import { type AdvantageEstimator, computeBatchAdvantages, mean } from "../core/a
 import { type AggregationMode, aggregationWeights } from "../core/aggregation.js";
 import { isZeroVariance } from "../core/deadZone.js";
 import { type KlEstimatorName, klPenaltyIntoRewards } from "../core/kl.js";
+import { Rng } from "../core/rng.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { AdamParams, Datum, LossSpec, SamplingParams, TrainingEngine } from "../engine/types.js";
 import type { Problem, Task } from "../tasks/types.js";
+import { dynamicSample } from "./dynamicSampling.js";
 import { fullSequence, microBatches, policyDatum } from "./policyDatums.js";
 import { type RolloutGroup, sampleGroups } from "./rollouts.js";
 
@@ -32,7 +34,15 @@ export interface GrpoOptions {
   updatesPerBatch: number;
   /** Sequences per forwardBackward call (memory bound of the engine); the loss is still the whole batch's. */
   microBatchSize: number;
+  /**
+   * Zero-variance groups: "keep" them (GRPO as written) or "dynamic-sampling" (DAPO: drop them, sample more
+   * prompts until the batch is full, at most `maxRounds` rounds in all, the first included). Default keep.
+   */
+  deadZone?: { mode: "keep" | "dynamic-sampling"; maxRounds: number };
 }
+
+/** The next `count` problems of the data stream for extra sampling round `round` (≥ 1); deterministic. */
+export type MoreProblems = (count: number, round: number) => Problem[];
 
 export interface GrpoContext {
   engine: TrainingEngine;
@@ -44,8 +54,13 @@ export interface GrpoContext {
 }
 
 export interface GrpoStepResult {
+  /** The groups trained on (all sampled groups in keep mode). */
   groups: RolloutGroup[];
   advantages_PG: number[][];
+  /** Every group sampled this step, trained on or dropped by dynamic sampling. */
+  sampledGroups: RolloutGroup[];
+  /** Messages for the run log (dynamic sampling stopped at its cap). */
+  warnings: string[];
   metrics: Record<string, number | null>;
 }
 
@@ -136,20 +151,74 @@ export async function updatePolicy(
   return metrics;
 }
 
+/** The sampling seed of extra round `round` of a step (round 0 uses the step's own seed). */
+export function roundSamplingSeed(seed: number | undefined, round: number): number | undefined {
+  return round === 0 ? seed : Rng.derive(seed ?? 0, 0xd5a3, round).nextU32();
+}
+
 export async function grpoStep(
   ctx: GrpoContext,
   problems: readonly Problem[],
   options: GrpoOptions,
   adam: AdamParams,
+  moreProblems: MoreProblems = () => [],
 ): Promise<GrpoStepResult> {
   const t0 = performance.now();
-  const groups = await sampleGroups(ctx.engine, ctx.tokenizer, ctx.task, problems, {
-    groupSize: options.groupSize,
-    sampling: options.sampling,
-    renderPrompt: ctx.renderPrompt,
-    reward: options.reward,
-  });
+  const sample = (ps: readonly Problem[], round: number) =>
+    sampleGroups(ctx.engine, ctx.tokenizer, ctx.task, ps, {
+      groupSize: options.groupSize,
+      sampling: { ...options.sampling, seed: roundSamplingSeed(options.sampling.seed, round) },
+      renderPrompt: ctx.renderPrompt,
+      reward: options.reward,
+    });
+  const dynamic = options.deadZone?.mode === "dynamic-sampling";
+  const ds = dynamic
+    ? await dynamicSample(
+        problems,
+        { sample, moreProblems, rewardsOf: (g) => g.trajectories_G.map((t) => t.reward) },
+        { targetGroups: problems.length, maxRounds: options.deadZone?.maxRounds ?? 1 },
+      )
+    : null;
+  const sampledGroups = ds ? ds.sampled : await sample(problems, 0);
+  const groups = ds ? ds.kept : sampledGroups;
   const tSample = performance.now();
+
+  const sampledFlat = sampledGroups.flatMap((g) => g.trajectories_G);
+  const sampledTokens = sampledFlat.reduce((s, t) => s + t.completionTokens.length, 0);
+  const rawRewards_PG = sampledGroups.map((g) => g.trajectories_G.map((t) => t.reward));
+  const metrics: Record<string, number | null> = {
+    // On-policy measures over every sampled group (kept or dropped), so they compare across dead-zone modes.
+    reward_mean: mean(sampledFlat.map((t) => t.reward)),
+    accuracy: mean(sampledFlat.map((t) => (t.correct ? 1 : 0))),
+    truncated_share: mean(sampledFlat.map((t) => (t.truncated ? 1 : 0))),
+    completion_tokens_mean: sampledTokens / sampledFlat.length,
+    zero_variance_share: mean(rawRewards_PG.map((r) => (isZeroVariance(r) ? 1 : 0))),
+    dynamic_sampling_rounds: ds ? ds.rounds : 1,
+    dynamic_sampling_capped: ds?.capped ? 1 : 0,
+    trained_groups: groups.length,
+  };
+  const warnings = ds?.warning ? [ds.warning] : [];
+  if (groups.length === 0) {
+    // Dynamic sampling at its cap with no group with variance: no gradient, no update.
+    Object.assign(metrics, {
+      adv_mean: null,
+      adv_std: null,
+      adv_min: null,
+      adv_max: null,
+      failed_positive_share: null,
+      r_count: null,
+      r_loss: null,
+      loss: null,
+      kl: null,
+      entropy: null,
+      clip_frac: null,
+      grad_norm: null,
+      lr: adam.learningRate,
+      sample_tokens_per_s: sampledTokens / ((tSample - t0) / 1000),
+      time_sample_s: (tSample - t0) / 1000,
+    });
+    return { groups, advantages_PG: [], sampledGroups, warnings, metrics };
+  }
 
   const rewards_PG = await trainingRewards(ctx, groups, options.loss);
   const advantages_PG = computeBatchAdvantages(rewards_PG, options.advantage);
@@ -176,8 +245,6 @@ export async function grpoStep(
   );
   const tUpdate = performance.now();
 
-  const flat = groups.flatMap((g) => g.trajectories_G);
-  const sampledTokens = flat.reduce((s, t) => s + t.completionTokens.length, 0);
   const diag = advantageDiagnostics(
     groups.map((g, p) => ({
       rewards_G: rewards_PG[p],
@@ -186,12 +253,7 @@ export async function grpoStep(
       tokenMass_G: weights_PG[p],
     })),
   );
-  const metrics: Record<string, number | null> = {
-    reward_mean: mean(flat.map((t) => t.reward)),
-    accuracy: mean(flat.map((t) => (t.correct ? 1 : 0))),
-    truncated_share: mean(flat.map((t) => (t.truncated ? 1 : 0))),
-    completion_tokens_mean: sampledTokens / flat.length,
-    zero_variance_share: mean(rewards_PG.map((r) => (isZeroVariance(r) ? 1 : 0))),
+  Object.assign(metrics, {
     adv_mean: diag.advantageMean,
     adv_std: diag.advantageStd,
     adv_min: diag.advantageMin,
@@ -209,6 +271,6 @@ export async function grpoStep(
     time_sample_s: (tSample - t0) / 1000,
     time_prepare_s: (tPrepare - tSample) / 1000,
     time_update_s: (tUpdate - tPrepare) / 1000,
-  };
-  return { groups, advantages_PG, metrics };
+  });
+  return { groups, advantages_PG, sampledGroups, warnings, metrics };
 }

@@ -5,6 +5,7 @@ import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { type GrpoContext, type GrpoOptions, grpoStep } from "../algorithms/grpo.js";
 import type { RolloutGroup } from "../algorithms/rollouts.js";
+import { DifficultyFilter } from "../core/deadZone.js";
 import { Rng } from "../core/rng.js";
 import { learningRateAt } from "../core/schedule.js";
 import type { AdamParams, SamplingParams, TrainingEngine } from "../engine/types.js";
@@ -15,19 +16,13 @@ import type { RunDirectory, TrainerState } from "./runDirectory.js";
 
 export const TIMINGS_FILE = "timings.jsonl";
 
-/** Problems of step `step`: epoch-wise shuffles of the pool under the seed, a pure function of (seed, step). */
-export function problemsForStep(
-  pool: readonly Problem[],
-  step: number,
-  perStep: number,
-  seed: number,
-): Problem[] {
+/** Problem k of the seeded order: epoch-wise shuffles of the pool under the seed, a pure function of (seed, k). */
+export function problemsAt(pool: readonly Problem[], start: number, count: number, seed: number): Problem[] {
   if (pool.length === 0) throw new Error("training pool is empty");
   const out: Problem[] = [];
   let epochCache = -1;
   let order: Problem[] = [];
-  for (let j = 0; j < perStep; j++) {
-    const k = step * perStep + j;
+  for (let k = start; k < start + count; k++) {
     const epoch = Math.floor(k / pool.length);
     if (epoch !== epochCache) {
       order = Rng.derive(seed, 0x5eed, epoch).shuffle(pool);
@@ -36,6 +31,73 @@ export function problemsForStep(
     out.push(order[k % pool.length]);
   }
   return out;
+}
+
+/** Problems of step `step` when every step draws `perStep` problems: problemsAt(pool, step·perStep, perStep). */
+export function problemsForStep(
+  pool: readonly Problem[],
+  step: number,
+  perStep: number,
+  seed: number,
+): Problem[] {
+  return problemsAt(pool, step * perStep, perStep, seed);
+}
+
+/**
+ * The training data stream: the seeded order read from a cursor (problems drawn so far), through the
+ * difficulty filter when there is one. Without extra draws (no dynamic sampling) and without a filter the
+ * cursor of step s is s·perStep, so the order is problemsForStep's.
+ */
+export class ProblemStream {
+  /** Problems of the seeded order consumed so far (kept or skipped by the filter). */
+  cursor: number;
+  /** Problems the filter skipped since the last call to takeSkipped(). */
+  private skipped = 0;
+
+  constructor(
+    readonly pool: readonly Problem[],
+    readonly seed: number,
+    cursor: number,
+    readonly filter: DifficultyFilter | null,
+  ) {
+    this.cursor = cursor;
+  }
+
+  /**
+   * The next `count` problems the filter keeps, scanning at most one pass over the pool; when the filter
+   * keeps none of them, the next `count` problems unfiltered (a step always has problems).
+   */
+  take(count: number): Problem[] {
+    if (count <= 0) return [];
+    if (!this.filter) {
+      const out = problemsAt(this.pool, this.cursor, count, this.seed);
+      this.cursor += count;
+      return out;
+    }
+    const start = this.cursor;
+    const scan = problemsAt(this.pool, start, Math.max(count, this.pool.length), this.seed);
+    const out: Problem[] = [];
+    let used = 0;
+    for (const p of scan) {
+      if (out.length === count) break;
+      used++;
+      if (this.filter.keep(p.id)) out.push(p);
+    }
+    if (out.length === 0) {
+      this.cursor = start + count;
+      return scan.slice(0, count);
+    }
+    this.skipped += used - out.length;
+    this.cursor = start + used;
+    return out;
+  }
+
+  /** Skipped-by-filter count since the previous call, reset to 0. */
+  takeSkipped(): number {
+    const n = this.skipped;
+    this.skipped = 0;
+    return n;
+  }
 }
 
 /** The GRPO options of a config (the algorithm layer does not import the config schema). */
@@ -48,6 +110,8 @@ export function grpoOptionsOf(config: Config, microBatchSize = 32): GrpoOptions 
     loss: config.loss,
     updatesPerBatch: config.optim.updatesPerBatch,
     microBatchSize,
+    // config.deadZone.maxRounds counts the extra rounds; the planner counts every round.
+    deadZone: { mode: config.deadZone.mode, maxRounds: config.deadZone.maxRounds + 1 },
   };
 }
 
@@ -101,6 +165,10 @@ export function sampleRecords(
 export interface AlgorithmStepResult {
   groups: RolloutGroup[];
   advantages_PG: number[][];
+  /** Every group sampled, trained on or not (default `groups`); the difficulty filter records them all. */
+  sampledGroups?: RolloutGroup[];
+  /** Messages the loop logs (progress.log), e.g. dynamic sampling stopped at its cap. */
+  warnings?: string[];
   /** Learning metrics (deterministic under the seed) and, under time_* / *_per_s keys, wall-clock ones. */
   metrics: Record<string, number | null>;
 }
@@ -111,7 +179,17 @@ export type AlgorithmStep = (
   adam: AdamParams,
   sampling: SamplingParams,
   step: number,
+  /** More problems from the data stream (dynamic sampling's extra rounds); advances the stream. */
+  moreProblems: (count: number, round: number) => Problem[],
 ) => Promise<AlgorithmStepResult>;
+
+/** What the loop checkpoints beside the step, to continue a run exactly. */
+export interface LoopState extends TrainerState {
+  /** Problems of the seeded order drawn so far. */
+  cursor: number;
+  /** The difficulty filter's per-prompt history (DifficultyFilter.toJSON), when the filter is on. */
+  difficultyFilter?: unknown;
+}
 
 export interface TrainLoopOptions {
   run: RunDirectory;
@@ -121,6 +199,8 @@ export interface TrainLoopOptions {
   pool: readonly Problem[];
   /** Completed steps at start (from the checkpoint when resuming). */
   startStep: number;
+  /** The checkpoint's trainer state when resuming (cursor, difficulty filter); absent = a fresh run. */
+  trainerState?: TrainerState | null;
   progress?: ProgressReporter;
 }
 
@@ -129,30 +209,62 @@ function isTiming(key: string): boolean {
   return key.startsWith("time_") || key.endsWith("_per_s");
 }
 
+/** The data stream at the start of a run or a resume (cursor and filter from the trainer state). */
+export function streamAt(
+  pool: readonly Problem[],
+  config: Config,
+  startStep: number,
+  state?: TrainerState | null,
+): ProblemStream {
+  const f = config.deadZone.difficultyFilter;
+  const saved = state as Partial<LoopState> | null | undefined;
+  let filter: DifficultyFilter | null = null;
+  if (f.enabled) {
+    filter =
+      saved?.difficultyFilter !== undefined
+        ? DifficultyFilter.fromJSON(saved.difficultyFilter)
+        : new DifficultyFilter({ lo: f.lo, hi: f.hi, window: f.window });
+  }
+  const cursor = typeof saved?.cursor === "number" ? saved.cursor : startStep * config.batch.promptsPerStep;
+  return new ProblemStream(pool, config.seed, cursor, filter);
+}
+
 /** Runs an algorithm from `startStep` to `config.steps`, checkpointing as configured and at the end. */
 export async function runTrainingLoop(o: TrainLoopOptions): Promise<Record<string, number | null>> {
   const { run, config } = o;
+  const stream = streamAt(o.pool, config, o.startStep, o.trainerState);
   let last: Record<string, number | null> = {};
   for (let s = o.startStep; s < config.steps; s++) {
-    const problems = problemsForStep(o.pool, s, config.batch.promptsPerStep, config.seed);
+    const problems = stream.take(config.batch.promptsPerStep);
     const sampling = { ...config.sampling, seed: Rng.derive(config.seed, 0x5a3b, s).nextU32() };
-    const result = await o.step(problems, adamAt(config, s), sampling, s);
+    const result = await o.step(problems, adamAt(config, s), sampling, s, (count) => stream.take(count));
     const step = s + 1;
-    last = result.metrics;
-    const learning = Object.fromEntries(Object.entries(result.metrics).filter(([k]) => !isTiming(k)));
-    const timing = Object.fromEntries(Object.entries(result.metrics).filter(([k]) => isTiming(k)));
+    const metrics = { ...result.metrics };
+    if (stream.filter) {
+      // r_i = #correct / G per sampled prompt (the filter's history)   (ALGORITHMS.md GRPO, Dead zone)
+      for (const g of result.sampledGroups ?? result.groups) {
+        const G = g.trajectories_G.length;
+        if (G > 0) stream.filter.record(g.problem.id, g.trajectories_G.filter((t) => t.correct).length / G);
+      }
+      metrics.difficulty_filter_skipped = stream.takeSkipped();
+    }
+    for (const w of result.warnings ?? []) o.progress?.log(`step ${step}: ${w}`);
+    last = metrics;
+    const learning = Object.fromEntries(Object.entries(metrics).filter(([k]) => !isTiming(k)));
+    const timing = Object.fromEntries(Object.entries(metrics).filter(([k]) => isTiming(k)));
     run.appendMetrics({ step, ...learning });
     appendFileSync(join(run.dir, TIMINGS_FILE), `${JSON.stringify({ step, ...timing })}\n`);
     run.appendSamples(sampleRecords(step, result.groups, result.advantages_PG, config.run.samplesPerStep));
     const every = config.run.checkpointEvery;
     if ((every > 0 && step % every === 0) || step === config.steps) {
-      const state: TrainerState = { step };
+      const state: LoopState = { step, cursor: stream.cursor };
+      if (stream.filter) state.difficultyFilter = stream.filter.toJSON();
       await run.saveCheckpoint(state, (dir) => o.engine.saveState(dir));
     }
     o.progress?.update(step, {
-      reward: result.metrics.reward_mean ?? undefined,
-      accuracy: result.metrics.accuracy ?? undefined,
-      tokensPerSecond: result.metrics.sample_tokens_per_s ?? undefined,
+      reward: metrics.reward_mean ?? undefined,
+      accuracy: metrics.accuracy ?? undefined,
+      tokensPerSecond: metrics.sample_tokens_per_s ?? undefined,
     });
   }
   return last;
@@ -161,5 +273,6 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<Record<strin
 /** The GRPO step of a config, for runTrainingLoop. */
 export function grpoAlgorithmStep(config: Config, ctx: GrpoContext): AlgorithmStep {
   const options = grpoOptionsOf(config);
-  return (problems, adam, sampling) => grpoStep(ctx, problems, { ...options, sampling }, adam);
+  return (problems, adam, sampling, _step, moreProblems) =>
+    grpoStep(ctx, problems, { ...options, sampling }, adam, moreProblems);
 }

@@ -1,10 +1,11 @@
-// `rlvr train`: RL training (GRPO) from a config and flags into a run directory; `--resume DIR`
+// `rlvr train`: RL training (GRPO, MGRPO) from a config and flags into a run directory; `--resume DIR`
 // continues a run from its last checkpoint with the same data order and random streams.
 import type { Command } from "commander";
 import { LocalEngine } from "../../engine/local/localEngine.js";
 import { ProgressReporter } from "../../run/progress.js";
 import { createRunDirectory, openRunForResume } from "../../run/runDirectory.js";
 import { openModel } from "../../run/session.js";
+import { mgrpoAlgorithmStep } from "../../run/mgrpoStep.js";
 import { grpoAlgorithmStep, runTrainingLoop } from "../../run/trainLoop.js";
 import { writeErr, writeOut } from "../output.js";
 import { addTrainOptions, resolveTrainConfig, type TrainFlags } from "../trainOptions.js";
@@ -13,11 +14,11 @@ export function registerTrain(program: Command): void {
   const cmd = program
     .command("train")
     .description(
-      "train a policy with RL (GRPO) on a task; writes runs/<name>/ (config, metrics, samples, checkpoints)",
+      "train a policy with RL (GRPO, MGRPO) on a task; writes runs/<name>/ (config, metrics, samples, checkpoints)",
     );
   addTrainOptions(cmd).action(async (flags: TrainFlags, command: Command) => {
     const { config, resume } = resolveTrainConfig(flags);
-    if (config.algo !== "grpo")
+    if (config.algo !== "grpo" && config.algo !== "mgrpo")
       throw new Error(`train: --algo ${config.algo} is not available in this command yet`);
     const opened = resume ? openRunForResume(resume, { config }) : null;
     const run = opened ? opened.run : createRunDirectory(config.run.out, config);
@@ -33,9 +34,13 @@ export function registerTrain(program: Command): void {
         run,
         config,
         engine: session.engine,
-        step: grpoAlgorithmStep(config, { ...session, reference }),
+        step:
+          config.algo === "mgrpo"
+            ? mgrpoAlgorithmStep(config, { ...session, reference })
+            : grpoAlgorithmStep(config, { ...session, reference }),
         pool,
         startStep,
+        trainerState: opened?.trainerState,
         progress,
       });
       progress.done();
