@@ -8,6 +8,7 @@ import { registerEval } from "./commands/eval.js";
 import { registerLogprobs } from "./commands/logprobs.js";
 import { registerSft } from "./commands/sft.js";
 import { registerTrain } from "./commands/train.js";
+import { registerVerify } from "./commands/verify.js";
 
 function packageVersion(): string {
   // src/cli/main.ts and dist/cli/main.js are both two levels below the package root.
@@ -49,6 +50,7 @@ export function createProgram(output: CliOutput = processOutput): Command {
   registerTrain(program);
   registerSft(program);
   registerEval(program);
+  registerVerify(program);
   registerConfig(program);
   registerLogprobs(program);
   return program;
