@@ -1,0 +1,201 @@
+// MGRPO step with a scripted engine: layer-2 prompts (both renderings, seeded guide phrases), selection
+// of hand-built outcomes (all four cases), advantages and weights of the layer-2 datums, metrics, and the
+// order of engine calls in the sequential and combined orders.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CharTokenizer } from "../engine/tokenizer/charTokenizer.js";
+import type { Datum, SampledSequence, TrainingEngine } from "../engine/types.js";
+import { getTask } from "../tasks/registry.js";
+import { renderPrompt } from "../tasks/chatTemplate.js";
+import { type CorrectionRendering, renderCorrectionQuery } from "../tasks/correctionPrompt.js";
+import type { Problem } from "../tasks/types.js";
+import { guidePhraseFor } from "./correctionRollouts.js";
+import { type MgrpoOptions, mgrpoStep } from "./mgrpo.js";
+
+const tok = new CharTokenizer();
+const A: Problem = { id: "a", question: "Compute 2+3.", gold: "5" };
+const B: Problem = { id: "b", question: "Compute 3+4.", gold: "7" };
+const RIGHT_A = "<think>2+3=5</think>\\boxed{5}";
+const WRONG_A = "<think>2+3=6</think>\\boxed{6}";
+const RIGHT_B = "<think>3+4=7</think>\\boxed{7}";
+const WRONG_B = "<think>3+4=8</think>\\boxed{8}";
+const POOL = ["Check it.", "Look again:"];
+
+/**
+ * Layer 1: each problem's 2 attempts are [right, wrong]. Layer 2 (H = 2), by attempt:
+ * A right → [R, W] (kept), A wrong → [R, W] (kept), B right → [W, W] (discarded: right-then-all-wrong),
+ * B wrong → [W, W] (discarded: wrong-then-all-wrong).
+ */
+function layer2Answers(prompt: string): [string, string] {
+  if (prompt.includes("2+3=")) return ["5", "9"];
+  return ["9", "9"];
+}
+
+interface Call {
+  kind: "sample" | "forwardBackward" | "optimStep";
+  prompts?: string[];
+  datums?: Datum[];
+}
+
+function scriptedEngine(calls: Call[]): TrainingEngine {
+  const seq = (text: string): SampledSequence => {
+    const tokens = [...tok.encode(text), tok.eosTokenId];
+    return { tokens, logprobs: tokens.map(() => -1), stopReason: "stop" };
+  };
+  return {
+    info: { name: "scripted", vocabSize: tok.vocabSize, maxSequenceLength: 512 },
+    sample: async () => {
+      throw new Error("not used");
+    },
+    sampleMany: async (prompts, n) => {
+      const texts = prompts.map((p) => tok.decode(p));
+      calls.push({ kind: "sample", prompts: texts });
+      return texts.map((t) => {
+        if (!t.includes("<think>")) {
+          const [r, w] = t.includes("2+3") ? [RIGHT_A, WRONG_A] : [RIGHT_B, WRONG_B];
+          return Array.from({ length: n }, (_, i) => seq(i % 2 === 0 ? r : w));
+        }
+        const answers = layer2Answers(t);
+        return Array.from({ length: n }, (_, h) => seq(`ok</think>\\boxed{${answers[h % 2]}}`));
+      });
+    },
+    computeLogprobs: async () => {
+      throw new Error("not used (kl.coef = 0)");
+    },
+    forward: async () => ({ logprobs: [], metrics: {} }),
+    forwardBackward: async (datums) => {
+      calls.push({ kind: "forwardBackward", datums });
+      return { logprobs: [], metrics: { "loss:sum": 0.5 } };
+    },
+    optimStep: async () => {
+      calls.push({ kind: "optimStep" });
+      return { metrics: {} };
+    },
+    saveState: async () => {},
+    loadState: async () => {},
+    saveWeights: async () => {},
+  };
+}
+
+function options(order: "sequential" | "combined", rendering: CorrectionRendering): MgrpoOptions {
+  return {
+    groupSize: 2,
+    sampling: { temperature: 1, topK: -1, topP: 1, maxTokens: 40, seed: 11 },
+    reward: "binary",
+    advantage: { estimator: "grpo", scale: "group", rMinCorrect: 1 },
+    loss: {
+      policy: "ppo",
+      clipLow: 0.2,
+      clipHigh: 0.2,
+      aggregation: "seq-mean-token-mean",
+      kl: { coef: 0, estimator: "k3", mode: "in-loss" },
+      entropyCoef: 0,
+    },
+    updatesPerBatch: 1,
+    microBatchSize: 64,
+    mgrpo: { layer2Group: 2, guidePhrases: POOL, rendering, order, discardRightThenAllWrong: true },
+  };
+}
+
+async function run(order: "sequential" | "combined", rendering: CorrectionRendering) {
+  const calls: Call[] = [];
+  const ctx = {
+    engine: scriptedEngine(calls),
+    tokenizer: tok,
+    task: getTask("arith"),
+    renderPrompt: (p: Problem) => renderPrompt(p.question),
+  };
+  const adam = { learningRate: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, gradClipNorm: 1 };
+  const result = await mgrpoStep(ctx, [A, B], options(order, rendering), adam);
+  return { calls, result };
+}
+
+for (const rendering of ["continue-think", "new-turn"] as const) {
+  test(`mgrpo: layer-2 prompts are the ${rendering} correction queries with seeded guide phrases`, async () => {
+    const { calls } = await run("sequential", rendering);
+    const samples = calls.filter((c) => c.kind === "sample");
+    assert.equal(samples.length, 2, "one sampling call per layer");
+    const attempts = [
+      [A, RIGHT_A],
+      [A, WRONG_A],
+      [B, RIGHT_B],
+      [B, WRONG_B],
+    ] as const;
+    const expected = attempts.map(([p, text], k) =>
+      renderCorrectionQuery(p.question, text, guidePhraseFor(11, Math.floor(k / 2), k % 2, POOL), {
+        rendering,
+      }),
+    );
+    assert.deepEqual(samples[1].prompts, expected);
+    if (rendering === "continue-think") {
+      assert.ok(expected[0].endsWith("2+3=5\nCheck it.\n") || expected[0].endsWith("2+3=5\nLook again:\n"));
+    } else {
+      assert.ok(expected[0].endsWith("<|im_start|>assistant\n"));
+      assert.ok(expected[0].includes("\\boxed{5}<|im_end|>"));
+    }
+  });
+}
+
+test("mgrpo: guide phrases are a pure function of (seed, prompt, attempt) and cover the pool", () => {
+  const draws = Array.from({ length: 40 }, (_, i) => guidePhraseFor(5, i, 0, POOL));
+  assert.deepEqual(
+    draws,
+    Array.from({ length: 40 }, (_, i) => guidePhraseFor(5, i, 0, POOL)),
+  );
+  assert.deepEqual(new Set(draws), new Set(POOL));
+});
+
+test("mgrpo: selection of the four cases, layer-2 advantages, weights and metrics", async () => {
+  const { calls, result } = await run("sequential", "continue-think");
+  assert.deepEqual(
+    result.selection.map((s) => (s.kept ? "kept" : s.reason)),
+    ["kept", "kept", "right-then-all-wrong", "wrong-then-all-wrong"],
+  );
+  // Kept groups [R, W]: GRPO advantages ±1/√2 (std with n−1 of {1, 0}); discarded groups 0.
+  const a = 0.5 / (Math.SQRT1_2 + 1e-6);
+  assert.ok(Math.abs(result.layer2Advantages_JH[0][0] - a) < 1e-9);
+  assert.ok(Math.abs(result.layer2Advantages_JH[1][1] + a) < 1e-9);
+  assert.deepEqual(result.layer2Advantages_JH.slice(2), [
+    [0, 0],
+    [0, 0],
+  ]);
+  const l2 = calls.filter((c) => c.kind === "forwardBackward")[1].datums!;
+  assert.equal(l2.length, 4, "datums only for the 2 kept groups × H = 2");
+  for (const d of l2) {
+    // Σ_t w = 1/(B·H) = 1/4: eq. 6 per query, mean over B = 2 queries.
+    const sum = d.weights.reduce((s, w) => s + w, 0);
+    assert.ok(Math.abs(sum - 0.25) < 1e-12, `weights sum ${sum}`);
+  }
+  const m = result.metrics;
+  assert.equal(m.layer1_accuracy, 0.5);
+  assert.equal(m.layer2_accuracy, 2 / 8);
+  assert.equal(m.layer2_samples, 8);
+  assert.equal(m.layer2_corrections, 1);
+  assert.equal(m.layer2_confirmations, 1);
+  assert.equal(m.layer2_failures, 6);
+  assert.equal(m.layer2_discarded_groups, 2);
+  assert.equal(m.layer2_kept_groups, 2);
+  assert.equal(m.layer2_i2c_rate, 1 / 8);
+  assert.equal(m.layer2_c2i_rate, 3 / 8);
+  assert.equal(m.layer2_datums, 4);
+  assert.equal(m.sampled_tokens, (m.sampled_tokens_layer1 ?? 0) + (m.sampled_tokens_layer2 ?? 0));
+  assert.equal(m.layer2_loss, 0.5);
+});
+
+test("mgrpo: sequential updates after each layer; combined samples both, then one update over both", async () => {
+  const seq = await run("sequential", "new-turn");
+  assert.deepEqual(
+    seq.calls.map((c) => c.kind),
+    ["sample", "forwardBackward", "optimStep", "sample", "forwardBackward", "optimStep"],
+  );
+  const comb = await run("combined", "new-turn");
+  assert.deepEqual(
+    comb.calls.map((c) => c.kind),
+    ["sample", "sample", "forwardBackward", "optimStep"],
+  );
+  const layer1Datums = seq.calls[1].datums!.length;
+  const layer2Datums = seq.calls[4].datums!.length;
+  assert.equal(comb.calls[2].datums!.length, layer1Datums + layer2Datums);
+  assert.equal(comb.result.metrics.loss, 0.5, "the combined update's metrics are reported");
+  assert.equal(comb.result.metrics.layer2_accuracy, seq.result.metrics.layer2_accuracy);
+});

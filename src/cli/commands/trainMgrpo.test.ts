@@ -1,0 +1,120 @@
+// Integration: a couple of MGRPO steps on a tiny random model through the CLI; metrics.jsonl carries the
+// MGRPO fields every step, in both orders and both renderings.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { LocalEngine } from "../../engine/local/localEngine.js";
+import { CharTokenizer } from "../../engine/tokenizer/charTokenizer.js";
+import { warmStartModelConfig } from "../../run/warmStart.js";
+import { runCli } from "../main.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "rlvr-mgrpo-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function tinyModel(): Promise<string> {
+  const dir = join(tmp, "model");
+  const tok = new CharTokenizer();
+  const cfg = {
+    ...warmStartModelConfig(tok.vocabSize),
+    hiddenSize: 32,
+    intermediateSize: 64,
+    numHiddenLayers: 1,
+    headDim: 8,
+  };
+  const engine = LocalEngine.fromConfig(cfg, 3);
+  await engine.saveWeights(dir);
+  await engine.close();
+  tok.save(dir);
+  return dir;
+}
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await runCli(["node", "rlvr", ...args], {
+    writeOut: (t) => {
+      out += t;
+    },
+    writeErr: (t) => {
+      err += t;
+    },
+  });
+  return { code, out, err };
+}
+
+const SMALL = [
+  "--set",
+  "batch.promptsPerStep=2",
+  "--set",
+  "batch.groupSize=2",
+  "--set",
+  "sampling.maxTokens=10",
+  "--set",
+  "mgrpo.layer2Group=2",
+  "--set",
+  "run.samplesPerStep=2",
+];
+
+const MGRPO_FIELDS = [
+  "layer1_accuracy",
+  "layer2_accuracy",
+  "layer2_corrections",
+  "layer2_confirmations",
+  "layer2_failures",
+  "layer2_discarded_groups",
+  "layer2_i2c_rate",
+  "layer2_c2i_rate",
+  "sampled_tokens",
+  "accuracy",
+  "kl",
+  "loss",
+];
+
+let model: string;
+
+for (const [order, rendering] of [
+  ["sequential", "continue-think"],
+  ["combined", "new-turn"],
+] as const) {
+  test(`train --algo mgrpo (${order}, ${rendering}): metrics.jsonl has the MGRPO fields`, async () => {
+    model ??= await tinyModel();
+    const out = join(tmp, `${order}-${rendering}`);
+    const r = await cli(
+      "train",
+      "--algo",
+      "mgrpo",
+      "--model",
+      model,
+      "--steps",
+      "2",
+      "--seed",
+      "4",
+      "--out",
+      out,
+      "--set",
+      `mgrpo.order=${order}`,
+      "--set",
+      `mgrpo.rendering=${rendering}`,
+      ...SMALL,
+    );
+    assert.equal(r.code, 0, r.err);
+    const lines = readFileSync(join(out, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => l.step),
+      [1, 2],
+    );
+    for (const l of lines) {
+      for (const k of MGRPO_FIELDS) assert.ok(k in l, `metrics.jsonl lacks ${k}`);
+      // 2 prompts × G = 2 attempts × H = 2 corrections
+      assert.equal(l.layer2_samples, 8);
+      assert.equal(l.layer2_corrections + l.layer2_confirmations + l.layer2_failures, 8);
+      assert.equal(l.layer2_kept_groups + l.layer2_discarded_groups, 4);
+      assert.ok(!("time_layer2_sample_s" in l), "wall-clock metrics go to timings.jsonl");
+    }
+  });
+}
