@@ -1,7 +1,11 @@
 // `rlvr eval`: held-out accuracy of a model (`--model DIR|default`) or of a run's latest checkpoint
-// (`--checkpoint RUN_DIR`) on a task split.
+// (`--checkpoint RUN_DIR`) on a task split; `--two-turn` runs the two-turn self-correction evaluation
+// (turn 2 = correction query with a guide phrase, or the intrinsic-correction instruction).
 import type { Command } from "commander";
 import { evaluateAccuracy } from "../../eval/accuracy.js";
+import { evaluateTwoTurn, type TwoTurnGuide } from "../../eval/twoTurn.js";
+import { CORRECTION_RENDERINGS, type CorrectionRendering } from "../../tasks/correctionPrompt.js";
+import { PAPER_GUIDE_PHRASES } from "../../tasks/guidePhrases.js";
 import { latestCheckpointOf, readRunConfig } from "../../run/runDirectory.js";
 import { openModel } from "../../run/session.js";
 import { writeOut } from "../output.js";
@@ -17,7 +21,24 @@ interface EvalFlags {
   maxTokens: string;
   seed: string;
   json?: boolean;
+  twoTurn?: boolean;
+  guide: string;
+  rendering?: string;
 }
+
+function twoTurnGuide(guide: string): TwoTurnGuide {
+  if (guide === "preset") return { kind: "pool", name: "preset", phrases: PAPER_GUIDE_PHRASES };
+  if (guide === "intrinsic") return { kind: "intrinsic" };
+  throw new Error(`eval: --guide must be preset or intrinsic, got ${guide}`);
+}
+
+function rendering(value: string): CorrectionRendering {
+  if (!(CORRECTION_RENDERINGS as readonly string[]).includes(value))
+    throw new Error(`eval: --rendering must be ${CORRECTION_RENDERINGS.join(" or ")}, got ${value}`);
+  return value as CorrectionRendering;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 function positiveInt(value: string, flag: string): number {
   const n = Number(value);
@@ -39,6 +60,16 @@ export function registerEval(program: Command): void {
     .option("--temperature <t>", "sampling temperature (0 = greedy)", "0")
     .option("--max-tokens <n>", "completion token limit", "256")
     .option("--seed <s>", "sampling seed", "0")
+    .option("--two-turn", "two-turn self-correction evaluation: Acc@t1, Acc@t2, Δ, Δi→c, Δc→i")
+    .option(
+      "--guide <pool>",
+      "two-turn: turn-2 prompt, preset (the paper's guide phrases) or intrinsic",
+      "preset",
+    )
+    .option(
+      "--rendering <r>",
+      "two-turn: continue-think or new-turn (default: the run's mgrpo.rendering, else continue-think)",
+    )
     .option("--json", "print one JSON object")
     .action(async (flags: EvalFlags, command: Command) => {
       if (!flags.checkpoint && !flags.model)
@@ -47,14 +78,50 @@ export function registerEval(program: Command): void {
         throw new Error(`eval: --split must be test or train`);
       let model = flags.model ?? "default";
       let weights: string | undefined;
+      let runRendering: CorrectionRendering | undefined;
       if (flags.checkpoint) {
-        model = readRunConfig(flags.checkpoint).model;
+        const runConfig = readRunConfig(flags.checkpoint);
+        model = runConfig.model;
+        runRendering = runConfig.mgrpo.rendering;
         weights = latestCheckpointOf(flags.checkpoint).path;
       }
+      const guide = twoTurnGuide(flags.guide);
       const session = openModel(model, flags.task, weights);
       try {
         const n = positiveInt(flags.n, "--n");
         const problems = session.task.problems(flags.split, n, 0);
+        if (flags.twoTurn) {
+          const r = await evaluateTwoTurn(session.engine, session.tokenizer, session.task, problems, {
+            renderPrompt: session.renderPrompt,
+            samplesPerProblem: positiveInt(flags.samples, "--samples"),
+            guide,
+            rendering: rendering(flags.rendering ?? runRendering ?? "continue-think"),
+            sampling: {
+              temperature: Number(flags.temperature),
+              topK: -1,
+              topP: 1,
+              maxTokens: positiveInt(flags.maxTokens, "--max-tokens"),
+              seed: Number(flags.seed),
+            },
+          });
+          const summary = {
+            ...r.metrics,
+            ...r.settings,
+            task: flags.task,
+            split: flags.split,
+            model: weights ?? session.modelDir,
+          };
+          const m = r.metrics;
+          writeOut(
+            command,
+            flags.json
+              ? `${JSON.stringify(summary)}\n`
+              : `${flags.task}/${flags.split} two-turn (${summary.guide}, ${summary.rendering}): ` +
+                  `Acc@t1 ${pct(m.acc_t1)}, Acc@t2 ${pct(m.acc_t2)}, Δ ${pct(m.delta)}, ` +
+                  `Δi→c ${pct(m.delta_i2c)}, Δc→i ${pct(m.delta_c2i)} on ${m.n} problems (${summary.model})\n`,
+          );
+          return;
+        }
         const result = await evaluateAccuracy(session.engine, session.tokenizer, session.task, problems, {
           renderPrompt: session.renderPrompt,
           samplesPerProblem: positiveInt(flags.samples, "--samples"),

@@ -118,3 +118,42 @@ for (const [order, rendering] of [
     }
   });
 }
+
+test("eval --two-turn --json on the MGRPO run: the paper's metrics, Δ = Δi→c − Δc→i, settings recorded", async () => {
+  model ??= await tinyModel();
+  const out = join(tmp, "sequential-continue-think");
+  for (const guide of ["preset", "intrinsic"]) {
+    const r = await cli(
+      "eval",
+      "--checkpoint",
+      out,
+      "--two-turn",
+      "--guide",
+      guide,
+      "--n",
+      "3",
+      "--samples",
+      "2",
+      "--max-tokens",
+      "10",
+      "--temperature",
+      "1",
+      "--json",
+    );
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    for (const k of ["n", "acc_t1", "acc_t2", "delta", "delta_i2c", "delta_c2i"]) {
+      assert.equal(typeof j[k], "number", `${k} missing`);
+      if (k !== "n" && k !== "delta") assert.ok(j[k] >= 0 && j[k] <= 1, `${k} = ${j[k]} outside [0, 1]`);
+    }
+    assert.equal(j.n, 3);
+    assert.ok(Math.abs(j.delta - (j.delta_i2c - j.delta_c2i)) < 1e-12);
+    assert.equal(j.samples_per_problem, 2);
+    assert.equal(j.guide, guide);
+    assert.equal(j.rendering, guide === "intrinsic" ? "new-turn" : "continue-think");
+    assert.equal(
+      Object.values(j.guide_phrases as Record<string, number>).reduce((s, c) => s + c, 0),
+      6,
+    );
+  }
+});
