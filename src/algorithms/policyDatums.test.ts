@@ -26,7 +26,10 @@ test("per-token advantages and mismatched lengths", () => {
   const base = { promptTokens: [1], completionTokens: [2, 3], samplingLogprobs_T: [0, 0], weights_T: [1, 1] };
   assert.deepEqual(policyDatum({ ...base, advantage: [1, -1] }).advantages, [1, -1]);
   assert.throws(() => policyDatum({ ...base, advantage: [1] }), /2 completion tokens but 1 advantages/);
-  assert.throws(() => policyDatum({ ...base, advantage: 0 }, [0]), /reference logprobs have length 1, expected 2/);
+  assert.throws(
+    () => policyDatum({ ...base, advantage: 0 }, [0]),
+    /reference logprobs have length 1, expected 2/,
+  );
   assert.deepEqual(alignToDatum(2, [5]), [0, 5]);
   assert.deepEqual(microBatches([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
 });
