@@ -205,3 +205,52 @@ test("runTrainingLoop: filter history and cursor go into the checkpoint; a resum
   again.run.close();
   assert.notEqual(readFileSync(join(b, "metrics.jsonl"), "utf8"), metricsA);
 });
+
+test("train CLI: GRPO with dynamic sampling and the difficulty filter resumes to identical metrics", async () => {
+  const { LocalEngine } = await import("../engine/local/localEngine.js");
+  const { CharTokenizer } = await import("../engine/tokenizer/charTokenizer.js");
+  const { warmStartModelConfig } = await import("./warmStart.js");
+  const { runCli } = await import("../cli/main.js");
+  const model = join(tmp, "tiny");
+  const tok = new CharTokenizer();
+  const engine = LocalEngine.fromConfig(
+    {
+      ...warmStartModelConfig(tok.vocabSize),
+      hiddenSize: 32,
+      intermediateSize: 64,
+      numHiddenLayers: 1,
+      headDim: 8,
+    },
+    3,
+  );
+  await engine.saveWeights(model);
+  await engine.close();
+  tok.save(model);
+  const cli = (...args: string[]) =>
+    runCli(["node", "rlvr", ...args], { writeOut: () => {}, writeErr: () => {} });
+  const flags = [
+    ...["--model", model, "--steps", "4", "--seed", "2", "--checkpoint-every", "2"],
+    ...["--set", "task.name=arith-ordinal", "--set", "reward.kind=ordinal", "--set", "task.trainSize=5"],
+    ...["--set", "batch.promptsPerStep=2", "--set", "batch.groupSize=3", "--set", "sampling.maxTokens=8"],
+    ...["--set", "deadZone.mode=dynamic-sampling", "--set", "deadZone.maxRounds=1"],
+    ...["--set", "deadZone.difficultyFilter.enabled=true", "--set", "deadZone.difficultyFilter.hi=0.5"],
+  ];
+  const a = join(tmp, "cliA");
+  const b = join(tmp, "cliB");
+  assert.equal(await cli("train", ...flags, "--out", a), 0);
+  assert.equal(await cli("train", ...flags, "--out", b), 0);
+  const metricsA = readFileSync(join(a, "metrics.jsonl"), "utf8");
+  assert.equal(readFileSync(join(b, "metrics.jsonl"), "utf8"), metricsA, "same seed, same metrics");
+  const lines = metricsA
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.ok(lines.every((l) => l.dynamic_sampling_rounds >= 1 && l.dynamic_sampling_rounds <= 2));
+  assert.ok(lines.every((l) => "difficulty_filter_skipped" in l));
+  const state = JSON.parse(readFileSync(join(b, "checkpoints", "step-2", "trainer_state.json"), "utf8"));
+  assert.ok(Object.keys(state.difficultyFilter.history).length > 0, "the filter's history is checkpointed");
+  rmSync(join(b, "checkpoints", "step-4"), { recursive: true });
+  writeFileSync(join(b, "metrics.jsonl"), metricsA.split("\n").slice(0, 2).join("\n") + "\n");
+  assert.equal(await cli("train", "--resume", b, "--steps", "4"), 0);
+  assert.equal(readFileSync(join(b, "metrics.jsonl"), "utf8"), metricsA, "resumed: identical metrics");
+});
