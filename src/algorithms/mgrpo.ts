@@ -22,6 +22,7 @@ import {
   type GrpoOptions,
   type GrpoStepResult,
   grpoStep,
+  type MoreProblems,
   type PolicyLossOptions,
   policyLossSpec,
   updatePolicy,
@@ -147,6 +148,7 @@ export async function mgrpoStep(
   problems: readonly Problem[],
   options: MgrpoOptions,
   adam: AdamParams,
+  moreProblems: MoreProblems = () => [],
 ): Promise<MgrpoStepResult> {
   const m = options.mgrpo;
   if (!(m.layer2Group >= 1)) throw new Error(`mgrpo.layer2Group must be ≥ 1, got ${m.layer2Group}`);
@@ -154,12 +156,14 @@ export async function mgrpoStep(
   const seed = options.sampling.seed ?? 0;
   const deferred = m.order === "combined" ? deferUpdates(ctx.engine) : undefined;
 
-  // Layer 1: GRPO on q (updates the policy in the sequential order).
+  // Layer 1: GRPO on q (updates the policy in the sequential order). Layer 2 corrects the attempts of
+  // the groups layer 1 trained on (with dynamic sampling, the batch it filled).
   const layer1 = await grpoStep(
     deferred ? { ...ctx, engine: deferred.engine } : ctx,
     problems,
     options,
     adam,
+    moreProblems,
   );
   const t0 = performance.now();
 

@@ -27,5 +27,6 @@ export function mgrpoOptionsOf(config: Config, microBatchSize = 32): MgrpoOption
 
 export function mgrpoAlgorithmStep(config: Config, ctx: GrpoContext): AlgorithmStep {
   const options = mgrpoOptionsOf(config);
-  return (problems, adam, sampling) => mgrpoStep(ctx, problems, { ...options, sampling }, adam);
+  return (problems, adam, sampling, _step, moreProblems) =>
+    mgrpoStep(ctx, problems, { ...options, sampling }, adam, moreProblems);
 }

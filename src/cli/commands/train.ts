@@ -1,4 +1,4 @@
-// `rlvr train`: RL training (GRPO, MGRPO) from a config and flags into a run directory; `--resume DIR`
+// `rlvr train`: RL training (GRPO, MGRPO, STaR with external prompts) from a config and flags into a run directory; `--resume DIR`
 // continues a run from its last checkpoint with the same data order and random streams.
 import type { Command } from "commander";
 import { LocalEngine } from "../../engine/local/localEngine.js";
@@ -6,6 +6,7 @@ import { ProgressReporter } from "../../run/progress.js";
 import { createRunDirectory, openRunForResume } from "../../run/runDirectory.js";
 import { openModel } from "../../run/session.js";
 import { mgrpoAlgorithmStep } from "../../run/mgrpoStep.js";
+import { starExternalAlgorithmStep } from "../../run/starStep.js";
 import { grpoAlgorithmStep, runTrainingLoop } from "../../run/trainLoop.js";
 import { writeErr, writeOut } from "../output.js";
 import { addTrainOptions, resolveTrainConfig, type TrainFlags } from "../trainOptions.js";
@@ -14,11 +15,11 @@ export function registerTrain(program: Command): void {
   const cmd = program
     .command("train")
     .description(
-      "train a policy with RL (GRPO, MGRPO) on a task; writes runs/<name>/ (config, metrics, samples, checkpoints)",
+      "train a policy with RL (GRPO, MGRPO) or STaR with external prompts (star) on a task; writes runs/<name>/ (config, metrics, samples, checkpoints)",
     );
   addTrainOptions(cmd).action(async (flags: TrainFlags, command: Command) => {
     const { config, resume } = resolveTrainConfig(flags);
-    if (config.algo !== "grpo" && config.algo !== "mgrpo")
+    if (config.algo !== "grpo" && config.algo !== "mgrpo" && config.algo !== "star")
       throw new Error(`train: --algo ${config.algo} is not available in this command yet`);
     const opened = resume ? openRunForResume(resume, { config }) : null;
     const run = opened ? opened.run : createRunDirectory(config.run.out, config);
@@ -37,7 +38,9 @@ export function registerTrain(program: Command): void {
         step:
           config.algo === "mgrpo"
             ? mgrpoAlgorithmStep(config, { ...session, reference })
-            : grpoAlgorithmStep(config, { ...session, reference }),
+            : config.algo === "star"
+              ? starExternalAlgorithmStep(config, { ...session, reference })
+              : grpoAlgorithmStep(config, { ...session, reference }),
         pool,
         startStep,
         trainerState: opened?.trainerState,

@@ -1,0 +1,97 @@
+// STaR with external prompts on a scripted engine: only right revisions are trained on (confirmations
+// too unless onlyCorrections), with token-mean cross-entropy on the revision tokens only.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CharTokenizer } from "../engine/tokenizer/charTokenizer.js";
+import type { Datum, SampledSequence, TrainingEngine } from "../engine/types.js";
+import { renderPrompt } from "../tasks/chatTemplate.js";
+import { getTask } from "../tasks/registry.js";
+import type { Problem } from "../tasks/types.js";
+import { crossEntropyDatums, starExternalStep } from "./starExternal.js";
+
+const tok = new CharTokenizer();
+const A: Problem = { id: "a", question: "Compute 2+3.", gold: "5" };
+
+/** Attempts [right, wrong]; each attempt's H = 2 revisions are [right, wrong]. */
+function scriptedEngine(trained: Datum[][]): TrainingEngine {
+  const seq = (text: string): SampledSequence => {
+    const tokens = [...tok.encode(text), tok.eosTokenId];
+    return { tokens, logprobs: tokens.map(() => -1), stopReason: "stop" };
+  };
+  const unused = async (): Promise<never> => {
+    throw new Error("not used");
+  };
+  return {
+    info: { name: "scripted", vocabSize: tok.vocabSize, maxSequenceLength: 512 },
+    sample: unused,
+    sampleMany: async (prompts, n) =>
+      prompts.map((p) => {
+        const layer2 = tok.decode(p).includes("<think>");
+        return Array.from({ length: n }, (_, i) =>
+          seq(
+            layer2
+              ? `r</think>\\boxed{${i % 2 ? 4 : 5}}`
+              : `<think>2+3=${5 + (i % 2)}</think>\\boxed{${5 + (i % 2)}}`,
+          ),
+        );
+      }),
+    computeLogprobs: unused,
+    forward: unused,
+    forwardBackward: async (datums) => {
+      trained.push(datums);
+      return { logprobs: [], metrics: { "loss:sum": 1 } };
+    },
+    optimStep: async () => ({ metrics: {} }),
+    saveState: unused,
+    loadState: unused,
+    saveWeights: unused,
+  };
+}
+
+const adam = { learningRate: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, gradClipNorm: 1 };
+
+for (const onlyCorrections of [false, true]) {
+  test(`star-external: SFT on the right revisions (onlyCorrections ${onlyCorrections})`, async () => {
+    const trained: Datum[][] = [];
+    const ctx = {
+      engine: scriptedEngine(trained),
+      tokenizer: tok,
+      task: getTask("arith"),
+      renderPrompt: (p: Problem) => renderPrompt(p.question),
+    };
+    const r = await starExternalStep(
+      ctx,
+      [A],
+      {
+        groupSize: 2,
+        layer2Group: 2,
+        sampling: { temperature: 1, topK: -1, topP: 1, maxTokens: 40, seed: 1 },
+        guidePhrases: ["Check it."],
+        rendering: "continue-think",
+        onlyCorrections,
+        microBatchSize: 8,
+      },
+      adam,
+    );
+    const datums = trained.flat();
+    assert.equal(datums.length, onlyCorrections ? 1 : 2);
+    assert.equal(r.metrics.star_kept, datums.length);
+    assert.equal(r.metrics.star_kept_corrections, 1);
+    assert.equal(r.metrics.accuracy, 0.5);
+    assert.equal(r.metrics.layer2_accuracy, 0.5);
+    for (const d of datums) {
+      const text = tok.decode(d.targetTokens.filter((_, t) => d.weights[t] > 0));
+      assert.equal(text, "r</think>\\boxed{5}<|im_end|>", "only the revision's tokens carry loss");
+    }
+  });
+}
+
+test("crossEntropyDatums: token-mean weights over completion tokens only", () => {
+  const d = crossEntropyDatums([
+    { promptTokens: [1, 2, 3], completionTokens: [4, 5] },
+    { promptTokens: [1], completionTokens: [6, 7, 8] },
+  ]);
+  assert.deepEqual(d[0].weights, [0, 0, 0.2, 0.2]);
+  assert.deepEqual(d[1].weights, [0.2, 0.2, 0.2]);
+  assert.deepEqual(d[0].targetTokens, [2, 3, 4, 5]);
+});
