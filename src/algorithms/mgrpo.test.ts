@@ -97,17 +97,31 @@ function options(order: "sequential" | "combined", rendering: CorrectionRenderin
   };
 }
 
-async function run(order: "sequential" | "combined", rendering: CorrectionRendering) {
+async function run(
+  order: "sequential" | "combined",
+  rendering: CorrectionRendering,
+  kl?: MgrpoOptions["loss"]["kl"],
+) {
   const calls: Call[] = [];
+  const refCalls: number[][][] = [];
+  const reference = scriptedEngine([]);
+  // log π_ref = −2 on every token: with sampling log-probs −1, k1 = 1 per token
+  reference.computeLogprobs = async (sequences) => {
+    refCalls.push(sequences);
+    return sequences.map((s) => s.slice(1).map(() => -2));
+  };
+  const o = options(order, rendering);
+  if (kl) o.loss = { ...o.loss, kl };
   const ctx = {
+    reference,
     engine: scriptedEngine(calls),
     tokenizer: tok,
     task: getTask("arith"),
     renderPrompt: (p: Problem) => renderPrompt(p.question),
   };
   const adam = { learningRate: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, gradClipNorm: 1 };
-  const result = await mgrpoStep(ctx, [A, B], options(order, rendering), adam);
-  return { calls, result };
+  const result = await mgrpoStep(ctx, [A, B], o, adam);
+  return { calls, result, refCalls };
 }
 
 for (const rendering of ["continue-think", "new-turn"] as const) {
@@ -198,4 +212,21 @@ test("mgrpo: sequential updates after each layer; combined samples both, then on
   assert.equal(comb.calls[2].datums!.length, layer1Datums + layer2Datums);
   assert.equal(comb.result.metrics.loss, 0.5, "the combined update's metrics are reported");
   assert.equal(comb.result.metrics.layer2_accuracy, seq.result.metrics.layer2_accuracy);
+});
+
+test("mgrpo: KL in the loss gives the kept layer-2 datums reference log-probs; in the reward it shifts advantages", async () => {
+  const inLoss = await run("sequential", "continue-think", { coef: 0.1, estimator: "k1", mode: "in-loss" });
+  const l2 = inLoss.calls.filter((c) => c.kind === "forwardBackward")[1].datums!;
+  assert.equal(l2.length, 4);
+  for (const d of l2) assert.equal(d.refLogprobs?.length, d.inputTokens.length);
+  assert.equal(inLoss.refCalls[1].length, 4, "reference log-probs only for the kept groups' corrections");
+  const inReward = await run("sequential", "continue-think", {
+    coef: 0.1,
+    estimator: "k1",
+    mode: "in-reward",
+  });
+  const l2r = inReward.calls.filter((c) => c.kind === "forwardBackward")[1].datums!;
+  assert.ok(l2r.every((d) => d.refLogprobs === undefined));
+  // The right correction is shorter ("ok</think>\boxed{5}" vs {9}: same length) → equal penalties, same advantages.
+  assert.deepEqual(inReward.result.layer2Advantages_JH, inLoss.result.layer2Advantages_JH);
 });
