@@ -227,6 +227,6 @@ test("mgrpo: KL in the loss gives the kept layer-2 datums reference log-probs; i
   });
   const l2r = inReward.calls.filter((c) => c.kind === "forwardBackward")[1].datums!;
   assert.ok(l2r.every((d) => d.refLogprobs === undefined));
-  // The right correction is shorter ("ok</think>\boxed{5}" vs {9}: same length) → equal penalties, same advantages.
+  // Right and wrong corrections have equal lengths, so equal KL penalties: the advantages do not move.
   assert.deepEqual(inReward.result.layer2Advantages_JH, inLoss.result.layer2Advantages_JH);
 });
