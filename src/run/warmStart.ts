@@ -45,7 +45,7 @@ export interface WarmStartOptions {
 
 export const WARM_START_DEFAULTS = {
   seed: 0,
-  steps: 600,
+  steps: 2000,
   batchSize: 32,
   lr: 3e-3,
   corpusSize: 20_000,
