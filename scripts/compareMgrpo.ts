@@ -41,7 +41,7 @@ const { values: flags } = parseArgs({
     "eval-samples": { type: "string", default: "1" },
     temperature: { type: "string", default: "0.7" },
     "max-tokens": { type: "string", default: "96" },
-    lr: { type: "string", default: "1e-3" },
+    lr: { type: "string", default: "1e-4" },
     methods: { type: "string", default: "grpo,mgrpo,grpo-tokens,star,intrinsic" },
     out: { type: "string" },
     json: { type: "boolean", default: false },
@@ -189,7 +189,7 @@ try {
   rows.push(rowOf("Warm start + guide phrases (no training)", warmGuided));
   if (methods.has("intrinsic")) {
     const intrinsic = await twoTurn(warm, { kind: "intrinsic" });
-    rows.push(rowOf("Intrinsic self-correction (warm start)", intrinsic, { t1p: warmGuided.acc_t2 }));
+    rows.push(rowOf("Intrinsic self-correction (warm start)", intrinsic));
   }
 } finally {
   await warm.close();
