@@ -41,7 +41,7 @@ test("tables align columns; other sections print every figure", () => {
     "a       1\nlong  100",
   );
   assert.equal(
-    figuresTable({ per_s: 12345.6, frac: 0.001234, n: 3, name: "x" }),
+    figuresTable({ per_s: 12345.6, frac: 0.001234, n: 3, name: "x", cases: [{ ms: 1 }] }),
     "per_s    12346\nfrac   0.00123\nn            3\nname         x",
   );
 });

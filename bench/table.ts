@@ -72,7 +72,11 @@ function fmtAny(v: unknown): string {
   return String(Number(v.toPrecision(3)));
 }
 
-/** Any other section's figures, one key per row. */
+/** Any other section's scalar figures, one key per row (lists and objects are in the --json output). */
 export function figuresTable(figures: Figures): string {
-  return formatTable(Object.entries(figures).map(([k, v]) => [k, fmtAny(v)]));
+  return formatTable(
+    Object.entries(figures)
+      .filter(([, v]) => v === null || typeof v !== "object")
+      .map(([k, v]) => [k, fmtAny(v)]),
+  );
 }
