@@ -115,6 +115,9 @@ class Lowering {
   }
 }
 
+/** Largest rows × updates for which ScatterAddRows lowers to a one-hot GEMM (deterministic) rather than ScatterND. */
+const ONE_HOT_SCATTER_LIMIT = 64 * 1024 * 1024;
+
 const SIMPLE_OPS: Record<string, string> = {
   Add: "Add",
   Sub: "Sub",
@@ -231,10 +234,25 @@ function lowerNode(L: Lowering, node: Node, ins: string[], out: string): void {
       L.node("GatherElements", ins, out, { axis: x.rank - 1 });
       return;
     case "ScatterAddRows": {
-      // ScatterND wants int64 indices with a trailing axis of index components (here one: the row)
       const idx = node.inputs[1];
       const idx64 =
         idx.dtype === "int64" ? ins[1] : L.node("Cast", [ins[1]], L.fresh("idx"), { to: ELEM_TYPE.int64 });
+      const [V, ...rowShape] = node.output.shape;
+      const N = idx.shape.reduce((a, b) => a * b, 1);
+      const D = rowShape.reduce((a, b) => a * b, 1);
+      if (V * N <= ONE_HOT_SCATTER_LIMIT) {
+        // out = onehot(idx)ᵀ · updates, a GEMM: its sums run in a fixed order, so gradients are bitwise
+        // reproducible across runs (ScatterND's multithreaded add reduction was measured not to be).
+        const flat = L.node("Reshape", [idx64, L.int64([N, 1])], L.fresh("idx"));
+        const rows = L.int64(Array.from({ length: V }, (_, v) => v));
+        const hit = L.node("Equal", [flat, rows], L.fresh("onehot"));
+        const oneHot = L.node("Cast", [hit], L.fresh("onehot"), { to: ELEM_TYPE[node.output.dtype] });
+        const upd = L.node("Reshape", [ins[0], L.int64([N, D])], L.fresh("upd"));
+        const summed = L.node("Gemm", [oneHot, upd], L.fresh("rows"), { transA: 1 });
+        L.node("Reshape", [summed, L.int64(node.output.shape)], out);
+        return;
+      }
+      // ScatterND wants int64 indices with a trailing axis of index components (here one: the row)
       const idxND = L.node("Reshape", [idx64, L.int64([...idx.shape, 1])], L.fresh("idx"));
       const zeros = L.zeros(node.output.shape, node.output.dtype);
       L.node("ScatterND", [zeros, idxND, ins[0]], out, { reduction: "add" });
