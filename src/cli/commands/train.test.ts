@@ -5,44 +5,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { LocalEngine } from "../../engine/local/localEngine.js";
-import { CharTokenizer } from "../../engine/tokenizer/charTokenizer.js";
-import { warmStartModelConfig } from "../../run/warmStart.js";
-import { runCli } from "../main.js";
+import { cli, tinyModel as writeTinyModel } from "../testSupport.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-train-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function tinyModel(): Promise<string> {
-  const dir = join(tmp, "model");
-  const tok = new CharTokenizer();
-  const cfg = {
-    ...warmStartModelConfig(tok.vocabSize),
-    hiddenSize: 32,
-    intermediateSize: 64,
-    numHiddenLayers: 1,
-    headDim: 8,
-  };
-  const engine = LocalEngine.fromConfig(cfg, 3);
-  await engine.saveWeights(dir);
-  await engine.close();
-  tok.save(dir);
-  return dir;
-}
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(["node", "rlvr", ...args], {
-    writeOut: (t) => {
-      out += t;
-    },
-    writeErr: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
+const tinyModel = () => writeTinyModel(tmp);
 
 const SMALL = [
   "--set",
