@@ -49,5 +49,5 @@ test("forwardBackward is bitwise reproducible with two threads (embedding gradie
   const a = await gradients();
   const b = await gradients();
   assert.equal(a.length, b.length);
-  a.forEach((g, i) => assert.deepEqual(g, b[i], `gradient ${i} differs between identical runs`));
+  for (const [i, g] of a.entries()) assert.deepEqual(g, b[i], `gradient ${i} differs between identical runs`);
 });
