@@ -8,7 +8,7 @@ import type { SamplingEngine, SamplingParams } from "../engine/types.js";
 import { type CorrectionRendering, renderCorrectionQuery } from "../tasks/correctionPrompt.js";
 import { pickGuidePhrase } from "../tasks/guidePhrases.js";
 import type { Problem, Task } from "../tasks/types.js";
-import { completionText, type ScoredTrajectory, scoreCompletion } from "./rollouts.js";
+import { type ScoredTrajectory, scoredTrajectory } from "./rollouts.js";
 
 /** One attempt to be corrected, with the guide phrase its correction query uses. */
 export interface CorrectionAttempt {
@@ -98,18 +98,9 @@ export async function sampleCorrections(
   const groups = attempts.map((a, j) => ({
     ...a,
     queryText: queries[j],
-    trajectories_H: sampled[j].map((seq) => {
-      const text = completionText(tokenizer, seq.tokens);
-      const truncated = seq.stopReason === "length";
-      return {
-        promptTokens: prompts[j],
-        completionTokens: seq.tokens,
-        samplingLogprobs_T: seq.logprobs,
-        completionText: text,
-        truncated,
-        ...scoreCompletion(task, a.problem, text, truncated, options.reward),
-      };
-    }),
+    trajectories_H: sampled[j].map((seq) =>
+      scoredTrajectory(tokenizer, task, a.problem, prompts[j], seq, options.reward),
+    ),
   }));
   return { groups, maxTokens };
 }

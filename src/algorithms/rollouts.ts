@@ -1,6 +1,6 @@
 // Rollouts: render each problem's prompt, sample G completions through the engine, score them with
 // the task's verifier. The one place where text, tokens and rewards meet; every algorithm uses it.
-import type { SamplingEngine, SamplingParams } from "../engine/types.js";
+import type { SampledSequence, SamplingEngine, SamplingParams } from "../engine/types.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { Problem, Task } from "../tasks/types.js";
 import type { Trajectory, TrajectoryGroup } from "../core/trajectory.js";
@@ -64,17 +64,29 @@ export async function sampleGroups(
   return problems.map((problem, p) => ({
     problem,
     problemId: problem.id,
-    trajectories_G: sampled[p].map((seq) => {
-      const text = completionText(tokenizer, seq.tokens);
-      const truncated = seq.stopReason === "length";
-      return {
-        promptTokens: prompts[p],
-        completionTokens: seq.tokens,
-        samplingLogprobs_T: seq.logprobs,
-        completionText: text,
-        truncated,
-        ...scoreCompletion(task, problem, text, truncated, options.reward),
-      };
-    }),
+    trajectories_G: sampled[p].map((seq) =>
+      scoredTrajectory(tokenizer, task, problem, prompts[p], seq, options.reward),
+    ),
   }));
+}
+
+/** One sampled sequence decoded and scored against its problem. */
+export function scoredTrajectory(
+  tokenizer: Tokenizer,
+  task: Task,
+  problem: Problem,
+  promptTokens: number[],
+  seq: SampledSequence,
+  reward: "binary" | "ordinal",
+): ScoredTrajectory {
+  const text = completionText(tokenizer, seq.tokens);
+  const truncated = seq.stopReason === "length";
+  return {
+    promptTokens,
+    completionTokens: seq.tokens,
+    samplingLogprobs_T: seq.logprobs,
+    completionText: text,
+    truncated,
+    ...scoreCompletion(task, problem, text, truncated, reward),
+  };
 }

@@ -90,19 +90,20 @@ export function registerEval(program: Command): void {
       try {
         const n = positiveInt(flags.n, "--n");
         const problems = session.task.problems(flags.split, n, 0);
+        const sampling = {
+          temperature: Number(flags.temperature),
+          topK: -1,
+          topP: 1,
+          maxTokens: positiveInt(flags.maxTokens, "--max-tokens"),
+          seed: Number(flags.seed),
+        };
         if (flags.twoTurn) {
           const r = await evaluateTwoTurn(session.engine, session.tokenizer, session.task, problems, {
             renderPrompt: session.renderPrompt,
             samplesPerProblem: positiveInt(flags.samples, "--samples"),
             guide,
             rendering: rendering(flags.rendering ?? runRendering ?? "continue-think"),
-            sampling: {
-              temperature: Number(flags.temperature),
-              topK: -1,
-              topP: 1,
-              maxTokens: positiveInt(flags.maxTokens, "--max-tokens"),
-              seed: Number(flags.seed),
-            },
+            sampling,
           });
           const summary = {
             ...r.metrics,
@@ -125,13 +126,7 @@ export function registerEval(program: Command): void {
         const result = await evaluateAccuracy(session.engine, session.tokenizer, session.task, problems, {
           renderPrompt: session.renderPrompt,
           samplesPerProblem: positiveInt(flags.samples, "--samples"),
-          sampling: {
-            temperature: Number(flags.temperature),
-            topK: -1,
-            topP: 1,
-            maxTokens: positiveInt(flags.maxTokens, "--max-tokens"),
-            seed: Number(flags.seed),
-          },
+          sampling,
         });
         const summary = {
           n: result.n,
