@@ -1,9 +1,11 @@
 // The MGRPO step of a config, for runTrainingLoop (the algorithm layer does not import the config schema).
+import type { CorrectionGroup } from "../algorithms/correctionRollouts.js";
 import { type MgrpoOptions, mgrpoStep } from "../algorithms/mgrpo.js";
+import type { Layer2Group } from "../core/mgrpoSelection.js";
 import type { GrpoContext } from "../algorithms/grpo.js";
 import { PAPER_GUIDE_PHRASES, validateGuidePhrases } from "../tasks/guidePhrases.js";
 import type { Config } from "./config.js";
-import { type AlgorithmStep, grpoOptionsOf } from "./trainLoop.js";
+import { type AlgorithmStep, grpoOptionsOf, type SampleRecord } from "./trainLoop.js";
 
 /** The guide-phrase pool of a config: "preset" = the paper's pool (001 §3.2.4), else the user's list. */
 export function guidePoolOf(config: Pick<Config, "mgrpo">): readonly string[] {
@@ -25,8 +27,49 @@ export function mgrpoOptionsOf(config: Config, microBatchSize = 32): MgrpoOption
   };
 }
 
+/** samples.jsonl records of layer 2: the first `limit` corrections, with their attempt, guide phrase and case. */
+export function layer2SampleRecords(
+  step: number,
+  groups: readonly CorrectionGroup[],
+  selection: readonly Layer2Group[],
+  advantages_JH: number[][],
+  limit: number,
+): SampleRecord[] {
+  const out: SampleRecord[] = [];
+  for (const [j, g] of groups.entries()) {
+    for (const [h, t] of g.trajectories_H.entries()) {
+      if (out.length >= limit) return out;
+      out.push({
+        step,
+        layer: 2,
+        problem_id: g.problem.id,
+        question: g.problem.question,
+        gold: g.problem.gold,
+        attempt: g.attemptText,
+        attempt_correct: g.attemptCorrect,
+        guide_phrase: g.guidePhrase,
+        completion: t.completionText,
+        reward: t.reward,
+        correct: t.correct,
+        truncated: t.truncated,
+        outcome: selection[j].outcomes_H[h],
+        kept: selection[j].kept,
+        advantage: advantages_JH[j][h],
+        reason: t.reason,
+      });
+    }
+  }
+  return out;
+}
+
 export function mgrpoAlgorithmStep(config: Config, ctx: GrpoContext): AlgorithmStep {
   const options = mgrpoOptionsOf(config);
-  return (problems, adam, sampling, _step, moreProblems) =>
-    mgrpoStep(ctx, problems, { ...options, sampling }, adam, moreProblems);
+  return async (problems, adam, sampling, _step, moreProblems) => {
+    const r = await mgrpoStep(ctx, problems, { ...options, sampling }, adam, moreProblems);
+    return {
+      ...r,
+      extraSamples: (step, limit) =>
+        layer2SampleRecords(step, r.layer2, r.selection, r.layer2Advantages_JH, limit),
+    };
+  };
 }

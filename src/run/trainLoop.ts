@@ -133,14 +133,20 @@ export function adamAt(config: Config, step: number): AdamParams {
   };
 }
 
+/** One line of samples.jsonl. */
+export interface SampleRecord {
+  step: number;
+  [field: string]: unknown;
+}
+
 /** The sample records of one step: the first `limit` trajectories, with their group's advantages. */
 export function sampleRecords(
   step: number,
   groups: readonly RolloutGroup[],
   advantages_PG: number[][],
   limit: number,
-) {
-  const out: { step: number; [k: string]: unknown }[] = [];
+): SampleRecord[] {
+  const out: SampleRecord[] = [];
   for (const [p, g] of groups.entries()) {
     for (const [i, t] of g.trajectories_G.entries()) {
       if (out.length >= limit) return out;
@@ -165,6 +171,11 @@ export function sampleRecords(
 export interface AlgorithmStepResult {
   groups: RolloutGroup[];
   advantages_PG: number[][];
+  /**
+   * Sample records of a further layer (MGRPO's corrections), given the step number and the per-layer
+   * limit; samples.jsonl gets them after the groups' records.
+   */
+  extraSamples?: (step: number, limit: number) => SampleRecord[];
   /** Every group sampled, trained on or not (default `groups`); the difficulty filter records them all. */
   sampledGroups?: RolloutGroup[];
   /** Messages the loop logs (progress.log), e.g. dynamic sampling stopped at its cap. */
@@ -254,7 +265,11 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<Record<strin
     const timing = Object.fromEntries(Object.entries(metrics).filter(([k]) => isTiming(k)));
     run.appendMetrics({ step, ...learning });
     appendFileSync(join(run.dir, TIMINGS_FILE), `${JSON.stringify({ step, ...timing })}\n`);
-    run.appendSamples(sampleRecords(step, result.groups, result.advantages_PG, config.run.samplesPerStep));
+    const limit = config.run.samplesPerStep;
+    run.appendSamples([
+      ...sampleRecords(step, result.groups, result.advantages_PG, limit),
+      ...(result.extraSamples?.(step, limit) ?? []),
+    ]);
     const every = config.run.checkpointEvery;
     if ((every > 0 && step % every === 0) || step === config.steps) {
       const state: LoopState = { step, cursor: stream.cursor };

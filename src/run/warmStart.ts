@@ -40,6 +40,10 @@ export interface WarmStartOptions {
   lr: number;
   /** Corpus documents (examples are drawn in order, epoch-wise shuffled). */
   corpusSize: number;
+  /** The corpus's document shares (see SftCorpusOptions); WARM_START_DEFAULTS when left out. */
+  mistakeShare?: number;
+  correctionShare?: number;
+  confirmationShare?: number;
   progress?: ProgressReporter;
 }
 
@@ -49,6 +53,9 @@ export const WARM_START_DEFAULTS = {
   batchSize: 32,
   lr: 3e-3,
   corpusSize: 20_000,
+  mistakeShare: 0.2,
+  correctionShare: 0.12,
+  confirmationShare: 0.3,
 } as const;
 
 /** Trains the warm start and saves it to `out`; returns the final training loss. */
@@ -56,7 +63,12 @@ export async function trainWarmStart(o: WarmStartOptions): Promise<{ loss: numbe
   const t0 = performance.now();
   const tokenizer = new CharTokenizer();
   const engine = LocalEngine.fromConfig(warmStartModelConfig(tokenizer.vocabSize), o.seed, { seed: o.seed });
-  const corpus: SftPair[] = generateSftCorpus({ count: o.corpusSize, seed: o.seed });
+  const shares = {
+    mistakeShare: o.mistakeShare ?? WARM_START_DEFAULTS.mistakeShare,
+    correctionShare: o.correctionShare ?? WARM_START_DEFAULTS.correctionShare,
+    confirmationShare: o.confirmationShare ?? WARM_START_DEFAULTS.confirmationShare,
+  };
+  const corpus: SftPair[] = generateSftCorpus({ count: o.corpusSize, seed: o.seed, ...shares });
   let order = new Rng(o.seed).shuffle(corpus);
   let loss = Number.NaN;
   for (let s = 0; s < o.steps; s++) {
@@ -78,7 +90,7 @@ export async function trainWarmStart(o: WarmStartOptions): Promise<{ loss: numbe
   tokenizer.save(o.out);
   writeFileAtomic(
     join(o.out, "warm_start.json"),
-    `${JSON.stringify({ seed: o.seed, steps: o.steps, batchSize: o.batchSize, lr: o.lr, corpusSize: o.corpusSize, finalLoss: loss }, null, 2)}\n`,
+    `${JSON.stringify({ seed: o.seed, steps: o.steps, batchSize: o.batchSize, lr: o.lr, corpusSize: o.corpusSize, ...shares, finalLoss: loss }, null, 2)}\n`,
   );
   await engine.close();
   return { loss, seconds: (performance.now() - t0) / 1000 };

@@ -14,7 +14,16 @@ interface SftFlags {
   batchSize: string;
   lr: string;
   corpusSize: string;
+  mistakeShare: string;
+  correctionShare: string;
+  confirmationShare: string;
   force?: boolean;
+}
+
+function share(value: string, flag: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new Error(`sft: ${flag} must be a number in [0, 1], got ${value}`);
+  return n;
 }
 
 function num(value: string, flag: string, integer: boolean): number {
@@ -36,6 +45,17 @@ export function registerSft(program: Command): void {
     .option("--batch-size <n>", "documents per step", String(d.batchSize))
     .option("--lr <lr>", "peak learning rate (cosine schedule)", String(d.lr))
     .option("--corpus-size <n>", "documents in the generated corpus", String(d.corpusSize))
+    .option("--mistake-share <x>", "share of flawed solutions in the corpus", String(d.mistakeShare))
+    .option(
+      "--correction-share <x>",
+      "share of correction-query documents (corrections and confirmations)",
+      String(d.correctionShare),
+    )
+    .option(
+      "--confirmation-share <x>",
+      "share of confirmations among the correction-query documents",
+      String(d.confirmationShare),
+    )
     .option("--force", "replace an existing model in --out")
     .action(async (flags: SftFlags, command: Command) => {
       if (existsSync(join(flags.out, "model.safetensors")) && !flags.force) {
@@ -49,6 +69,9 @@ export function registerSft(program: Command): void {
         batchSize: num(flags.batchSize, "--batch-size", true),
         lr: num(flags.lr, "--lr", false),
         corpusSize: num(flags.corpusSize, "--corpus-size", true),
+        mistakeShare: share(flags.mistakeShare, "--mistake-share"),
+        correctionShare: share(flags.correctionShare, "--correction-share"),
+        confirmationShare: share(flags.confirmationShare, "--confirmation-share"),
         progress: new ProgressReporter({ total: steps, label: "sft (loss)" }),
       });
       writeErr(command, `\nmodel written to ${flags.out}\n`);

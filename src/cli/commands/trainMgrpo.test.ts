@@ -83,6 +83,37 @@ for (const [order, rendering] of [
       assert.equal(l.layer2_kept_groups + l.layer2_discarded_groups, 4);
       assert.ok(!("time_layer2_sample_s" in l), "wall-clock metrics go to timings.jsonl");
     }
+    // samples.jsonl: per step, samplesPerStep = 2 layer-1 records, then 2 layer-2 records with their attempt
+    const samples = readFileSync(join(out, "samples.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      samples.map((r) => [r.step, r.layer ?? 1]),
+      [
+        [1, 1],
+        [1, 1],
+        [1, 2],
+        [1, 2],
+        [2, 1],
+        [2, 1],
+        [2, 2],
+        [2, 2],
+      ],
+    );
+    for (const r of samples.filter((x) => x.layer === 2)) {
+      assert.equal(typeof r.attempt, "string");
+      assert.equal(typeof r.guide_phrase, "string");
+      assert.ok(
+        [
+          "successful-correction",
+          "successful-confirmation",
+          "failed-correction",
+          "failed-confirmation",
+        ].includes(r.outcome),
+        `outcome ${r.outcome}`,
+      );
+    }
   });
 }
 

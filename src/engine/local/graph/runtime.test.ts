@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Graph } from "./graph.js";
 import * as op from "./ops.js";
-import { CompiledGraph, SessionCache } from "./runtime.js";
+import { availableParallelism } from "node:os";
+import { CompiledGraph, defaultThreadCount, SessionCache } from "./runtime.js";
 
 function affineGraph(n: number): Graph {
   const g = new Graph();
@@ -49,4 +50,14 @@ test("the session cache builds each shape signature once", async () => {
   assert.equal(cache.size, 2);
   await cache.clear();
   assert.equal(cache.size, 0);
+});
+
+test("defaultThreadCount: RLVR_NUM_THREADS when set, all cores otherwise, a bad value is an error", () => {
+  assert.equal(defaultThreadCount({ RLVR_NUM_THREADS: "3" }), 3);
+  assert.equal(defaultThreadCount({}), availableParallelism());
+  assert.throws(
+    () => defaultThreadCount({ RLVR_NUM_THREADS: "two" }),
+    /RLVR_NUM_THREADS must be a positive integer, got "two"/,
+  );
+  assert.throws(() => defaultThreadCount({ RLVR_NUM_THREADS: "0" }), /RLVR_NUM_THREADS/);
 });

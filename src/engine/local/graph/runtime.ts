@@ -9,7 +9,7 @@ import { type ExportOptions, exportOnnx } from "./onnxExport.js";
 export type FeedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
 
 export interface RuntimeOptions extends ExportOptions {
-  /** Threads inside one op (default: all cores). */
+  /** Threads inside one op (default: $RLVR_NUM_THREADS, else all cores). */
   intraOpNumThreads?: number;
   /** ORT's CPU memory arena (default false: freed memory goes back to the system). */
   memArena?: boolean;
@@ -20,6 +20,16 @@ export interface RuntimeOptions extends ExportOptions {
    * threads take the cores the working ones need; measured 1.5–3× slower steps under load).
    */
   allowSpinning?: boolean;
+}
+
+/** The default thread count: RLVR_NUM_THREADS when set (a positive integer), else every core. */
+export function defaultThreadCount(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.RLVR_NUM_THREADS;
+  if (raw === undefined || raw === "") return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`RLVR_NUM_THREADS must be a positive integer, got "${raw}"`);
+  return n;
 }
 
 function arrayMatches(dtype: DType, data: FeedArray): boolean {
@@ -55,7 +65,7 @@ export class CompiledGraph {
   static async compile(graph: Graph, options: RuntimeOptions = {}): Promise<CompiledGraph> {
     const bytes = exportOnnx(graph, options);
     const session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
+      intraOpNumThreads: options.intraOpNumThreads ?? defaultThreadCount(),
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
