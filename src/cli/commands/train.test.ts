@@ -27,20 +27,22 @@ const metricsOf = (dir: string) => readFileSync(join(dir, "metrics.jsonl"), "utf
 test("train: metrics and checkpoints are written; two runs with one seed agree; resume continues the same run", async () => {
   const model = await tinyModel();
   const a = join(tmp, "A");
-  const r = await cli(
-    "train",
-    "--model",
-    model,
-    "--steps",
-    "3",
-    "--seed",
-    "1",
-    "--checkpoint-every",
-    "2",
-    "--out",
-    a,
-    ...SMALL,
-  );
+  const trainInto = (out: string) =>
+    cli(
+      "train",
+      "--model",
+      model,
+      "--steps",
+      "3",
+      "--seed",
+      "1",
+      "--checkpoint-every",
+      "2",
+      "--out",
+      out,
+      ...SMALL,
+    );
+  const r = await trainInto(a);
   assert.equal(r.code, 0, r.err);
   const lines = metricsOf(a)
     .trim()
@@ -79,25 +81,7 @@ test("train: metrics and checkpoints are written; two runs with one seed agree; 
   assert.ok(samples.every((s) => typeof s.completion === "string" && typeof s.advantage === "number"));
 
   const b = join(tmp, "B");
-  assert.equal(
-    (
-      await cli(
-        "train",
-        "--model",
-        model,
-        "--steps",
-        "3",
-        "--seed",
-        "1",
-        "--checkpoint-every",
-        "2",
-        "--out",
-        b,
-        ...SMALL,
-      )
-    ).code,
-    0,
-  );
+  assert.equal((await trainInto(b)).code, 0);
   assert.equal(metricsOf(b), metricsOf(a), "same seed, same metrics.jsonl");
 
   // Simulate a kill after the step-2 checkpoint: drop step 3's checkpoint and metrics line, then resume.
