@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { WARM_START_DEFAULTS } from "../../run/warmStart.js";
 import { cli } from "../testSupport.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-sft-"));
@@ -31,7 +32,7 @@ test("sft writes a model, its tokenizer and warm_start.json with the corpus shar
   assert.equal(info.steps, 2);
   assert.equal(info.mistakeShare, 0.5);
   assert.equal(info.confirmationShare, 0.75);
-  assert.equal(info.correctionShare, 0.12);
+  assert.equal(info.correctionShare, WARM_START_DEFAULTS.correctionShare);
   assert.ok(Number.isFinite(info.finalLoss));
   const again = await cli("sft", "--out", out, ...SMALL);
   assert.equal(again.code, 1);
