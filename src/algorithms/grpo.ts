@@ -13,7 +13,7 @@ import type { AdamParams, Datum, LossSpec, SamplingParams, TrainingEngine } from
 import type { Problem, Task } from "../tasks/types.js";
 import { dynamicSample } from "./dynamicSampling.js";
 import { fullSequence, microBatches, policyDatum } from "./policyDatums.js";
-import { type RolloutGroup, sampleGroups } from "./rollouts.js";
+import { type RolloutGroup, type ScoredTrajectory, sampleGroups } from "./rollouts.js";
 
 export interface PolicyLossOptions {
   policy: "ppo" | "importance_sampling" | "cispo";
@@ -111,14 +111,31 @@ async function trainingRewards(
   if (!ctx.reference) throw new Error("GRPO: kl.mode in-reward needs a reference policy");
   const flat = groups.flatMap((g) => g.trajectories_G);
   const ref_BN = await ctx.reference.computeLogprobs(flat.map(fullSequence));
+  return klPenalisedRewards(
+    groups.map((g) => g.trajectories_G),
+    ref_BN,
+    loss.kl,
+  );
+}
+
+/**
+ * The rewards of rows of trajectories with the KL penalty folded in (core/kl.ts klPenaltyIntoRewards);
+ * ref_BN holds the reference logprobs of the full sequences in the rows' flattened order.
+ */
+export function klPenalisedRewards(
+  rows: readonly (readonly ScoredTrajectory[])[],
+  ref_BN: readonly (readonly number[])[],
+  kl: Pick<PolicyLossOptions["kl"], "coef" | "estimator">,
+): number[][] {
+  const flat = rows.flat();
   const penalised = klPenaltyIntoRewards(
     flat.map((t) => t.reward),
     flat.map((t) => t.samplingLogprobs_T),
     flat.map((t, i) => ref_BN[i].slice(t.promptTokens.length - 1)),
-    { coef: loss.kl.coef, estimator: loss.kl.estimator },
+    { coef: kl.coef, estimator: kl.estimator },
   );
   let k = 0;
-  return rewards_PG.map((row) => row.map(() => penalised[k++]));
+  return rows.map((row) => row.map(() => penalised[k++]));
 }
 
 /** Runs forwardBackward over micro-batches and optimizer updates; returns token-weighted engine metrics. */

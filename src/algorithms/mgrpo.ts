@@ -10,7 +10,6 @@
 // both layers' datums (layer 1's datums are taken from grpoStep by deferring its engine updates).
 import { computeBatchAdvantages, mean } from "../core/advantages.js";
 import { mgrpoLayer2Weights } from "../core/aggregation.js";
-import { klPenaltyIntoRewards } from "../core/kl.js";
 import { type Layer2Group, selectLayer2Group, summarizeLayer2Selection } from "../core/mgrpoSelection.js";
 import { Rng } from "../core/rng.js";
 import type { AdamParams, Datum, TrainingEngine } from "../engine/types.js";
@@ -22,6 +21,7 @@ import {
   type GrpoOptions,
   type GrpoStepResult,
   grpoStep,
+  klPenalisedRewards,
   type MoreProblems,
   type PolicyLossOptions,
   policyLossSpec,
@@ -106,17 +106,10 @@ export async function layer2Datums(
   if (useKl && !ctx.reference && flat.length > 0)
     throw new Error("MGRPO: loss.kl.coef > 0 needs a reference policy");
   const ref_BN = useKl && flat.length > 0 ? await ctx.reference!.computeLogprobs(flat.map(fullSequence)) : [];
-  let rewards_KH = seqs_KH.map((row) => row.map((t) => t.reward));
-  if (useKl && loss.kl.mode === "in-reward" && flat.length > 0) {
-    const penalised = klPenaltyIntoRewards(
-      flat.map((t) => t.reward),
-      flat.map((t) => t.samplingLogprobs_T),
-      flat.map((t, i) => ref_BN[i].slice(t.promptTokens.length - 1)),
-      { coef: loss.kl.coef, estimator: loss.kl.estimator },
-    );
-    let k = 0;
-    rewards_KH = rewards_KH.map((row) => row.map(() => penalised[k++]));
-  }
+  const rewards_KH =
+    useKl && loss.kl.mode === "in-reward" && flat.length > 0
+      ? klPenalisedRewards(seqs_KH, ref_BN, loss.kl)
+      : seqs_KH.map((row) => row.map((t) => t.reward));
   const advantages_KH = computeBatchAdvantages(rewards_KH, advantage);
   // w_{j,h,t} = mask / (B · H · |õ_{j,h}|): eq. 6's 1/H Σ_j Σ_h 1/|õ| Σ_t per query, mean over the B queries   (ALGORITHMS.md MGRPO; 001 §3.2)
   const weights_KHT = mgrpoLayer2Weights(

@@ -6,9 +6,9 @@
 // Ids: the special tokens first, in the listed order (pad = 0), then the alphabet in order.
 // Unknown characters: by default `encode` throws an error naming the character and its offset
 // (`onUnknown: "error"`); with `onUnknown: "unk"` they become the `<unk>` id (decoded as "<unk>").
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../core/atomicFile.js";
+import { readJsonObject } from "./jsonFile.js";
 import type { Tokenizer } from "./types.js";
 
 export const CHAR_TOKENIZER_TYPE = "rlvr-char";
@@ -227,12 +227,6 @@ export class CharTokenizer implements Tokenizer {
   /** Reads `<dir>/tokenizer.json`. */
   static load(dir: string): CharTokenizer {
     const file = join(dir, "tokenizer.json");
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(file, "utf8"));
-    } catch (err) {
-      throw new Error(`${file}: ${(err as Error).message}`);
-    }
-    return CharTokenizer.fromJSON(json, file);
+    return CharTokenizer.fromJSON(readJsonObject(file), file);
   }
 }

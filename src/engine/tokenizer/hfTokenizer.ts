@@ -5,23 +5,11 @@
 // template, which writes them itself; special tokens written in the text are still single ids.
 // `decode` keeps special tokens in the text. EOS is `eos_token` of tokenizer_config.json; PAD is
 // `pad_token` when set, else the EOS.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer as HfTokenizerImpl } from "@huggingface/tokenizers";
+import { readJsonObject } from "./jsonFile.js";
 import type { Tokenizer } from "./types.js";
-
-function readJsonObject(file: string): Record<string, unknown> {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new Error(`${file}: expected a JSON object`);
-  }
-  return json as Record<string, unknown>;
-}
 
 /** `eos_token` and friends are a string or an AddedToken object `{content: string, …}`. */
 function tokenContent(value: unknown): string | undefined {

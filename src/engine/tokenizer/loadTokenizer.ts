@@ -1,24 +1,15 @@
 // Loads the tokenizer of a checkpoint directory, choosing the implementation by the content of its
 // tokenizer.json: `"type": "rlvr-char"` is the project's character tokenizer, a `"model"` object is
 // a Hugging Face tokenizer.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CHAR_TOKENIZER_TYPE, CharTokenizer } from "./charTokenizer.js";
 import { HfTokenizer } from "./hfTokenizer.js";
+import { readJsonObject } from "./jsonFile.js";
 import type { Tokenizer } from "./types.js";
 
 export function loadTokenizer(dir: string): Tokenizer {
   const file = join(dir, "tokenizer.json");
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new Error(`${file}: expected a JSON object`);
-  }
-  const o = json as Record<string, unknown>;
+  const o = readJsonObject(file);
   if (o.type === CHAR_TOKENIZER_TYPE) return CharTokenizer.fromJSON(o, file);
   if (typeof o.model === "object" && o.model !== null) return HfTokenizer.load(dir);
   throw new Error(
