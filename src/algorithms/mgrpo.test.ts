@@ -93,7 +93,14 @@ function options(order: "sequential" | "combined", rendering: CorrectionRenderin
     },
     updatesPerBatch: 1,
     microBatchSize: 64,
-    mgrpo: { layer2Group: 2, guidePhrases: POOL, rendering, order, discardRightThenAllWrong: true },
+    mgrpo: {
+      layer2Group: 2,
+      guidePhrases: POOL,
+      rendering,
+      order,
+      discardRightThenAllWrong: true,
+      normalization: "paper",
+    },
   };
 }
 
@@ -101,6 +108,7 @@ async function run(
   order: "sequential" | "combined",
   rendering: CorrectionRendering,
   kl?: MgrpoOptions["loss"]["kl"],
+  normalization: MgrpoOptions["mgrpo"]["normalization"] = "paper",
 ) {
   const calls: Call[] = [];
   const refCalls: number[][][] = [];
@@ -112,6 +120,7 @@ async function run(
   };
   const o = options(order, rendering);
   if (kl) o.loss = { ...o.loss, kl };
+  o.mgrpo.normalization = normalization;
   const ctx = {
     reference,
     engine: scriptedEngine(calls),
@@ -194,6 +203,17 @@ test("mgrpo: selection of the four cases, layer-2 advantages, weights and metric
   assert.equal(m.layer2_datums, 4);
   assert.equal(m.sampled_tokens, (m.sampled_tokens_layer1 ?? 0) + (m.sampled_tokens_layer2 ?? 0));
   assert.equal(m.layer2_loss, 0.5);
+});
+
+test("mgrpo: attempt-mean normalisation divides layer 2's weights by the G' = 2 attempts per question", async () => {
+  const { calls } = await run("sequential", "continue-think", undefined, "attempt-mean");
+  const l2 = calls.filter((c) => c.kind === "forwardBackward")[1].datums!;
+  assert.equal(l2.length, 4);
+  for (const d of l2) {
+    // Σ_t w = 1/(B·G'·H) = 1/8, against the paper's 1/(B·H) = 1/4 in the test above
+    const sum = d.weights.reduce((s, w) => s + w, 0);
+    assert.ok(Math.abs(sum - 0.125) < 1e-12, `weights sum ${sum}`);
+  }
 });
 
 test("mgrpo: sequential updates after each layer; combined samples both, then one update over both", async () => {

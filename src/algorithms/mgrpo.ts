@@ -37,9 +37,13 @@ export interface MgrpoLayer2Options {
   rendering: CorrectionRendering;
   order: "sequential" | "combined";
   discardRightThenAllWrong: boolean;
+  /** "paper": eq. 6, 1/H Σ_j Σ_h per question; "attempt-mean": also / G' (see layer2Datums). */
+  normalization: Layer2Normalization;
   /** SystemPrompt_L2 (001 eq. 5); none by default. */
   system?: string;
 }
+
+export type Layer2Normalization = "paper" | "attempt-mean";
 
 export interface MgrpoOptions extends GrpoOptions {
   mgrpo: MgrpoLayer2Options;
@@ -87,7 +91,9 @@ function deferUpdates(engine: TrainingEngine): { engine: TrainingEngine; datums:
 /**
  * Datums of the kept layer-2 groups, and every group's advantages. Advantages are the configured
  * estimator within each H-group (GRPO: (R − mean)/std over the H corrections); the weights are eq. 6
- * per query, averaged over the `numPrompts` queries of the batch as layer 1 is.
+ * per question, averaged over the `numPrompts` questions of the batch as layer 1 is ("paper"), or
+ * averaged over all `groups.length` = B·G' correction queries ("attempt-mean": each question's layer-2
+ * loss then weighs as its layer-1 loss 1/G Σ_i does).
  */
 export async function layer2Datums(
   ctx: Pick<GrpoContext, "reference">,
@@ -96,6 +102,7 @@ export async function layer2Datums(
   advantage: GrpoOptions["advantage"],
   loss: PolicyLossOptions,
   numPrompts: number,
+  normalization: Layer2Normalization = "paper",
 ): Promise<{ datums: Datum[]; advantages_JH: number[][] }> {
   if (groups.length !== selection.length)
     throw new Error(`layer2Datums: ${groups.length} groups but ${selection.length} selections`);
@@ -111,10 +118,12 @@ export async function layer2Datums(
       ? klPenalisedRewards(seqs_KH, ref_BN, loss.kl)
       : seqs_KH.map((row) => row.map((t) => t.reward));
   const advantages_KH = computeBatchAdvantages(rewards_KH, advantage);
-  // w_{j,h,t} = mask / (B · H · |õ_{j,h}|): eq. 6's 1/H Σ_j Σ_h 1/|õ| Σ_t per query, mean over the B queries   (ALGORITHMS.md MGRPO; 001 §3.2)
+  // w_{j,h,t} = mask / (B · H · |õ_{j,h}|): eq. 6's 1/H Σ_j Σ_h 1/|õ| Σ_t per question, mean over the B questions   (ALGORITHMS.md MGRPO; 001 §3.2)
+  // "attempt-mean": w_{j,h,t} = mask / (B · G' · H · |õ_{j,h}|), the mean over all B·G' correction queries
+  const queries = normalization === "paper" ? numPrompts : groups.length;
   const weights_KHT = mgrpoLayer2Weights(
     seqs_KH.map((row) => row.map((t) => t.completionTokens.map(() => 1))),
-  ).map((w_HT) => w_HT.map((w_T) => w_T.map((w) => w / numPrompts)));
+  ).map((w_HT) => w_HT.map((w_T) => w_T.map((w) => w / queries)));
   const datums: Datum[] = [];
   let b = 0;
   for (const [k, row] of seqs_KH.entries()) {
@@ -198,6 +207,7 @@ export async function mgrpoStep(
     options.advantage,
     options.loss,
     layer1.groups.length,
+    m.normalization,
   );
   const tPrepare = performance.now();
 

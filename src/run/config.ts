@@ -174,6 +174,12 @@ const mgrpoSchema = z.strictObject({
    * discards every group with no right correction; with group-normalised advantages it carries no signal.
    */
   discardRightThenAllWrong: z.boolean().default(true),
+  /**
+   * How layer 2's loss weighs against layer 1's. "paper": eq. 6 as written (001 §3.2), 1/H Σ_j Σ_h over
+   * the G correction queries of a question, so a question's layer-2 loss weighs up to G times its layer-1
+   * loss; "attempt-mean": also divided by G, so both layers weigh a question alike. Default "paper".
+   */
+  layer2Normalization: z.enum(["paper", "attempt-mean"]).default("paper"),
 });
 
 const ppoSchema = z.strictObject({

@@ -23,6 +23,7 @@ export function mgrpoOptionsOf(config: Config, microBatchSize = 32): MgrpoOption
       rendering: config.mgrpo.rendering,
       order: config.mgrpo.order,
       discardRightThenAllWrong: config.mgrpo.discardRightThenAllWrong,
+      normalization: config.mgrpo.layer2Normalization,
     },
   };
 }
