@@ -15,11 +15,14 @@
 //
 //   npx tsx scripts/compareMgrpo.ts [--model DIR|default] [--steps N] [--prompts P] [--group G] [--h H]
 //     [--seed S] [--eval-problems N] [--eval-samples K] [--temperature T] [--max-tokens T] [--lr LR]
-//     [--methods grpo,mgrpo,grpo-tokens,star,intrinsic] [--out DIR] [--json]
+//     [--methods grpo,mgrpo,grpo-tokens,star,intrinsic] [--set path=value ...] [--out DIR] [--json]
+//   --set overrides a config field of every trained method, as `rlvr train --set` does (e.g.
+//   --set mgrpo.layer2Normalization=attempt-mean; fields of another algorithm are ignored by it).
 import { parseArgs } from "node:util";
 import { evaluateTwoTurn, type TwoTurnGuide } from "../src/eval/twoTurn.js";
 import { LocalEngine } from "../src/engine/local/localEngine.js";
-import { type Config, parseConfig } from "../src/run/config.js";
+import { parseSetAssignment } from "../src/cli/trainOptions.js";
+import { type Config, mergeConfig, parseConfig } from "../src/run/config.js";
 import { mgrpoAlgorithmStep } from "../src/run/mgrpoStep.js";
 import { ProgressReporter } from "../src/run/progress.js";
 import { createRunDirectory, readJsonl } from "../src/run/runDirectory.js";
@@ -37,12 +40,13 @@ const { values: flags } = parseArgs({
     group: { type: "string", default: "8" },
     h: { type: "string", default: "4" },
     seed: { type: "string", default: "0" },
-    "eval-problems": { type: "string", default: "200" },
-    "eval-samples": { type: "string", default: "1" },
+    "eval-problems": { type: "string", default: "500" },
+    "eval-samples": { type: "string", default: "8" },
     temperature: { type: "string", default: "0.7" },
     "max-tokens": { type: "string", default: "96" },
     lr: { type: "string", default: "1e-4" },
     methods: { type: "string", default: "grpo,mgrpo,grpo-tokens,star,intrinsic" },
+    set: { type: "string", multiple: true, default: [] },
     out: { type: "string" },
     json: { type: "boolean", default: false },
   },
@@ -65,22 +69,22 @@ const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
 const out = flags.out ?? `runs/compare-mgrpo-${stamp}`;
 const PRESET: TwoTurnGuide = { kind: "pool", name: "preset", phrases: PAPER_GUIDE_PHRASES };
 
+const overrides = (flags.set ?? []).reduce((acc, a) => mergeConfig(acc, parseSetAssignment(a)), {});
+
 function configOf(algo: "grpo" | "mgrpo" | "star", name: string, nSteps: number): Config {
-  return parseConfig(
-    {
-      algo,
-      task: { name: TASK },
-      model: flags.model,
-      seed: num("seed"),
-      steps: nSteps,
-      batch: { promptsPerStep: num("prompts"), groupSize: num("group") },
-      sampling: { temperature: 1, maxTokens: num("max-tokens") },
-      mgrpo: { layer2Group: num("h") },
-      optim: { lr: num("lr"), schedule: "constant", warmupRatio: 0 },
-      run: { out: `${out}/${name}`, checkpointEvery: 0, samplesPerStep: 8 },
-    },
-    `compare:mgrpo (${name})`,
-  );
+  const base = {
+    algo,
+    task: { name: TASK },
+    model: flags.model,
+    seed: num("seed"),
+    steps: nSteps,
+    batch: { promptsPerStep: num("prompts"), groupSize: num("group") },
+    sampling: { temperature: 1, maxTokens: num("max-tokens") },
+    mgrpo: { layer2Group: num("h") },
+    optim: { lr: num("lr"), schedule: "constant", warmupRatio: 0 },
+    run: { out: `${out}/${name}`, checkpointEvery: 0, samplesPerStep: 8 },
+  };
+  return parseConfig(mergeConfig(base, overrides), `compare:mgrpo (${name})`);
 }
 
 async function twoTurn(session: ModelSession, guide: TwoTurnGuide): Promise<SelfCorrectionMetrics> {
@@ -237,6 +241,7 @@ const settings = {
   eval_samples: num("eval-samples"),
   eval_temperature: num("temperature"),
   max_tokens: num("max-tokens"),
+  set: flags.set ?? [],
   minutes,
   out,
 };
@@ -271,7 +276,7 @@ if (flags.json) {
   const line = (cells: string[]) => `| ${cells.map((x, c) => x.padEnd(widths[c])).join(" | ")} |`;
   console.log(
     `${TASK}, seed ${settings.seed}, ${steps} steps × ${settings.prompts_per_step} prompts × G=${settings.group} ` +
-      `(H=${settings.layer2_group}), lr ${settings.lr}; two-turn evaluation on ${settings.eval_problems} test ` +
+      `(H=${settings.layer2_group}), lr ${settings.lr}${settings.set.map((a) => `, ${a}`).join("")}; two-turn evaluation on ${settings.eval_problems} test ` +
       `problems × ${settings.eval_samples} samples at T=${settings.eval_temperature}, guide phrases = the ` +
       `paper's pool (percent; Acc@t1' of MGRPO = the one-round GRPO model corrected, i.e. before layer-2 training)`,
   );

@@ -21,6 +21,7 @@ import {
   RunDirectoryError,
   readJsonl,
   readRunConfig,
+  resolveCheckpoint,
 } from "./runDirectory.js";
 
 let root: string;
@@ -92,6 +93,24 @@ test("a checkpoint holds what the caller wrote plus trainer_state.json; latest.j
     rng: [1, 2, 3, 10],
     cursor: 40,
   });
+});
+
+test("resolveCheckpoint: a run directory gives its newest checkpoint, checkpoints/step-N that one", async () => {
+  const out = join(root, "A");
+  await simulate(out, cfg(), 1, 10, 5);
+  assert.deepEqual(resolveCheckpoint(out), {
+    runDir: out,
+    checkpoint: { step: 10, path: join(out, "checkpoints", "step-10") },
+  });
+  assert.deepEqual(resolveCheckpoint(join(out, "checkpoints", "step-5")), {
+    runDir: out,
+    checkpoint: { step: 5, path: join(out, "checkpoints", "step-5") },
+  });
+  assert.throws(
+    () => resolveCheckpoint(join(out, "checkpoints", "step-7")),
+    /step-7: not a complete checkpoint/,
+  );
+  assert.throws(() => resolveCheckpoint(join(root, "nothing")), /no complete checkpoint/);
 });
 
 test("resume after a kill past the checkpoint cuts metrics and samples back to it, then continues", async () => {

@@ -26,7 +26,7 @@ import {
   statSync,
   writeSync,
 } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeDirAtomic, writeFileAtomic } from "../core/atomicFile.js";
 import { type Config, ConfigError, parseConfig, readConfigInput } from "./config.js";
@@ -235,6 +235,21 @@ export function latestCheckpointOf(runDir: string): CheckpointRef {
   if (all.length === 0)
     throw new RunDirectoryError(`${runDir}: no complete checkpoint in ${CHECKPOINTS_DIR}/`);
   return all[all.length - 1];
+}
+
+/**
+ * A run directory and one of its checkpoints, from either the run directory (its newest checkpoint) or a
+ * checkpoint inside it (`RUN/checkpoints/step-N`), for commands that read a run without resuming it.
+ */
+export function resolveCheckpoint(path: string): { runDir: string; checkpoint: CheckpointRef } {
+  const abs = resolve(path);
+  const m = /^step-(\d+)$/.exec(basename(abs));
+  if (m && basename(dirname(abs)) === CHECKPOINTS_DIR) {
+    if (!existsSync(join(abs, TRAINER_STATE_FILE)))
+      throw new RunDirectoryError(`${path}: not a complete checkpoint (no ${TRAINER_STATE_FILE})`);
+    return { runDir: dirname(dirname(abs)), checkpoint: { step: Number(m[1]), path: abs } };
+  }
+  return { runDir: abs, checkpoint: latestCheckpointOf(path) };
 }
 
 /** Removes temporaries a killed writer may have left (".name.xxxx.tmp", ".name.xxxx.old"). */

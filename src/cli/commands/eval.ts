@@ -1,12 +1,12 @@
-// `rlvr eval`: held-out accuracy of a model (`--model DIR|default`) or of a run's latest checkpoint
-// (`--checkpoint RUN_DIR`) on a task split; `--two-turn` runs the two-turn self-correction evaluation
+// `rlvr eval`: held-out accuracy of a model (`--model DIR|default`) or of a run's checkpoint
+// (`--checkpoint RUN_DIR` for its newest, or `RUN_DIR/checkpoints/step-N`) on a task split; `--two-turn` runs the two-turn self-correction evaluation
 // (turn 2 = correction query with a guide phrase, or the intrinsic-correction instruction).
 import type { Command } from "commander";
 import { evaluateAccuracy } from "../../eval/accuracy.js";
 import { evaluateTwoTurn, type TwoTurnGuide } from "../../eval/twoTurn.js";
 import { CORRECTION_RENDERINGS, type CorrectionRendering } from "../../tasks/correctionPrompt.js";
 import { PAPER_GUIDE_PHRASES } from "../../tasks/guidePhrases.js";
-import { latestCheckpointOf, readRunConfig } from "../../run/runDirectory.js";
+import { readRunConfig, resolveCheckpoint } from "../../run/runDirectory.js";
 import { openModel } from "../../run/session.js";
 import { writeOut } from "../output.js";
 
@@ -51,7 +51,10 @@ export function registerEval(program: Command): void {
   program
     .command("eval")
     .description("evaluate held-out accuracy of a model or of a run's latest checkpoint")
-    .option("--checkpoint <runDir>", "a run directory: evaluates its latest checkpoint")
+    .option(
+      "--checkpoint <dir>",
+      "a run directory (evaluates its latest checkpoint) or one of its checkpoints/step-N",
+    )
     .option("--model <dir>", 'model directory, or "default" for the shipped warm start')
     .option("--task <name>", "task", "arith")
     .option("--split <split>", "train or test", "test")
@@ -80,10 +83,11 @@ export function registerEval(program: Command): void {
       let weights: string | undefined;
       let runRendering: CorrectionRendering | undefined;
       if (flags.checkpoint) {
-        const runConfig = readRunConfig(flags.checkpoint);
+        const { runDir, checkpoint } = resolveCheckpoint(flags.checkpoint);
+        const runConfig = readRunConfig(runDir);
         model = runConfig.model;
         runRendering = runConfig.mgrpo.rendering;
-        weights = latestCheckpointOf(flags.checkpoint).path;
+        weights = checkpoint.path;
       }
       const guide = twoTurnGuide(flags.guide);
       const session = openModel(model, flags.task, weights);
