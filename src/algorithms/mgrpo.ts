@@ -118,12 +118,12 @@ export async function layer2Datums(
       ? klPenalisedRewards(seqs_KH, ref_BN, loss.kl)
       : seqs_KH.map((row) => row.map((t) => t.reward));
   const advantages_KH = computeBatchAdvantages(rewards_KH, advantage);
-  // w_{j,h,t} = mask / (B · H · |õ_{j,h}|): eq. 6's 1/H Σ_j Σ_h 1/|õ| Σ_t per question, mean over the B questions   (ALGORITHMS.md MGRPO; 001 §3.2)
-  // "attempt-mean": w_{j,h,t} = mask / (B · G' · H · |õ_{j,h}|), the mean over all B·G' correction queries
-  const queries = normalization === "paper" ? numPrompts : groups.length;
+  // Q = the B questions ("paper": eq. 6 sums over a question's correction queries), or all B·G' correction queries ("attempt-mean")
+  const Q = normalization === "paper" ? numPrompts : groups.length;
   const weights_KHT = mgrpoLayer2Weights(
     seqs_KH.map((row) => row.map((t) => t.completionTokens.map(() => 1))),
-  ).map((w_HT) => w_HT.map((w_T) => w_T.map((w) => w / queries)));
+    Q,
+  );
   const datums: Datum[] = [];
   let b = 0;
   for (const [k, row] of seqs_KH.entries()) {

@@ -80,8 +80,9 @@ test("MGRPO layer 2: mask / (H · |õ|), summed over groups (eq. 6), optionally 
   ]);
   assert.deepEqual(w[1][0], [0.5, 0, 0]);
   close(w[1][1][2], 1 / 6);
-  // every group's weights sum to 1 (H sequences × 1/H): total = G' = 2; with meanOverGroups, 1
+  // every group's weights sum to 1 (H sequences × 1/H): total = G' = 2; averaged over Q = 4, 2/4
   const total = (x: number[][][]) => x.flat(2).reduce((s, v) => s + v, 0);
   close(total(w), 2);
-  close(total(mgrpoLayer2Weights(m, { meanOverGroups: true })), 1);
+  close(total(mgrpoLayer2Weights(m, 4)), 0.5);
+  assert.throws(() => mgrpoLayer2Weights(m, 0), /Q must be > 0/);
 });

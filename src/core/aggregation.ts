@@ -78,30 +78,23 @@ export function aggregationWeights(
   }
 }
 
-export interface MgrpoLayer2WeightOptions {
-  /**
-   * Also divide by G', the number of kept H-groups, making the loss a mean over groups. Default false:
-   * the paper's eq. 6 (001 §3.2) is literally 1/H Σ_j Σ_h 1/|õ| Σ_t, a sum over the kept groups.
-   */
-  meanOverGroups?: boolean;
-}
-
 /**
  * MGRPO layer-2 normalisation as weights, masks_JHT[j][h] = mask of correction h of kept group j:
- * w_{j,h,t} = mask / (H_j · |õ_{j,h}|), H_j = masks_JHT[j].length (H in the paper, the same for every
- * group), optionally also / G'. Corrections with no masked-in tokens get zero weights.
+ * w_{j,h,t} = mask / (Q · H_j · |õ_{j,h}|), H_j = masks_JHT[j].length (H in the paper, the same for every
+ * group), Q = what the loss is averaged over (mgrpo.ts: the B questions, as eq. 6 sums over a question's
+ * correction queries, or all B·G' correction queries). Corrections with no masked-in tokens get zero weights.
  */
 export function mgrpoLayer2Weights(
   masks_JHT: readonly (readonly (readonly number[])[])[],
-  opts: MgrpoLayer2WeightOptions = {},
+  Q = 1,
 ): number[][][] {
-  const groups = opts.meanOverGroups ? masks_JHT.length : 1;
+  if (!(Q > 0)) throw new Error(`mgrpoLayer2Weights: Q must be > 0, got ${Q}`);
   return masks_JHT.map((masks_HT) => {
     const H = masks_HT.length;
     return masks_HT.map((mask_T) => {
       const len = rowSum(mask_T);
-      // w_{j,h,t} = mask / (H · |õ_j^(h)|)   (ALGORITHMS.md MGRPO; MGRPO 001 §3.2 eq. 6: 1/H Σ_j Σ_h 1/|õ| Σ_t)
-      return mask_T.map((m) => (len === 0 ? 0 : m / (groups * H * len)));
+      // w_{j,h,t} = mask / (Q · H · |õ_j^(h)|)   (ALGORITHMS.md MGRPO; MGRPO 001 §3.2 eq. 6: 1/H Σ_j Σ_h 1/|õ| Σ_t, mean over Q)
+      return mask_T.map((m) => (len === 0 ? 0 : m / (Q * H * len)));
     });
   });
 }
