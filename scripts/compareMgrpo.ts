@@ -1,8 +1,9 @@
 // `npm run compare:mgrpo`: the paper's Table 2 on the arithmetic task (ALGORITHMS.md "MGRPO"; MGRPO 001
-// §5). From one warm start and one seed: one-round GRPO, MGRPO and STaR with external prompts for the same
-// number of steps, GRPO again at the number of sampled tokens MGRPO used (GRPO gets the extra steps), and
-// the warm start's intrinsic self-correction (no training). Every model is measured with the same
-// two-turn evaluation (eval/twoTurn.ts) on held-out problems.
+// §5). From one warm start and, for each seed: one-round GRPO, MGRPO and STaR with external prompts for the
+// same number of steps, GRPO again at the number of sampled tokens MGRPO used (GRPO gets the extra steps);
+// and the warm start's intrinsic self-correction (no training). Every model is measured with the same
+// two-turn evaluation (eval/twoTurn.ts) on held-out problems. With several seeds (--seeds 0,1,2) a cell is
+// the mean over seeds ± their standard deviation: on this task one seed's row is one draw (README, MGRPO).
 //
 // Columns, as in the paper's Table 2:
 //   Acc@t1  turn-1 accuracy of the method's model;
@@ -14,7 +15,7 @@
 //   Δ, Δi→c, Δc→i over the model's own (turn 1, turn 2) pairs, so Δ = Acc@t2 − Acc@t1 = Δi→c − Δc→i.
 //
 //   npx tsx scripts/compareMgrpo.ts [--model DIR|default] [--steps N] [--prompts P] [--group G] [--h H]
-//     [--seed S] [--eval-problems N] [--eval-samples K] [--temperature T] [--max-tokens T] [--lr LR]
+//     [--seeds S,S,…] [--eval-problems N] [--eval-samples K] [--temperature T] [--max-tokens T] [--lr LR]
 //     [--methods grpo,mgrpo,grpo-tokens,star,intrinsic] [--set path=value ...] [--out DIR] [--json]
 //   --set overrides a config field of every trained method, as `rlvr train --set` does (e.g.
 //   --set mgrpo.layer2Normalization=attempt-mean; fields of another algorithm are ignored by it).
@@ -39,7 +40,7 @@ const { values: flags } = parseArgs({
     prompts: { type: "string", default: "8" },
     group: { type: "string", default: "8" },
     h: { type: "string", default: "8" },
-    seed: { type: "string", default: "0" },
+    seeds: { type: "string", default: "0" },
     "eval-problems": { type: "string", default: "500" },
     "eval-samples": { type: "string", default: "8" },
     temperature: { type: "string", default: "0.7" },
@@ -65,24 +66,27 @@ for (const m of methods) if (!KNOWN.includes(m)) throw new Error(`--methods: unk
 if (methods.has("mgrpo") || methods.has("grpo-tokens")) methods.add("grpo");
 if (methods.has("grpo-tokens")) methods.add("mgrpo");
 const steps = num("steps");
+const seeds = (flags.seeds ?? "").split(",").map((x) => Number(x));
+if (seeds.length === 0 || seeds.some((x) => !Number.isInteger(x) || x < 0))
+  throw new Error(`--seeds: expected a comma-separated list of non-negative integers, got ${flags.seeds}`);
 const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
 const out = flags.out ?? `runs/compare-mgrpo-${stamp}`;
 const PRESET: TwoTurnGuide = { kind: "pool", name: "preset", phrases: PAPER_GUIDE_PHRASES };
 
 const overrides = (flags.set ?? []).reduce((acc, a) => mergeConfig(acc, parseSetAssignment(a)), {});
 
-function configOf(algo: "grpo" | "mgrpo" | "star", name: string, nSteps: number): Config {
+function configOf(algo: "grpo" | "mgrpo" | "star", name: string, nSteps: number, seed: number): Config {
   const base = {
     algo,
     task: { name: TASK },
     model: flags.model,
-    seed: num("seed"),
+    seed,
     steps: nSteps,
     batch: { promptsPerStep: num("prompts"), groupSize: num("group") },
     sampling: { temperature: 1, maxTokens: num("max-tokens") },
     mgrpo: { layer2Group: num("h") },
     optim: { lr: num("lr"), schedule: "constant", warmupRatio: 0 },
-    run: { out: `${out}/${name}`, checkpointEvery: 0, samplesPerStep: 8 },
+    run: { out: `${out}/seed-${seed}/${name}`, checkpointEvery: 0, samplesPerStep: 8 },
   };
   return parseConfig(mergeConfig(base, overrides), `compare:mgrpo (${name})`);
 }
@@ -108,8 +112,13 @@ interface Trained {
 }
 
 /** Trains from the warm start and evaluates two-turn with the guide phrases. */
-async function train(algo: "grpo" | "mgrpo" | "star", name: string, nSteps: number): Promise<Trained> {
-  const config = configOf(algo, name, nSteps);
+async function train(
+  algo: "grpo" | "mgrpo" | "star",
+  name: string,
+  nSteps: number,
+  seed: number,
+): Promise<Trained> {
+  const config = configOf(algo, name, nSteps, seed);
   const session = openModel(config.model, TASK);
   const reference = config.loss.kl.coef > 0 ? LocalEngine.fromDirectory(session.modelDir) : undefined;
   try {
@@ -127,7 +136,11 @@ async function train(algo: "grpo" | "mgrpo" | "star", name: string, nSteps: numb
             : grpoAlgorithmStep(config, ctx),
       pool: session.task.problems("train", config.task.trainSize, config.seed),
       startStep: 0,
-      progress: new ProgressReporter({ total: nSteps, label: name, live: process.stderr.isTTY }),
+      progress: new ProgressReporter({
+        total: nSteps,
+        label: `${name} seed ${seed}`,
+        live: process.stderr.isTTY,
+      }),
     });
     run.close();
     const metrics = readJsonl(run.metricsPath) as Record<string, unknown>[];
@@ -183,55 +196,81 @@ const rowOf = (
   };
 };
 
-const rows: Row[] = [];
+/** The rows of the trained methods for one seed. */
+async function trainedRows(seed: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  let grpo: Trained | undefined;
+  let mgrpo: Trained | undefined;
+  if (methods.has("grpo")) {
+    grpo = await train("grpo", "grpo", steps, seed);
+    rows.push(rowOf("One-round GRPO", grpo.eval, { oneRound: true, steps, tokens: grpo.sampledTokens }));
+  }
+  if (methods.has("mgrpo")) {
+    mgrpo = await train("mgrpo", "mgrpo", steps, seed);
+    rows.push(
+      rowOf("MGRPO", mgrpo.eval, { t1p: grpo?.eval.acc_t2 ?? null, steps, tokens: mgrpo.sampledTokens }),
+    );
+  }
+  if (methods.has("grpo-tokens") && grpo && mgrpo) {
+    const perStep = grpo.sampledTokens / grpo.steps;
+    const eqSteps = Math.max(steps, Math.round(mgrpo.sampledTokens / perStep));
+    const eq = await train("grpo", "grpo-tokens", eqSteps, seed);
+    rows.push(
+      rowOf("One-round GRPO (MGRPO's sampled tokens)", eq.eval, {
+        oneRound: true,
+        steps: eqSteps,
+        tokens: eq.sampledTokens,
+      }),
+    );
+  }
+  if (methods.has("star")) {
+    const star = await train("star", "star-external", steps, seed);
+    rows.push(rowOf("STaR with external prompts", star.eval, { steps, tokens: star.sampledTokens }));
+  }
+  return rows;
+}
+
+const NUMERIC = ["t1", "t1p", "t2", "delta", "i2c", "c2i", "steps", "tokens"] as const;
+type Cell = { mean: number; sd: number } | null;
+type Summary = { method: string; seeds: number } & Record<(typeof NUMERIC)[number], Cell>;
+
+// mean and sample standard deviation (n − 1) of each cell over the seeds; null where a method has none
+function summarize(perSeed: readonly Row[][]): Summary[] {
+  return perSeed[0].map((first, r) => {
+    const cells = NUMERIC.map((k) => {
+      const xs = perSeed.map((rows) => rows[r][k]).filter((v): v is number => v !== null);
+      if (xs.length === 0) return [k, null] as const;
+      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const sd = xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
+      return [k, { mean, sd }] as const;
+    });
+    return { method: first.method, seeds: perSeed.length, ...Object.fromEntries(cells) } as Summary;
+  });
+}
+
 const t0 = performance.now();
+const warmRows: Row[] = [];
 const warm = openModel(flags.model ?? "default", TASK);
-let warmGuided: SelfCorrectionMetrics | undefined;
 try {
   console.error(`warm start: ${warm.modelDir}`);
-  warmGuided = await twoTurn(warm, PRESET);
-  rows.push(rowOf("Warm start + guide phrases (no training)", warmGuided));
+  warmRows.push(rowOf("Warm start + guide phrases (no training)", await twoTurn(warm, PRESET)));
   if (methods.has("intrinsic")) {
-    const intrinsic = await twoTurn(warm, { kind: "intrinsic" });
-    rows.push(rowOf("Intrinsic self-correction (warm start)", intrinsic));
+    warmRows.push(
+      rowOf("Intrinsic self-correction (warm start)", await twoTurn(warm, { kind: "intrinsic" })),
+    );
   }
 } finally {
   await warm.close();
 }
-let grpo: Trained | undefined;
-let mgrpo: Trained | undefined;
-if (methods.has("grpo")) {
-  grpo = await train("grpo", "grpo", steps);
-  rows.push(rowOf("One-round GRPO", grpo.eval, { oneRound: true, steps, tokens: grpo.sampledTokens }));
-}
-if (methods.has("mgrpo")) {
-  mgrpo = await train("mgrpo", "mgrpo", steps);
-  rows.push(
-    rowOf("MGRPO", mgrpo.eval, { t1p: grpo?.eval.acc_t2 ?? null, steps, tokens: mgrpo.sampledTokens }),
-  );
-}
-if (methods.has("grpo-tokens") && grpo && mgrpo) {
-  const perStep = grpo.sampledTokens / grpo.steps;
-  const eqSteps = Math.max(steps, Math.round(mgrpo.sampledTokens / perStep));
-  const eq = await train("grpo", "grpo-tokens", eqSteps);
-  rows.push(
-    rowOf("One-round GRPO (MGRPO's sampled tokens)", eq.eval, {
-      oneRound: true,
-      steps: eqSteps,
-      tokens: eq.sampledTokens,
-    }),
-  );
-}
-if (methods.has("star")) {
-  const star = await train("star", "star-external", steps);
-  rows.push(rowOf("STaR with external prompts", star.eval, { steps, tokens: star.sampledTokens }));
-}
+const perSeed: Record<number, Row[]> = {};
+for (const seed of seeds) perSeed[seed] = await trainedRows(seed);
+const rows: Summary[] = [...summarize([warmRows]), ...summarize(seeds.map((x) => perSeed[x]))];
 const minutes = (performance.now() - t0) / 60000;
 
 const settings = {
   task: TASK,
   model: flags.model,
-  seed: num("seed"),
+  seeds,
   steps,
   prompts_per_step: num("prompts"),
   group: num("group"),
@@ -246,10 +285,14 @@ const settings = {
   out,
 };
 if (flags.json) {
-  console.log(JSON.stringify({ settings, rows }, null, 2));
+  console.log(JSON.stringify({ settings, rows, per_seed: perSeed }, null, 2));
 } else {
-  const pct = (v: number | null) => (v === null ? "–" : `${(100 * v).toFixed(1)}`);
-  const signed = (v: number | null) => (v === null ? "–" : `${v > 0 ? "+" : ""}${(100 * v).toFixed(1)}`);
+  // one seed: the value; several: mean±sd over the seeds
+  const show = (c: Cell, scale: number, digits: number, sign = false) => {
+    if (c === null) return "–";
+    const mean = `${sign && c.mean > 0 ? "+" : ""}${(scale * c.mean).toFixed(digits)}`;
+    return seeds.length > 1 && c.sd > 0 ? `${mean}±${(scale * c.sd).toFixed(digits)}` : mean;
+  };
   const header = [
     "Method",
     "Acc@t1",
@@ -263,19 +306,19 @@ if (flags.json) {
   ];
   const table = rows.map((r) => [
     r.method,
-    pct(r.t1),
-    pct(r.t1p),
-    pct(r.t2),
-    signed(r.delta),
-    pct(r.i2c),
-    pct(r.c2i),
-    r.steps === null ? "–" : String(r.steps),
-    r.tokens === null ? "–" : String(Math.round(r.tokens)),
+    show(r.t1, 100, 1),
+    show(r.t1p, 100, 1),
+    show(r.t2, 100, 1),
+    show(r.delta, 100, 1, true),
+    show(r.i2c, 100, 1),
+    show(r.c2i, 100, 1),
+    show(r.steps, 1, 0),
+    show(r.tokens, 1, 0),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c].length)));
   const line = (cells: string[]) => `| ${cells.map((x, c) => x.padEnd(widths[c])).join(" | ")} |`;
   console.log(
-    `${TASK}, seed ${settings.seed}, ${steps} steps × ${settings.prompts_per_step} prompts × G=${settings.group} ` +
+    `${TASK}, ${seeds.length > 1 ? `seeds ${seeds.join(",")} (mean±sd)` : `seed ${seeds[0]}`}, ${steps} steps × ${settings.prompts_per_step} prompts × G=${settings.group} ` +
       `(H=${settings.layer2_group}), lr ${settings.lr}${settings.set.map((a) => `, ${a}`).join("")}; two-turn evaluation on ${settings.eval_problems} test ` +
       `problems × ${settings.eval_samples} samples at T=${settings.eval_temperature}, guide phrases = the ` +
       `paper's pool (percent; Acc@t1' of MGRPO = the one-round GRPO model corrected, i.e. before layer-2 training)`,
