@@ -66,9 +66,9 @@ for (const m of methods) if (!KNOWN.includes(m)) throw new Error(`--methods: unk
 if (methods.has("mgrpo") || methods.has("grpo-tokens")) methods.add("grpo");
 if (methods.has("grpo-tokens")) methods.add("mgrpo");
 const steps = num("steps");
-const seeds = (flags.seeds ?? "").split(",").map((x) => Number(x));
-if (seeds.length === 0 || seeds.some((x) => !Number.isInteger(x) || x < 0))
-  throw new Error(`--seeds: expected a comma-separated list of non-negative integers, got ${flags.seeds}`);
+const seeds = (flags.seeds ?? "").split(",").map((x) => (x.trim() === "" ? Number.NaN : Number(x)));
+if (seeds.some((x) => !Number.isInteger(x) || x < 0) || new Set(seeds).size !== seeds.length)
+  throw new Error(`--seeds: expected distinct non-negative integers separated by commas, got ${flags.seeds}`);
 const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
 const out = flags.out ?? `runs/compare-mgrpo-${stamp}`;
 const PRESET: TwoTurnGuide = { kind: "pool", name: "preset", phrases: PAPER_GUIDE_PHRASES };
