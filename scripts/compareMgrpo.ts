@@ -20,6 +20,7 @@
 //   --set overrides a config field of every trained method, as `rlvr train --set` does (e.g.
 //   --set mgrpo.layer2Normalization=attempt-mean; fields of another algorithm are ignored by it).
 import { parseArgs } from "node:util";
+import { mean, sampleStd } from "../src/core/advantages.js";
 import { evaluateTwoTurn, type TwoTurnGuide } from "../src/eval/twoTurn.js";
 import { LocalEngine } from "../src/engine/local/localEngine.js";
 import { parseSetAssignment } from "../src/cli/trainOptions.js";
@@ -240,9 +241,7 @@ function summarize(perSeed: readonly Row[][]): Summary[] {
     const cells = NUMERIC.map((k) => {
       const xs = perSeed.map((rows) => rows[r][k]).filter((v): v is number => v !== null);
       if (xs.length === 0) return [k, null] as const;
-      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-      const sd = xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
-      return [k, { mean, sd }] as const;
+      return [k, { mean: mean(xs), sd: sampleStd(xs) }] as const;
     });
     return { method: first.method, seeds: perSeed.length, ...Object.fromEntries(cells) } as Summary;
   });
@@ -290,8 +289,8 @@ if (flags.json) {
   // one seed: the value; several: mean±sd over the seeds
   const show = (c: Cell, scale: number, digits: number, sign = false) => {
     if (c === null) return "–";
-    const mean = `${sign && c.mean > 0 ? "+" : ""}${(scale * c.mean).toFixed(digits)}`;
-    return seeds.length > 1 && c.sd > 0 ? `${mean}±${(scale * c.sd).toFixed(digits)}` : mean;
+    const m = `${sign && c.mean > 0 ? "+" : ""}${(scale * c.mean).toFixed(digits)}`;
+    return seeds.length > 1 && c.sd > 0 ? `${m}±${(scale * c.sd).toFixed(digits)}` : m;
   };
   const header = [
     "Method",

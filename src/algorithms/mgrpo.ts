@@ -102,7 +102,7 @@ export async function layer2Datums(
   advantage: GrpoOptions["advantage"],
   loss: PolicyLossOptions,
   numPrompts: number,
-  normalization: Layer2Normalization = "paper",
+  normalization: Layer2Normalization,
 ): Promise<{ datums: Datum[]; advantages_JH: number[][] }> {
   if (groups.length !== selection.length)
     throw new Error(`layer2Datums: ${groups.length} groups but ${selection.length} selections`);

@@ -216,15 +216,21 @@ function truncateJsonl(path: string, maxStep: number): StepRecord[] {
   return kept;
 }
 
+/** N of a checkpoint directory's name step-N; undefined for any other name. */
+function checkpointStep(name: string): number | undefined {
+  const m = /^step-(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Names of checkpoint directories step-N that are complete (hold trainer_state.json), ascending. */
 function listCheckpoints(checkpointsDir: string): CheckpointRef[] {
   if (!existsSync(checkpointsDir)) return [];
   const out: CheckpointRef[] = [];
   for (const name of readdirSync(checkpointsDir)) {
-    const m = /^step-(\d+)$/.exec(name);
-    if (!m) continue;
+    const step = checkpointStep(name);
+    if (step === undefined) continue;
     const path = join(checkpointsDir, name);
-    if (existsSync(join(path, TRAINER_STATE_FILE))) out.push({ step: Number(m[1]), path });
+    if (existsSync(join(path, TRAINER_STATE_FILE))) out.push({ step, path });
   }
   return out.sort((a, b) => a.step - b.step);
 }
@@ -243,11 +249,11 @@ export function latestCheckpointOf(runDir: string): CheckpointRef {
  */
 export function resolveCheckpoint(path: string): { runDir: string; checkpoint: CheckpointRef } {
   const abs = resolve(path);
-  const m = /^step-(\d+)$/.exec(basename(abs));
-  if (m && basename(dirname(abs)) === CHECKPOINTS_DIR) {
-    if (!existsSync(join(abs, TRAINER_STATE_FILE)))
+  if (checkpointStep(basename(abs)) !== undefined && basename(dirname(abs)) === CHECKPOINTS_DIR) {
+    const checkpoint = listCheckpoints(dirname(abs)).find((c) => c.path === abs);
+    if (!checkpoint)
       throw new RunDirectoryError(`${path}: not a complete checkpoint (no ${TRAINER_STATE_FILE})`);
-    return { runDir: dirname(dirname(abs)), checkpoint: { step: Number(m[1]), path: abs } };
+    return { runDir: dirname(dirname(abs)), checkpoint };
   }
   return { runDir: abs, checkpoint: latestCheckpointOf(path) };
 }

@@ -1,6 +1,7 @@
 // `rlvr eval`: held-out accuracy of a model (`--model DIR|default`) or of a run's checkpoint
-// (`--checkpoint RUN_DIR` for its newest, or `RUN_DIR/checkpoints/step-N`) on a task split; `--two-turn` runs the two-turn self-correction evaluation
-// (turn 2 = correction query with a guide phrase, or the intrinsic-correction instruction).
+// (`--checkpoint RUN_DIR` for its newest, or `RUN_DIR/checkpoints/step-N`) on a task split; `--two-turn`
+// runs the two-turn self-correction evaluation (turn 2 = correction query with a guide phrase, or the
+// intrinsic-correction instruction).
 import type { Command } from "commander";
 import { evaluateAccuracy } from "../../eval/accuracy.js";
 import { evaluateTwoTurn, type TwoTurnGuide } from "../../eval/twoTurn.js";
