@@ -19,15 +19,22 @@
 //     [--methods grpo,mgrpo,grpo-tokens,star,intrinsic] [--set path=value ...] [--out DIR] [--json]
 //   --set overrides a config field of every trained method, as `rlvr train --set` does (e.g.
 //   --set mgrpo.layer2Normalization=attempt-mean; fields of another algorithm are ignored by it).
+// Runs live in OUT/seed-N/<method>/ and checkpoint every 25 steps. Rerunning into the same --out
+// continues an interrupted run from its last checkpoint and reuses a finished one and its stored
+// evaluation, so the seeds can run as separate invocations side by side (`--seeds 1 --out X`,
+// `--seeds 2 --out X`) and one last `--seeds 0,1,2 --out X` prints the table over all of them.
 import { parseArgs } from "node:util";
 import { mean, sampleStd } from "../src/core/advantages.js";
 import { evaluateTwoTurn, type TwoTurnGuide } from "../src/eval/twoTurn.js";
 import { LocalEngine } from "../src/engine/local/localEngine.js";
 import { parseSetAssignment } from "../src/cli/trainOptions.js";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../src/core/atomicFile.js";
 import { type Config, mergeConfig, parseConfig } from "../src/run/config.js";
 import { mgrpoAlgorithmStep } from "../src/run/mgrpoStep.js";
 import { ProgressReporter } from "../src/run/progress.js";
-import { createRunDirectory, readJsonl } from "../src/run/runDirectory.js";
+import { createRunDirectory, openRunForResume, readJsonl } from "../src/run/runDirectory.js";
 import { type ModelSession, openModel } from "../src/run/session.js";
 import { starExternalAlgorithmStep } from "../src/run/starStep.js";
 import { grpoAlgorithmStep, runTrainingLoop } from "../src/run/trainLoop.js";
@@ -87,21 +94,52 @@ function configOf(algo: "grpo" | "mgrpo" | "star", name: string, nSteps: number,
     sampling: { temperature: 1, maxTokens: num("max-tokens") },
     mgrpo: { layer2Group: num("h") },
     optim: { lr: num("lr"), schedule: "constant", warmupRatio: 0 },
-    run: { out: `${out}/seed-${seed}/${name}`, checkpointEvery: 0, samplesPerStep: 8 },
+    run: { out: `${out}/seed-${seed}/${name}`, checkpointEvery: 25, keepCheckpoints: 2, samplesPerStep: 8 },
   };
   return parseConfig(mergeConfig(base, overrides), `compare:mgrpo (${name})`);
 }
 
+// The evaluation every row shares; a stored result is reused only if it was made with these settings.
+const EVAL = {
+  problems: num("eval-problems"),
+  samples: num("eval-samples"),
+  rendering: "continue-think",
+  sampling: { temperature: num("temperature"), topK: -1, topP: 1, maxTokens: num("max-tokens"), seed: 0 },
+} as const;
+
 async function twoTurn(session: ModelSession, guide: TwoTurnGuide): Promise<SelfCorrectionMetrics> {
-  const problems = session.task.problems("test", num("eval-problems"), 0);
+  const problems = session.task.problems("test", EVAL.problems, 0);
   const r = await evaluateTwoTurn(session.engine, session.tokenizer, session.task, problems, {
     renderPrompt: session.renderPrompt,
-    samplesPerProblem: num("eval-samples"),
+    samplesPerProblem: EVAL.samples,
     guide,
-    rendering: "continue-think",
-    sampling: { temperature: num("temperature"), topK: -1, topP: 1, maxTokens: num("max-tokens"), seed: 0 },
+    rendering: EVAL.rendering,
+    sampling: EVAL.sampling,
   });
   return r.metrics;
+}
+
+/**
+ * The two-turn result stored at `path` for this evaluation (and `key`), else a fresh one, stored there
+ * atomically: a rerun into the same --out measures each model once (runs from parallel invocations
+ * with one seed each are assembled by a final invocation with all the seeds).
+ */
+async function storedTwoTurn(
+  path: string,
+  key: unknown,
+  measure: () => Promise<SelfCorrectionMetrics>,
+): Promise<SelfCorrectionMetrics> {
+  const settings = JSON.stringify({ ...EVAL, key });
+  if (existsSync(path)) {
+    const stored = JSON.parse(readFileSync(path, "utf8")) as {
+      settings?: string;
+      metrics?: SelfCorrectionMetrics;
+    };
+    if (stored.settings === settings && stored.metrics) return stored.metrics;
+  }
+  const metrics = await measure();
+  writeFileAtomic(path, `${JSON.stringify({ settings, metrics }, null, 2)}\n`);
+  return metrics;
 }
 
 interface Trained {
@@ -112,7 +150,11 @@ interface Trained {
   last: Record<string, unknown>;
 }
 
-/** Trains from the warm start and evaluates two-turn with the guide phrases. */
+/**
+ * Trains from the warm start and evaluates two-turn with the guide phrases. A run already in --out
+ * with the same config is continued from its last checkpoint, or reused if it is complete (a
+ * different config is refused, naming the fields).
+ */
 async function train(
   algo: "grpo" | "mgrpo" | "star",
   name: string,
@@ -120,29 +162,42 @@ async function train(
   seed: number,
 ): Promise<Trained> {
   const config = configOf(algo, name, nSteps, seed);
-  const session = openModel(config.model, TASK);
+  const opened = existsSync(join(config.run.out, "config.json"))
+    ? openRunForResume(config.run.out, { config })
+    : null;
+  const startStep = opened?.checkpoint?.step ?? 0;
+  if (startStep > nSteps)
+    throw new Error(
+      `${config.run.out} is trained to step ${startStep}, past --steps ${nSteps}; use another --out`,
+    );
+  const run = opened?.run ?? createRunDirectory(config.run.out, config);
+  const session = openModel(config.model, TASK, opened?.checkpoint?.path);
+  if (opened?.checkpoint) await session.engine.loadState(opened.checkpoint.path);
   const reference = config.loss.kl.coef > 0 ? LocalEngine.fromDirectory(session.modelDir) : undefined;
   try {
     const ctx = { ...session, reference };
-    const run = createRunDirectory(config.run.out, config);
-    await runTrainingLoop({
-      run,
-      config,
-      engine: session.engine,
-      step:
-        algo === "mgrpo"
-          ? mgrpoAlgorithmStep(config, ctx)
-          : algo === "star"
-            ? starExternalAlgorithmStep(config, ctx)
-            : grpoAlgorithmStep(config, ctx),
-      pool: session.task.problems("train", config.task.trainSize, config.seed),
-      startStep: 0,
-      progress: new ProgressReporter({
-        total: nSteps,
-        label: `${name} seed ${seed}`,
-        live: process.stderr.isTTY,
-      }),
-    });
+    if (startStep > 0) console.error(`${name} seed ${seed}: continuing ${run.dir} from step ${startStep}`);
+    if (startStep < nSteps)
+      await runTrainingLoop({
+        run,
+        config,
+        engine: session.engine,
+        startStep,
+        trainerState: opened?.trainerState,
+        step:
+          algo === "mgrpo"
+            ? mgrpoAlgorithmStep(config, ctx)
+            : algo === "star"
+              ? starExternalAlgorithmStep(config, ctx)
+              : grpoAlgorithmStep(config, ctx),
+        pool: session.task.problems("train", config.task.trainSize, config.seed),
+        progress: new ProgressReporter({
+          total: nSteps,
+          label: `${name} seed ${seed}`,
+          live: process.stderr.isTTY,
+          startStep,
+        }),
+      });
     run.close();
     const metrics = readJsonl(run.metricsPath) as Record<string, unknown>[];
     // GRPO records completion_tokens_mean over its prompts × G samples; MGRPO and STaR record sampled_tokens.
@@ -150,8 +205,11 @@ async function train(
       typeof m.sampled_tokens === "number"
         ? m.sampled_tokens
         : Number(m.completion_tokens_mean) * num("prompts") * num("group");
-    const result = await twoTurn(session, PRESET);
-    run.writeEval("compare-mgrpo", result);
+    const result = await storedTwoTurn(
+      join(run.dir, "eval", "compare-mgrpo.json"),
+      { guide: "preset", step: nSteps },
+      () => twoTurn(session, PRESET),
+    );
     return {
       runDir: run.dir,
       steps: nSteps,
@@ -252,10 +310,22 @@ const warmRows: Row[] = [];
 const warm = openModel(flags.model ?? "default", TASK);
 try {
   console.error(`warm start: ${warm.modelDir}`);
-  warmRows.push(rowOf("Warm start + guide phrases (no training)", await twoTurn(warm, PRESET)));
+  const stored = (guide: string) => join(out, "warm-start", `${guide}.json`);
+  const key = (guide: string) => ({ model: warm.modelDir, guide });
+  warmRows.push(
+    rowOf(
+      "Warm start + guide phrases (no training)",
+      await storedTwoTurn(stored("preset"), key("preset"), () => twoTurn(warm, PRESET)),
+    ),
+  );
   if (methods.has("intrinsic")) {
     warmRows.push(
-      rowOf("Intrinsic self-correction (warm start)", await twoTurn(warm, { kind: "intrinsic" })),
+      rowOf(
+        "Intrinsic self-correction (warm start)",
+        await storedTwoTurn(stored("intrinsic"), key("intrinsic"), () =>
+          twoTurn(warm, { kind: "intrinsic" }),
+        ),
+      ),
     );
   }
 } finally {
