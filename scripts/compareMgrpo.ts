@@ -93,7 +93,8 @@ function configOf(algo: "grpo" | "mgrpo" | "star", name: string, nSteps: number,
     batch: { promptsPerStep: num("prompts"), groupSize: num("group") },
     sampling: { temperature: 1, maxTokens: num("max-tokens") },
     mgrpo: { layer2Group: num("h") },
-    optim: { lr: num("lr"), schedule: "constant", warmupRatio: 0 },
+    // the config's schedule: cosine with warmup ratio 0.03, as MGRPO 001 §4 trained
+    optim: { lr: num("lr") },
     run: { out: `${out}/seed-${seed}/${name}`, checkpointEvery: 25, keepCheckpoints: 2, samplesPerStep: 8 },
   };
   return parseConfig(mergeConfig(base, overrides), `compare:mgrpo (${name})`);
@@ -345,6 +346,7 @@ const settings = {
   group: num("group"),
   layer2_group: num("h"),
   lr: num("lr"),
+  schedule: configOf("mgrpo", "mgrpo", steps, seeds[0]).optim.schedule,
   eval_problems: num("eval-problems"),
   eval_samples: num("eval-samples"),
   eval_temperature: num("temperature"),
@@ -388,7 +390,7 @@ if (flags.json) {
   const line = (cells: string[]) => `| ${cells.map((x, c) => x.padEnd(widths[c])).join(" | ")} |`;
   console.log(
     `${TASK}, ${seeds.length > 1 ? `seeds ${seeds.join(",")} (mean±sd)` : `seed ${seeds[0]}`}, ${steps} steps × ${settings.prompts_per_step} prompts × G=${settings.group} ` +
-      `(H=${settings.layer2_group}), lr ${settings.lr}${settings.set.map((a) => `, ${a}`).join("")}; two-turn evaluation on ${settings.eval_problems} test ` +
+      `(H=${settings.layer2_group}), lr ${settings.lr} (${settings.schedule})${settings.set.map((a) => `, ${a}`).join("")}; two-turn evaluation on ${settings.eval_problems} test ` +
       `problems × ${settings.eval_samples} samples at T=${settings.eval_temperature}, guide phrases = the ` +
       `paper's pool (percent; Acc@t1' of MGRPO = the one-round GRPO model corrected, i.e. before layer-2 training)`,
   );
