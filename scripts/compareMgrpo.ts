@@ -177,7 +177,12 @@ async function train(
   const reference = config.loss.kl.coef > 0 ? LocalEngine.fromDirectory(session.modelDir) : undefined;
   try {
     const ctx = { ...session, reference };
-    if (startStep > 0) console.error(`${name} seed ${seed}: continuing ${run.dir} from step ${startStep}`);
+    if (startStep > 0)
+      console.error(
+        startStep === nSteps
+          ? `${name} seed ${seed}: reusing ${run.dir} (trained to step ${nSteps})`
+          : `${name} seed ${seed}: continuing ${run.dir} from step ${startStep}`,
+      );
     if (startStep < nSteps)
       await runTrainingLoop({
         run,
