@@ -32,12 +32,17 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../src/core/atomicFile.js";
 import { type Config, mergeConfig, parseConfig } from "../src/run/config.js";
-import { mgrpoAlgorithmStep } from "../src/run/mgrpoStep.js";
 import { ProgressReporter } from "../src/run/progress.js";
-import { createRunDirectory, openRunForResume, readJsonl } from "../src/run/runDirectory.js";
+import {
+  CONFIG_FILE,
+  createRunDirectory,
+  EVAL_DIR,
+  openRunForResume,
+  readJsonl,
+} from "../src/run/runDirectory.js";
 import { type ModelSession, openModel } from "../src/run/session.js";
-import { starExternalAlgorithmStep } from "../src/run/starStep.js";
-import { grpoAlgorithmStep, runTrainingLoop } from "../src/run/trainLoop.js";
+import { algorithmStepOf, type LoopAlgo } from "../src/run/algorithmSteps.js";
+import { runTrainingLoop } from "../src/run/trainLoop.js";
 import type { SelfCorrectionMetrics } from "../src/core/selfCorrectionMetrics.js";
 import { PAPER_GUIDE_PHRASES } from "../src/tasks/guidePhrases.js";
 
@@ -83,7 +88,7 @@ const PRESET: TwoTurnGuide = { kind: "pool", name: "preset", phrases: PAPER_GUID
 
 const overrides = (flags.set ?? []).reduce((acc, a) => mergeConfig(acc, parseSetAssignment(a)), {});
 
-function configOf(algo: "grpo" | "mgrpo" | "star", name: string, nSteps: number, seed: number): Config {
+function configOf(algo: LoopAlgo, name: string, nSteps: number, seed: number): Config {
   const base = {
     algo,
     task: { name: TASK },
@@ -156,14 +161,9 @@ interface Trained {
  * with the same config is continued from its last checkpoint, or reused if it is complete (a
  * different config is refused, naming the fields).
  */
-async function train(
-  algo: "grpo" | "mgrpo" | "star",
-  name: string,
-  nSteps: number,
-  seed: number,
-): Promise<Trained> {
+async function train(algo: LoopAlgo, name: string, nSteps: number, seed: number): Promise<Trained> {
   const config = configOf(algo, name, nSteps, seed);
-  const opened = existsSync(join(config.run.out, "config.json"))
+  const opened = existsSync(join(config.run.out, CONFIG_FILE))
     ? openRunForResume(config.run.out, { config })
     : null;
   const startStep = opened?.checkpoint?.step ?? 0;
@@ -190,12 +190,7 @@ async function train(
         engine: session.engine,
         startStep,
         trainerState: opened?.trainerState,
-        step:
-          algo === "mgrpo"
-            ? mgrpoAlgorithmStep(config, ctx)
-            : algo === "star"
-              ? starExternalAlgorithmStep(config, ctx)
-              : grpoAlgorithmStep(config, ctx),
+        step: algorithmStepOf({ ...config, algo }, ctx),
         pool: session.task.problems("train", config.task.trainSize, config.seed),
         progress: new ProgressReporter({
           total: nSteps,
@@ -212,7 +207,7 @@ async function train(
         ? m.sampled_tokens
         : Number(m.completion_tokens_mean) * num("prompts") * num("group");
     const result = await storedTwoTurn(
-      join(run.dir, "eval", "compare-mgrpo.json"),
+      join(run.dir, EVAL_DIR, "compare-mgrpo.json"),
       { guide: "preset", step: nSteps },
       () => twoTurn(session, PRESET),
     );

@@ -5,9 +5,8 @@ import { LocalEngine } from "../../engine/local/localEngine.js";
 import { ProgressReporter } from "../../run/progress.js";
 import { createRunDirectory, openRunForResume } from "../../run/runDirectory.js";
 import { openModel } from "../../run/session.js";
-import { mgrpoAlgorithmStep } from "../../run/mgrpoStep.js";
-import { starExternalAlgorithmStep } from "../../run/starStep.js";
-import { grpoAlgorithmStep, runTrainingLoop } from "../../run/trainLoop.js";
+import { algorithmStepOf, isLoopAlgo } from "../../run/algorithmSteps.js";
+import { runTrainingLoop } from "../../run/trainLoop.js";
 import { writeErr, writeOut } from "../output.js";
 import { addTrainOptions, resolveTrainConfig, type TrainFlags } from "../trainOptions.js";
 
@@ -19,7 +18,8 @@ export function registerTrain(program: Command): void {
     );
   addTrainOptions(cmd).action(async (flags: TrainFlags, command: Command) => {
     const { config, resume } = resolveTrainConfig(flags);
-    if (config.algo !== "grpo" && config.algo !== "mgrpo" && config.algo !== "star")
+    const algo = config.algo;
+    if (!isLoopAlgo(algo))
       throw new Error(`train: --algo ${config.algo} is not available in this command yet`);
     const opened = resume ? openRunForResume(resume, { config }) : null;
     const run = opened ? opened.run : createRunDirectory(config.run.out, config);
@@ -35,12 +35,7 @@ export function registerTrain(program: Command): void {
         run,
         config,
         engine: session.engine,
-        step:
-          config.algo === "mgrpo"
-            ? mgrpoAlgorithmStep(config, { ...session, reference })
-            : config.algo === "star"
-              ? starExternalAlgorithmStep(config, { ...session, reference })
-              : grpoAlgorithmStep(config, { ...session, reference }),
+        step: algorithmStepOf({ ...config, algo }, { ...session, reference }),
         pool,
         startStep,
         trainerState: opened?.trainerState,
