@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
-import type { Datum, LossSpec, SampledSequence, SamplingParams, TrainingEngine } from "../engine/types.js";
+import { SCRIPTED_LOSS_SUM, SCRIPTED_SAMPLING_LOGPROB, scriptedEngine } from "../engine/scriptedEngine.js";
+import type { LossSpec, TrainingEngine } from "../engine/types.js";
 import type { Problem, Task } from "../tasks/types.js";
 import {
   type GrpoOptions,
@@ -42,48 +43,12 @@ const task: Task = {
   },
 };
 
-const SAMPLING_LOGPROB = -0.5;
-const REF_LOGPROB = -1;
+/** log π_ref of every token: with the scripted sampler's −1, k1 = 0.5 per token. */
+const REF_LOGPROB = -1.5;
 
-/** An engine whose sampler returns the script of each prompt (by question text) and records what it got. */
-function scriptedEngine(script: Record<string, string[]>) {
-  const calls = {
-    forwardBackward: [] as { datums: Datum[]; loss: LossSpec }[],
-    optimSteps: 0,
-    seeds: [] as number[],
-  };
-  const sampleOne = (prompt: number[], n: number): SampledSequence[] => {
-    const question = tokenizer.decode(prompt);
-    const completions = script[question];
-    if (!completions || completions.length !== n) throw new Error(`no script of ${n} for ${question}`);
-    return completions.map((text) => {
-      const tokens = [...tokenizer.encode(text), EOS];
-      return { tokens, logprobs: tokens.map(() => SAMPLING_LOGPROB), stopReason: "stop" };
-    });
-  };
-  const engine = {
-    info: { name: "scripted", vocabSize: 256, maxSequenceLength: 1024 },
-    sample: async (prompt: number[], n: number) => sampleOne(prompt, n),
-    sampleMany: async (prompts: number[][], n: number, params: SamplingParams) => {
-      calls.seeds.push(params.seed ?? -1);
-      return prompts.map((p) => sampleOne(p, n));
-    },
-    computeLogprobs: async (seqs: number[][]) => seqs.map((s) => s.slice(1).map(() => REF_LOGPROB)),
-    forwardBackward: async (datums: Datum[], loss: LossSpec) => {
-      calls.forwardBackward.push({ datums, loss });
-      return { logprobs: datums.map((d) => d.targetTokens.map(() => 0)), metrics: { "loss:sum": 0.25 } };
-    },
-    forward: async () => ({ logprobs: [], metrics: {} }),
-    optimStep: async () => {
-      calls.optimSteps++;
-      return { metrics: { "grad_norm:mean": 1 } };
-    },
-    saveState: async () => {},
-    loadState: async () => {},
-    saveWeights: async () => {},
-  } satisfies TrainingEngine;
-  return { engine, calls };
-}
+/** The scripted engine, sampling each question's completions (by question text) from `script`. */
+const scripted = (script: Record<string, string[]>) =>
+  scriptedEngine(tokenizer, (question) => script[question] ?? [], { referenceLogprob: REF_LOGPROB });
 
 const problem = (question: string, gold: string): Problem => ({ id: question, question, gold });
 const ADAM = { learningRate: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-12, weightDecay: 0, gradClipNorm: 1 };
@@ -141,7 +106,7 @@ test("policyLossSpec: relative ε → absolute ratio bounds, clip-higher, entrop
 });
 
 test("grpoStep: rewards [1,0,0] → GRPO advantages on the completion tokens, seq-mean-token-mean weights", async () => {
-  const { engine, calls } = scriptedEngine({ Q: ["7", "12", "3"] });
+  const { engine, log } = scripted({ Q: ["7", "12", "3"] });
   const r = await grpoStep(
     { engine, tokenizer, task, renderPrompt: (p) => p.question },
     [problem("Q", "7")],
@@ -152,8 +117,8 @@ test("grpoStep: rewards [1,0,0] → GRPO advantages on the completion tokens, se
   const s = Math.sqrt(1 / 3) + 1e-6;
   const expected = [2 / 3 / s, -1 / 3 / s, -1 / 3 / s];
   near(r.advantages_PG[0], expected);
-  assert.equal(calls.forwardBackward.length, 1);
-  const { datums, loss } = calls.forwardBackward[0];
+  assert.equal(log.forwardBackwards.length, 1);
+  const { datums, loss } = log.forwardBackwards[0];
   assert.deepEqual(loss, {
     kind: "policy",
     policy: "ppo",
@@ -171,20 +136,20 @@ test("grpoStep: rewards [1,0,0] → GRPO advantages on the completion tokens, se
   // Each completion token carries its sequence's advantage.
   near(datums[0].advantages, [expected[0], expected[0]]);
   near(datums[1].advantages, [expected[1], expected[1], expected[1]]);
-  assert.deepEqual(datums[0].samplingLogprobs, [SAMPLING_LOGPROB, SAMPLING_LOGPROB]);
+  assert.deepEqual(datums[0].samplingLogprobs, [SCRIPTED_SAMPLING_LOGPROB, SCRIPTED_SAMPLING_LOGPROB]);
   assert.equal(datums[0].refLogprobs, undefined, "no KL, no reference log-probs");
-  assert.equal(calls.optimSteps, 1);
+  assert.equal(log.optimSteps, 1);
   // Diagnostics: the failures have negative advantage; r_count = 1/2; r_loss = (Â₁·⅓)/(2·|Â₂|·⅓) = 1.
   assert.equal(r.metrics.failed_positive_share, 0);
   assert.equal(r.metrics.r_count, 0.5);
   assert.ok(Math.abs((r.metrics.r_loss ?? 0) - 1) < 1e-12);
   assert.equal(r.metrics.zero_variance_share, 0);
   assert.equal(r.metrics.dynamic_sampling_rounds, 1);
-  assert.equal(r.metrics.loss, 0.25);
+  assert.equal(r.metrics.loss, SCRIPTED_LOSS_SUM);
 });
 
 test("grpoStep: KL folded into the reward: R' = R − β Σ_t k1, advantages from R', no KL term in the loss", async () => {
-  const { engine, calls } = scriptedEngine({ Q: ["7", "12", "7"] });
+  const { engine, log } = scripted({ Q: ["7", "12", "7"] });
   const r = await grpoStep(
     { engine, reference: engine, tokenizer, task, renderPrompt: (p) => p.question },
     [problem("Q", "7")],
@@ -194,11 +159,11 @@ test("grpoStep: KL folded into the reward: R' = R − β Σ_t k1, advantages fro
     }),
     ADAM,
   );
-  // k1 per token = log π − log π_ref = −0.5 − (−1) = 0.5; "7"+eos has 2 tokens, "12"+eos 3.
+  // k1 per token = log π − log π_ref = −1 − (−1.5) = 0.5; "7"+eos has 2 tokens, "12"+eos 3.
   // R' = [1 − 0.1·1, 0 − 0.1·1.5, 1 − 0.1·1] = [0.9, −0.15, 0.9]; mean 0.55; Â = [0.35, −0.7, 0.35].
   const expected = [0.35, -0.7, 0.35];
   near(r.advantages_PG[0], expected);
-  const { datums, loss } = calls.forwardBackward[0];
+  const { datums, loss } = log.forwardBackwards[0];
   assert.equal(klCoefOf(loss), 0);
   assert.equal(datums[0].refLogprobs, undefined);
   // The logged reward is the task's, not the penalised one.
@@ -206,14 +171,14 @@ test("grpoStep: KL folded into the reward: R' = R − β Σ_t k1, advantages fro
 });
 
 test("grpoStep: KL in the loss attaches the reference log-probs of the whole sequence", async () => {
-  const { engine, calls } = scriptedEngine({ Q: ["7", "12", "3"] });
+  const { engine, log } = scripted({ Q: ["7", "12", "3"] });
   await grpoStep(
     { engine, reference: engine, tokenizer, task, renderPrompt: (p) => p.question },
     [problem("Q", "7")],
     options({ loss: { kl: { coef: 0.05, estimator: "k3", mode: "in-loss" } } }),
     ADAM,
   );
-  const { datums, loss } = calls.forwardBackward[0];
+  const { datums, loss } = log.forwardBackwards[0];
   assert.equal(klCoefOf(loss), 0.05);
   assert.deepEqual(datums[1].refLogprobs, [REF_LOGPROB, REF_LOGPROB, REF_LOGPROB]);
 });
@@ -229,7 +194,7 @@ test("grpoStep: ordinal rewards — GRPO gives failed rollouts positive advantag
   });
   const run = async (estimator: "grpo" | "corpo" | "static") =>
     grpoStep(
-      ctx(scriptedEngine(script).engine),
+      ctx(scripted(script).engine),
       [problem("Q", "10")],
       options({
         groupSize: 4,
@@ -254,7 +219,7 @@ test("grpoStep: ordinal rewards — GRPO gives failed rollouts positive advantag
 test("dynamic sampling: zero-variance groups are replaced from the stream and the step has a gradient", async () => {
   // A and B: all correct (zero variance); C mixed; D all wrong.
   const script = { A: ["1", "1", "1"], B: ["2", "2", "2"], C: ["3", "0", "0"], D: ["0", "0", "0"] };
-  const { engine, calls } = scriptedEngine(script);
+  const { engine, log } = scripted(script);
   const stream = [problem("D", "4"), problem("C", "3")];
   const asked: { count: number; round: number }[] = [];
   const r = await grpoStep(
@@ -270,16 +235,19 @@ test("dynamic sampling: zero-variance groups are replaced from the stream and th
   // Round 0: no variance → a whole batch (2) more: D (zero variance) and C (variance). Cap of 2 rounds reached
   // with 1 of 2 groups: train on C with a warning.
   assert.deepEqual(asked, [{ count: 2, round: 1 }]);
-  assert.deepEqual(calls.seeds, [11, roundSamplingSeed(11, 1)]);
+  assert.deepEqual(
+    log.samples.map((c) => c.seed),
+    [11, roundSamplingSeed(11, 1)],
+  );
   assert.notEqual(roundSamplingSeed(11, 1), 11);
   assert.deepEqual(
     r.groups.map((g) => g.problem.id),
     ["C"],
   );
   assert.equal(r.sampledGroups.length, 4);
-  assert.equal(calls.forwardBackward.length, 1, "a group has variance: the step has a gradient");
-  assert.equal(calls.forwardBackward[0].datums.length, 3);
-  assert.equal(calls.optimSteps, 1);
+  assert.equal(log.forwardBackwards.length, 1, "a group has variance: the step has a gradient");
+  assert.equal(log.forwardBackwards[0].datums.length, 3);
+  assert.equal(log.optimSteps, 1);
   assert.equal(r.metrics.zero_variance_share, 0.75);
   assert.equal(r.metrics.accuracy, 7 / 12);
   assert.equal(r.metrics.dynamic_sampling_rounds, 2);
@@ -290,7 +258,7 @@ test("dynamic sampling: zero-variance groups are replaced from the stream and th
 });
 
 test("dynamic sampling: with no group with variance at the cap there is no update, and a warning", async () => {
-  const { engine, calls } = scriptedEngine({ A: ["1", "1", "1"], D: ["0", "0", "0"] });
+  const { engine, log } = scripted({ A: ["1", "1", "1"], D: ["0", "0", "0"] });
   const r = await grpoStep(
     { engine, tokenizer, task, renderPrompt: (p) => p.question },
     [problem("A", "1")],
@@ -298,15 +266,15 @@ test("dynamic sampling: with no group with variance at the cap there is no updat
     ADAM,
     () => [problem("D", "4")],
   );
-  assert.equal(calls.forwardBackward.length, 0);
-  assert.equal(calls.optimSteps, 0);
+  assert.equal(log.forwardBackwards.length, 0);
+  assert.equal(log.optimSteps, 0);
   assert.equal(r.metrics.trained_groups, 0);
   assert.equal(r.metrics.adv_mean, null);
   assert.match(r.warnings[0], /no gradient/);
 });
 
 test("keep mode: zero-variance groups are trained on as GRPO writes it (zero advantage) and counted", async () => {
-  const { engine, calls } = scriptedEngine({ A: ["1", "1", "1"], C: ["3", "0", "0"] });
+  const { engine, log } = scripted({ A: ["1", "1", "1"], C: ["3", "0", "0"] });
   const r = await grpoStep(
     { engine, tokenizer, task, renderPrompt: (p) => p.question },
     [problem("A", "1"), problem("C", "3")],
@@ -315,6 +283,6 @@ test("keep mode: zero-variance groups are trained on as GRPO writes it (zero adv
   );
   assert.equal(r.metrics.zero_variance_share, 0.5);
   assert.deepEqual(r.advantages_PG[0], [0, 0, 0]);
-  assert.equal(calls.forwardBackward[0].datums.length, 6);
+  assert.equal(log.forwardBackwards[0].datums.length, 6);
   assert.equal(r.metrics.dynamic_sampling_capped, 0);
 });

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CharTokenizer } from "../engine/tokenizer/charTokenizer.js";
-import type { Datum, SampledSequence, TrainingEngine } from "../engine/types.js";
+import { SCRIPTED_LOSS_SUM, scriptedEngine } from "../engine/scriptedEngine.js";
 import { getTask } from "../tasks/registry.js";
 import { renderPrompt } from "../tasks/chatTemplate.js";
 import { type CorrectionRendering, renderCorrectionQuery } from "../tasks/correctionPrompt.js";
@@ -31,50 +31,13 @@ function layer2Answers(prompt: string): [string, string] {
   return ["9", "9"];
 }
 
-interface Call {
-  kind: "sample" | "forwardBackward" | "optimStep";
-  prompts?: string[];
-  datums?: Datum[];
-}
-
-function scriptedEngine(calls: Call[]): TrainingEngine {
-  const seq = (text: string): SampledSequence => {
-    const tokens = [...tok.encode(text), tok.eosTokenId];
-    return { tokens, logprobs: tokens.map(() => -1), stopReason: "stop" };
-  };
-  return {
-    info: { name: "scripted", vocabSize: tok.vocabSize, maxSequenceLength: 512 },
-    sample: async () => {
-      throw new Error("not used");
-    },
-    sampleMany: async (prompts, n) => {
-      const texts = prompts.map((p) => tok.decode(p));
-      calls.push({ kind: "sample", prompts: texts });
-      return texts.map((t) => {
-        if (!t.includes("<think>")) {
-          const [r, w] = t.includes("2+3") ? [RIGHT_A, WRONG_A] : [RIGHT_B, WRONG_B];
-          return Array.from({ length: n }, (_, i) => seq(i % 2 === 0 ? r : w));
-        }
-        const answers = layer2Answers(t);
-        return Array.from({ length: n }, (_, h) => seq(`ok</think>\\boxed{${answers[h % 2]}}`));
-      });
-    },
-    computeLogprobs: async () => {
-      throw new Error("not used (kl.coef = 0)");
-    },
-    forward: async () => ({ logprobs: [], metrics: {} }),
-    forwardBackward: async (datums) => {
-      calls.push({ kind: "forwardBackward", datums });
-      return { logprobs: [], metrics: { "loss:sum": 0.5 } };
-    },
-    optimStep: async () => {
-      calls.push({ kind: "optimStep" });
-      return { metrics: {} };
-    },
-    saveState: async () => {},
-    loadState: async () => {},
-    saveWeights: async () => {},
-  };
+function script(prompt: string, n: number): string[] {
+  if (!prompt.includes("<think>")) {
+    const [r, w] = prompt.includes("2+3") ? [RIGHT_A, WRONG_A] : [RIGHT_B, WRONG_B];
+    return Array.from({ length: n }, (_, i) => (i % 2 === 0 ? r : w));
+  }
+  const answers = layer2Answers(prompt);
+  return Array.from({ length: n }, (_, h) => `ok</think>\\boxed{${answers[h % 2]}}`);
 }
 
 function options(order: "sequential" | "combined", rendering: CorrectionRendering): MgrpoOptions {
@@ -110,33 +73,32 @@ async function run(
   kl?: MgrpoOptions["loss"]["kl"],
   normalization: MgrpoOptions["mgrpo"]["normalization"] = "paper",
 ) {
-  const calls: Call[] = [];
   const refCalls: number[][][] = [];
-  const reference = scriptedEngine([]);
+  const reference = scriptedEngine(tok, script).engine;
   // log π_ref = −2 on every token: with sampling log-probs −1, k1 = 1 per token
   reference.computeLogprobs = async (sequences) => {
     refCalls.push(sequences);
     return sequences.map((s) => s.slice(1).map(() => -2));
   };
+  const { engine, log } = scriptedEngine(tok, script);
   const o = options(order, rendering);
   if (kl) o.loss = { ...o.loss, kl };
   o.mgrpo.normalization = normalization;
   const ctx = {
     reference,
-    engine: scriptedEngine(calls),
+    engine,
     tokenizer: tok,
     task: getTask("arith"),
     renderPrompt: (p: Problem) => renderPrompt(p.question),
   };
   const adam = { learningRate: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, gradClipNorm: 1 };
   const result = await mgrpoStep(ctx, [A, B], o, adam);
-  return { calls, result, refCalls };
+  return { log, result, refCalls };
 }
 
 for (const rendering of ["continue-think", "new-turn"] as const) {
   test(`mgrpo: layer-2 prompts are the ${rendering} correction queries with seeded guide phrases`, async () => {
-    const { calls } = await run("sequential", rendering);
-    const samples = calls.filter((c) => c.kind === "sample");
+    const samples = (await run("sequential", rendering)).log.samples;
     assert.equal(samples.length, 2, "one sampling call per layer");
     const attempts = [
       [A, RIGHT_A],
@@ -169,7 +131,7 @@ test("mgrpo: guide phrases are a pure function of (seed, prompt, attempt) and co
 });
 
 test("mgrpo: selection of the four cases, layer-2 advantages, weights and metrics", async () => {
-  const { calls, result } = await run("sequential", "continue-think");
+  const { log, result } = await run("sequential", "continue-think");
   assert.deepEqual(
     result.selection.map((s) => (s.kept ? "kept" : s.reason)),
     ["kept", "kept", "right-then-all-wrong", "wrong-then-all-wrong"],
@@ -182,7 +144,7 @@ test("mgrpo: selection of the four cases, layer-2 advantages, weights and metric
     [0, 0],
     [0, 0],
   ]);
-  const l2 = calls.filter((c) => c.kind === "forwardBackward")[1].datums!;
+  const l2 = log.forwardBackwards[1].datums;
   assert.equal(l2.length, 4, "datums only for the 2 kept groups × H = 2");
   for (const d of l2) {
     // Σ_t w = 1/(B·H) = 1/4: eq. 6 per query, mean over B = 2 queries.
@@ -206,8 +168,8 @@ test("mgrpo: selection of the four cases, layer-2 advantages, weights and metric
 });
 
 test("mgrpo: attempt-mean normalisation divides layer 2's weights by the G' = 2 attempts per question", async () => {
-  const { calls } = await run("sequential", "continue-think", undefined, "attempt-mean");
-  const l2 = calls.filter((c) => c.kind === "forwardBackward")[1].datums!;
+  const { log } = await run("sequential", "continue-think", undefined, "attempt-mean");
+  const l2 = log.forwardBackwards[1].datums;
   assert.equal(l2.length, 4);
   for (const d of l2) {
     // Σ_t w = 1/(B·G'·H) = 1/8, against the paper's 1/(B·H) = 1/4 in the test above
@@ -218,25 +180,25 @@ test("mgrpo: attempt-mean normalisation divides layer 2's weights by the G' = 2 
 
 test("mgrpo: sequential updates after each layer; combined samples both, then one update over both", async () => {
   const seq = await run("sequential", "new-turn");
-  assert.deepEqual(
-    seq.calls.map((c) => c.kind),
-    ["sample", "forwardBackward", "optimStep", "sample", "forwardBackward", "optimStep"],
-  );
+  assert.deepEqual(seq.log.kinds, [
+    "sample",
+    "forwardBackward",
+    "optimStep",
+    "sample",
+    "forwardBackward",
+    "optimStep",
+  ]);
   const comb = await run("combined", "new-turn");
-  assert.deepEqual(
-    comb.calls.map((c) => c.kind),
-    ["sample", "sample", "forwardBackward", "optimStep"],
-  );
-  const layer1Datums = seq.calls[1].datums!.length;
-  const layer2Datums = seq.calls[4].datums!.length;
-  assert.equal(comb.calls[2].datums!.length, layer1Datums + layer2Datums);
-  assert.equal(comb.result.metrics.loss, 0.5, "the combined update's metrics are reported");
+  assert.deepEqual(comb.log.kinds, ["sample", "sample", "forwardBackward", "optimStep"]);
+  const [layer1, layer2] = seq.log.forwardBackwards;
+  assert.equal(comb.log.forwardBackwards[0].datums.length, layer1.datums.length + layer2.datums.length);
+  assert.equal(comb.result.metrics.loss, SCRIPTED_LOSS_SUM, "the combined update's metrics are reported");
   assert.equal(comb.result.metrics.layer2_accuracy, seq.result.metrics.layer2_accuracy);
 });
 
 test("mgrpo: KL in the loss gives the kept layer-2 datums reference log-probs; in the reward it shifts advantages", async () => {
   const inLoss = await run("sequential", "continue-think", { coef: 0.1, estimator: "k1", mode: "in-loss" });
-  const l2 = inLoss.calls.filter((c) => c.kind === "forwardBackward")[1].datums!;
+  const l2 = inLoss.log.forwardBackwards[1].datums;
   assert.equal(l2.length, 4);
   for (const d of l2) assert.equal(d.refLogprobs?.length, d.inputTokens.length);
   assert.equal(inLoss.refCalls[1].length, 4, "reference log-probs only for the kept groups' corrections");
@@ -245,7 +207,7 @@ test("mgrpo: KL in the loss gives the kept layer-2 datums reference log-probs; i
     estimator: "k1",
     mode: "in-reward",
   });
-  const l2r = inReward.calls.filter((c) => c.kind === "forwardBackward")[1].datums!;
+  const l2r = inReward.log.forwardBackwards[1].datums;
   assert.ok(l2r.every((d) => d.refLogprobs === undefined));
   // Right and wrong corrections have equal lengths, so equal KL penalties: the advantages do not move.
   assert.deepEqual(inReward.result.layer2Advantages_JH, inLoss.result.layer2Advantages_JH);

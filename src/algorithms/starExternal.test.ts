@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CharTokenizer } from "../engine/tokenizer/charTokenizer.js";
-import type { Datum, SampledSequence, TrainingEngine } from "../engine/types.js";
+import { scriptedEngine } from "../engine/scriptedEngine.js";
 import { renderPrompt } from "../tasks/chatTemplate.js";
 import { getTask } from "../tasks/registry.js";
 import type { Problem } from "../tasks/types.js";
@@ -13,48 +13,20 @@ const tok = new CharTokenizer();
 const A: Problem = { id: "a", question: "Compute 2+3.", gold: "5" };
 
 /** Attempts [right, wrong]; each attempt's H = 2 revisions are [right, wrong]. */
-function scriptedEngine(trained: Datum[][]): TrainingEngine {
-  const seq = (text: string): SampledSequence => {
-    const tokens = [...tok.encode(text), tok.eosTokenId];
-    return { tokens, logprobs: tokens.map(() => -1), stopReason: "stop" };
-  };
-  const unused = async (): Promise<never> => {
-    throw new Error("not used");
-  };
-  return {
-    info: { name: "scripted", vocabSize: tok.vocabSize, maxSequenceLength: 512 },
-    sample: unused,
-    sampleMany: async (prompts, n) =>
-      prompts.map((p) => {
-        const layer2 = tok.decode(p).includes("<think>");
-        return Array.from({ length: n }, (_, i) =>
-          seq(
-            layer2
-              ? `r</think>\\boxed{${i % 2 ? 4 : 5}}`
-              : `<think>2+3=${5 + (i % 2)}</think>\\boxed{${5 + (i % 2)}}`,
-          ),
-        );
-      }),
-    computeLogprobs: unused,
-    forward: unused,
-    forwardBackward: async (datums) => {
-      trained.push(datums);
-      return { logprobs: [], metrics: { "loss:sum": 1 } };
-    },
-    optimStep: async () => ({ metrics: {} }),
-    saveState: unused,
-    loadState: unused,
-    saveWeights: unused,
-  };
-}
+const script = (prompt: string, n: number) =>
+  Array.from({ length: n }, (_, i) =>
+    prompt.includes("<think>")
+      ? `r</think>\\boxed{${i % 2 ? 4 : 5}}`
+      : `<think>2+3=${5 + (i % 2)}</think>\\boxed{${5 + (i % 2)}}`,
+  );
 
 const adam = { learningRate: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, gradClipNorm: 1 };
 
 for (const onlyCorrections of [false, true]) {
   test(`star-external: SFT on the right revisions (onlyCorrections ${onlyCorrections})`, async () => {
-    const trained: Datum[][] = [];
+    const { engine, log } = scriptedEngine(tok, script);
     const ctx = {
-      engine: scriptedEngine(trained),
+      engine,
       tokenizer: tok,
       task: getTask("arith"),
       renderPrompt: (p: Problem) => renderPrompt(p.question),
@@ -73,7 +45,7 @@ for (const onlyCorrections of [false, true]) {
       },
       adam,
     );
-    const datums = trained.flat();
+    const datums = log.forwardBackwards.flatMap((c) => c.datums);
     assert.equal(datums.length, onlyCorrections ? 1 : 2);
     assert.equal(r.metrics.star_kept, datums.length);
     assert.equal(r.metrics.star_kept_corrections, 1);

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CharTokenizer } from "../engine/tokenizer/charTokenizer.js";
-import type { SampledSequence, SamplingEngine } from "../engine/types.js";
+import { scriptedEngine } from "../engine/scriptedEngine.js";
 import { renderPrompt } from "../tasks/chatTemplate.js";
 import { INTRINSIC_CORRECTION_INSTRUCTION, renderCorrectionQuery } from "../tasks/correctionPrompt.js";
 import { getTask } from "../tasks/registry.js";
@@ -21,32 +21,22 @@ const TURN1: Record<string, [string, string]> = {
   "3+4": ["<think>3+4=7</think>\\boxed{7}", "<think>3+4=8</think>\\boxed{8}"],
 };
 
-function scriptedEngine(turn2Prompts: string[]): SamplingEngine {
-  const seq = (text: string): SampledSequence => {
-    const tokens = [...tok.encode(text), tok.eosTokenId];
-    return { tokens, logprobs: tokens.map(() => -1), stopReason: "stop" };
-  };
-  return {
-    info: { name: "scripted", vocabSize: tok.vocabSize, maxSequenceLength: 512 },
-    sample: async () => {
-      throw new Error("not used");
-    },
-    sampleMany: async (prompts, n) =>
-      prompts.map((p) => {
-        const text = tok.decode(p);
-        const key = text.includes("2+3") ? "2+3" : "3+4";
-        if (!text.includes("<think>")) return Array.from({ length: n }, (_, k) => seq(TURN1[key][k % 2]));
-        turn2Prompts.push(text);
-        return Array.from({ length: n }, () => seq(`<think>redo</think>\\boxed{${key === "2+3" ? 5 : 9}}`));
-      }),
-  };
+/** The scripted engine and the turn-2 prompts it was asked (those that carry an attempt). */
+function scripted() {
+  const { engine, log } = scriptedEngine(tok, (text, n) => {
+    const key = text.includes("2+3") ? "2+3" : "3+4";
+    if (!text.includes("<think>")) return Array.from({ length: n }, (_, k) => TURN1[key][k % 2]);
+    return Array.from({ length: n }, () => `<think>redo</think>\\boxed{${key === "2+3" ? 5 : 9}}`);
+  });
+  const turn2Prompts = () => log.samples.flatMap((c) => c.prompts).filter((p) => p.includes("<think>"));
+  return { engine, turn2Prompts };
 }
 
 const sampling = { temperature: 0.7, topK: -1, topP: 1, maxTokens: 64, seed: 3 };
 
 test("two-turn: metrics over the K pairs of each problem (hand-built table) and recorded settings", async () => {
-  const prompts: string[] = [];
-  const r = await evaluateTwoTurn(scriptedEngine(prompts), tok, getTask("arith"), [A, B], {
+  const { engine, turn2Prompts } = scripted();
+  const r = await evaluateTwoTurn(engine, tok, getTask("arith"), [A, B], {
     renderPrompt: (p) => renderPrompt(p.question),
     sampling,
     samplesPerProblem: 2,
@@ -55,6 +45,7 @@ test("two-turn: metrics over the K pairs of each problem (hand-built table) and 
   });
   // pairs: A (1,1) (0,1); B (1,0) (0,0)
   assert.deepEqual(r.metrics, { n: 2, acc_t1: 0.5, acc_t2: 0.5, delta: 0, delta_i2c: 0.25, delta_c2i: 0.25 });
+  const prompts = turn2Prompts();
   assert.equal(prompts.length, 4);
   assert.equal(
     prompts[0],
@@ -75,14 +66,15 @@ test("two-turn: metrics over the K pairs of each problem (hand-built table) and 
 });
 
 test("two-turn: the intrinsic baseline asks with the correction instruction in a new turn", async () => {
-  const prompts: string[] = [];
-  const r = await evaluateTwoTurn(scriptedEngine(prompts), tok, getTask("arith"), [A], {
+  const { engine, turn2Prompts } = scripted();
+  const r = await evaluateTwoTurn(engine, tok, getTask("arith"), [A], {
     renderPrompt: (p) => renderPrompt(p.question),
     sampling,
     samplesPerProblem: 1,
     guide: { kind: "intrinsic" },
     rendering: "continue-think",
   });
+  const prompts = turn2Prompts();
   assert.equal(r.settings.rendering, "new-turn");
   assert.equal(r.settings.guide, "intrinsic");
   assert.equal(
