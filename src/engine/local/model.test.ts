@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { Rng } from "../../core/rng.js";
 import type { LossSpec } from "../types.js";
+import { centralDifference } from "./graph/gradcheck.js";
 import { CompiledGraph, type FeedArray } from "./graph/runtime.js";
 import { trainingGraph } from "./localEngine.js";
 import { initParameters, loadCheckpoint, parameterShapes, saveCheckpoint } from "./model.js";
@@ -106,13 +107,7 @@ test("whole-model gradient (policy loss: PPO clip + k3 KL + entropy, tied head, 
     const x = feeds[name] as Float64Array;
     const analytic = base[`grad:${name}`] as Float64Array;
     for (const k of rng.shuffle([...x.keys()]).slice(0, 4)) {
-      const orig = x[k];
-      x[k] = orig + h;
-      const plus = Number((await compiled.run(feeds)).loss[0]);
-      x[k] = orig - h;
-      const minus = Number((await compiled.run(feeds)).loss[0]);
-      x[k] = orig;
-      const numeric = (plus - minus) / (2 * h);
+      const numeric = await centralDifference(compiled, feeds, x, k, h);
       const err = Math.abs(analytic[k] - numeric) / Math.max(1e-3, Math.abs(numeric));
       if (err > worst) [worst, where] = [err, `${name}[${k}]: analytic ${analytic[k]}, numeric ${numeric}`];
     }
