@@ -7,6 +7,7 @@
 //     [--eval-problems N] [--eval-samples K] [--max-tokens T] [--lr LR] [--window W]
 //     [--estimators grpo,static,corpo] [--out DIR] [--json]
 import { parseArgs } from "node:util";
+import { numberFlags, timestampedRunDir } from "./scriptFlags.js";
 import { evaluateAccuracy } from "../src/eval/accuracy.js";
 import { type Config, parseConfig } from "../src/run/config.js";
 import { ProgressReporter } from "../src/run/progress.js";
@@ -33,18 +34,13 @@ const { values: flags } = parseArgs({
 });
 
 const TASK = "arith-ordinal";
-const num = (name: keyof typeof flags) => {
-  const v = Number(flags[name]);
-  if (!Number.isFinite(v)) throw new Error(`--${name}: expected a number, got ${String(flags[name])}`);
-  return v;
-};
+const num = numberFlags(flags);
 const steps = num("steps");
 const evalProblems = num("eval-problems");
 const evalSamples = num("eval-samples");
 const window = flags.window !== undefined ? num("window") : Math.max(1, Math.round(steps / 10));
 const estimators = (flags.estimators ?? "").split(",").filter((e) => e !== "");
-const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-const out = flags.out ?? `runs/compare-baselines-${stamp}`;
+const out = flags.out ?? timestampedRunDir("compare-baselines");
 
 function configOf(estimator: string): Config {
   return parseConfig(

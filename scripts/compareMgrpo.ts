@@ -24,6 +24,7 @@
 // evaluation, so the seeds can run as separate invocations side by side (`--seeds 1 --out X`,
 // `--seeds 2 --out X`) and one last `--seeds 0,1,2 --out X` prints the table over all of them.
 import { parseArgs } from "node:util";
+import { numberFlags, timestampedRunDir } from "./scriptFlags.js";
 import { mean, sampleStd } from "../src/core/advantages.js";
 import { evaluateTwoTurn, type TwoTurnGuide } from "../src/eval/twoTurn.js";
 import { LocalEngine } from "../src/engine/local/localEngine.js";
@@ -67,11 +68,7 @@ const { values: flags } = parseArgs({
 });
 
 const TASK = "arith";
-const num = (name: keyof typeof flags) => {
-  const v = Number(flags[name]);
-  if (!Number.isFinite(v)) throw new Error(`--${name}: expected a number, got ${String(flags[name])}`);
-  return v;
-};
+const num = numberFlags(flags);
 const KNOWN = ["grpo", "mgrpo", "grpo-tokens", "star", "intrinsic"];
 const methods = new Set((flags.methods ?? "").split(",").filter((m) => m !== ""));
 for (const m of methods) if (!KNOWN.includes(m)) throw new Error(`--methods: unknown ${m}; known: ${KNOWN}`);
@@ -82,8 +79,7 @@ const steps = num("steps");
 const seeds = (flags.seeds ?? "").split(",").map((x) => (x.trim() === "" ? Number.NaN : Number(x)));
 if (seeds.some((x) => !Number.isInteger(x) || x < 0) || new Set(seeds).size !== seeds.length)
   throw new Error(`--seeds: expected distinct non-negative integers separated by commas, got ${flags.seeds}`);
-const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
-const out = flags.out ?? `runs/compare-mgrpo-${stamp}`;
+const out = flags.out ?? timestampedRunDir("compare-mgrpo");
 const PRESET: TwoTurnGuide = { kind: "pool", name: "preset", phrases: PAPER_GUIDE_PHRASES };
 
 const overrides = (flags.set ?? []).reduce((acc, a) => mergeConfig(acc, parseSetAssignment(a)), {});
