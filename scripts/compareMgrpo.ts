@@ -50,7 +50,7 @@ import { PAPER_GUIDE_PHRASES } from "../src/tasks/guidePhrases.js";
 const { values: flags } = parseArgs({
   options: {
     model: { type: "string", default: "default" },
-    steps: { type: "string", default: "150" },
+    steps: { type: "string", default: "300" },
     prompts: { type: "string", default: "8" },
     group: { type: "string", default: "8" },
     h: { type: "string", default: "8" },
