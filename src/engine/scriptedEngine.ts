@@ -57,7 +57,7 @@ export function scriptedEngine(
   const { referenceLogprob } = options;
   const engine: TrainingEngine = {
     info: { name: "scripted", vocabSize: tokenizer.vocabSize, maxSequenceLength: 1024 },
-    sample: async (prompt, n) => answer(tokenizer.decode(prompt), n),
+    sample: async (prompt, n, params) => (await engine.sampleMany([prompt], n, params))[0],
     sampleMany: async (prompts: number[][], n: number, params: SamplingParams) => {
       const texts = prompts.map((p) => tokenizer.decode(p));
       log.calls.push({ kind: "sample", prompts: texts, seed: params.seed });
