@@ -7,10 +7,11 @@ import { starExternalAlgorithmStep } from "./starStep.js";
 import { type AlgorithmStep, grpoAlgorithmStep } from "./trainLoop.js";
 
 /** The algorithms runTrainingLoop trains (PPO and SFT have their own loops). */
-export type LoopAlgo = "grpo" | "mgrpo" | "star";
+const LOOP_ALGOS = ["grpo", "mgrpo", "star"] as const;
+export type LoopAlgo = (typeof LOOP_ALGOS)[number];
 
 export function isLoopAlgo(algo: Config["algo"]): algo is LoopAlgo {
-  return algo === "grpo" || algo === "mgrpo" || algo === "star";
+  return (LOOP_ALGOS as readonly string[]).includes(algo);
 }
 
 export function algorithmStepOf(config: Config & { algo: LoopAlgo }, ctx: GrpoContext): AlgorithmStep {

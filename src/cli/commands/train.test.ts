@@ -1,7 +1,7 @@
 // Integration: a few GRPO steps on a tiny random model through the CLI, checking the run directory
 // (metrics, samples, checkpoints), reproducibility under a seed, and resume after a checkpoint.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -96,4 +96,14 @@ test("train: a bad config field is rejected by name before anything is written",
   const r = await cli("train", "--out", join(tmp, "bad"), "--set", "loss.kl.coeff=1");
   assert.equal(r.code, 1);
   assert.match(r.err, /loss\.kl\.coeff/);
+});
+
+test("train: an algorithm without a training step here (ppo, sft) is refused by name, nothing written", async () => {
+  for (const algo of ["ppo", "sft"]) {
+    const out = join(tmp, `refused-${algo}`);
+    const r = await cli("train", "--algo", algo, "--out", out);
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`--algo ${algo} is not available`));
+    assert.equal(existsSync(out), false);
+  }
 });
