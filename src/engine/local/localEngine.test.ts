@@ -10,6 +10,7 @@ import { CompiledGraph } from "./graph/runtime.js";
 import { LocalEngine } from "./localEngine.js";
 import { causalAttention, declareParameters, decoderHidden, lmHead, ropeConstants } from "./model.js";
 import type { ModelConfig } from "./modelConfig.js";
+import { packDatums } from "./prefixPacking.js";
 import { readSafetensors } from "./safetensors.js";
 
 const FIXTURE = fileURLToPath(new URL("../../../test-data/tiny-qwen2/", import.meta.url));
@@ -287,4 +288,50 @@ test("saveState / loadState round-trip weights, moments and step; saveWeights wr
   assert.equal(c.config.tieWordEmbeddings, true);
   assert.ok(!readSafetensors(join(tmp, "weights", "model.safetensors")).has("lm_head.weight"));
   for (const e of [a, b, c]) await e.close();
+});
+
+test("datums sharing a prompt are packed into one row and give the logprobs, loss and gradients of unpacked rows", async () => {
+  const golden0 = golden.input_ids[0];
+  const prompt = golden0.slice(0, 6);
+  const tails = golden.input_ids.map((ids, s) => ids.slice(6, 6 + 4 + 2 * s));
+  const datums: Datum[] = tails.map((tail, s) => {
+    const ids = [...prompt, ...tail];
+    const n = ids.length - 1;
+    return {
+      inputTokens: ids.slice(0, -1),
+      targetTokens: ids.slice(1),
+      // the completion's tokens are weighted; the last prompt position predicts the first of them
+      weights: Array.from({ length: n }, (_, t) => (t < prompt.length - 1 ? 0 : 0.1 + 0.05 * s)),
+      samplingLogprobs: Array.from({ length: n }, (_, t) => -2 - 0.1 * (t % 4)),
+      advantages: Array.from({ length: n }, () => (s % 2 === 0 ? 0.8 : -1.1)),
+      refLogprobs: Array.from({ length: n }, (_, t) => -2.2 + 0.05 * (t % 3)),
+    };
+  });
+  // plus one datum that shares nothing with them, between the others
+  datums.splice(1, 0, goldenDatums()[1]);
+  const rows = packDatums(datums, 1024);
+  assert.ok(
+    rows.length < datums.length,
+    `expected packing, got ${rows.length} rows for ${datums.length} datums`,
+  );
+
+  const packed = LocalEngine.fromDirectory(FIXTURE, { intraOpNumThreads: 1 });
+  const apart = LocalEngine.fromDirectory(FIXTURE, { intraOpNumThreads: 1, maxPackTokens: 0 });
+  const a = await packed.forwardBackward(datums, goldenLoss);
+  const b = await apart.forwardBackward(datums, goldenLoss);
+  assert.deepEqual(
+    a.logprobs.map((x) => x.length),
+    datums.map((d) => d.inputTokens.length),
+  );
+  assert.ok(maxAbsDiff(a.logprobs.flat(), b.logprobs.flat()) < 1e-5);
+  assert.ok(Math.abs(a.metrics["loss:sum"] - b.metrics["loss:sum"]) < 1e-5 * Math.abs(b.metrics["loss:sum"]));
+  for (const [name, g] of apart.accumulatedGradients()!) {
+    const err = relErrByNorm(packed.accumulatedGradients()!.get(name)!, g);
+    assert.ok(err < 1e-5, `gradient ${name}: ${err}`);
+  }
+  const lpA = await packed.computeLogprobs(datums.map((d) => [d.inputTokens[0], ...d.targetTokens]));
+  const lpB = await apart.computeLogprobs(datums.map((d) => [d.inputTokens[0], ...d.targetTokens]));
+  assert.ok(maxAbsDiff(lpA.flat(), lpB.flat()) < 1e-5);
+  await packed.close();
+  await apart.close();
 });

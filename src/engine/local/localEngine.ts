@@ -1,7 +1,8 @@
 // The embedded engine: a Qwen2/Llama decoder traced with the graph API, compiled to ONNX per shape
 // signature and run by onnxruntime-node on the CPU; AdamW and sampling run in TypeScript around it.
-// Datums are right-padded to a length bucket (weight 0 on padding) and split into micro-batches,
-// so few shapes are ever compiled; gradients accumulate in JS until optimStep.
+// Datums that share an unweighted prefix are packed into one row (prefixPacking.ts); rows are
+// right-padded to a length bucket (weight 0 on padding) and split into micro-batches, so few shapes
+// are ever compiled; gradients accumulate in JS until optimStep.
 import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,17 +23,17 @@ import { type DType, Graph } from "./graph/graph.js";
 import * as op from "./graph/ops.js";
 import { type FeedArray, SessionCache } from "./graph/runtime.js";
 import { entropyOf, lossGraph, lossInputs, lossKey, lossMetrics, type TokenInput } from "./losses.js";
+import { memberIndices, packDatums, packedFeeds } from "./prefixPacking.js";
 import {
-  causalAttention,
   checkParameters,
   declareParameters,
   decoderHidden,
   initParameters,
   lmHead,
   loadCheckpoint,
+  maskedAttention,
   type Parameters,
   parameterShapes,
-  ropeConstants,
   saveCheckpoint,
 } from "./model.js";
 import type { ModelConfig } from "./modelConfig.js";
@@ -49,6 +50,11 @@ export interface LocalEngineOptions {
   lengthBucket?: number;
   /** Tokens per forward/backward micro-batch (default 4096). */
   microBatchTokens?: number;
+  /**
+   * Longest row of datums packed over a shared prefix (prefixPacking.ts; default 1024); 0 packs
+   * nothing (every datum its own row).
+   */
+  maxPackTokens?: number;
   /** Most sequences decoded together when sampling (default 64). */
   maxSampleBatch?: number;
   /** Seed of the stream that seeds sample requests without a seed (default: random). */
@@ -56,8 +62,9 @@ export interface LocalEngineOptions {
 }
 
 /**
- * The model graph for B sequences of T tokens: per-token target logprobs and entropies, the loss
- * of `spec`, and (when `withGrad`) the gradient of the loss for every parameter.
+ * The model graph for B rows of T tokens (packed rows: prefixPacking.ts gives the mask and rotary
+ * tables): per-token target logprobs and entropies, the loss of `spec`, and (when `withGrad`) the
+ * gradient of the loss for every parameter.
  */
 export function trainingGraph(
   cfg: ModelConfig,
@@ -74,8 +81,11 @@ export function trainingGraph(
   const weights = g.input("weights", [B, T], dtype);
   const extra: Partial<Record<TokenInput, ReturnType<Graph["input"]>>> = {};
   for (const name of lossInputs(spec)) extra[name] = g.input(name, [B, T], dtype);
-  const { cos, sin } = ropeConstants(g, cfg, T, dtype);
-  const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention: causalAttention(cfg) });
+  // packed rows (prefixPacking.ts): each token's attention mask and rotary position come with the batch
+  const mask = g.input("mask", [B, 1, 1, T, T], dtype);
+  const cos = g.input("cos", [B, T, 1, cfg.headDim], dtype);
+  const sin = g.input("sin", [B, T, 1, cfg.headDim], dtype);
+  const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention: maskedAttention(cfg, mask) });
   const logp = op.logSoftmax(lmHead(cfg, params, hidden));
   const lp = op.reshape(op.gatherLast(logp, targets), [B, T]);
   const entropy = op.reshape(entropyOf(logp), [B, T]);
@@ -108,6 +118,7 @@ export class LocalEngine implements TrainingEngine {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly lengthBucket: number;
   private readonly microBatchTokens: number;
+  private readonly maxPackTokens: number;
 
   constructor(
     readonly config: ModelConfig,
@@ -123,6 +134,7 @@ export class LocalEngine implements TrainingEngine {
     this.sessions = new SessionCache({ intraOpNumThreads: options.intraOpNumThreads });
     this.lengthBucket = options.lengthBucket ?? 16;
     this.microBatchTokens = options.microBatchTokens ?? 4096;
+    this.maxPackTokens = options.maxPackTokens ?? 1024;
     this.sampler = new Sampler(config, this.sessions, () => this.params, {
       maxBatch: options.maxSampleBatch,
       lengthBucket: this.lengthBucket,
@@ -300,46 +312,40 @@ export class LocalEngine implements TrainingEngine {
 
   private async run(datums: Datum[], spec: LossSpec, withGrad: boolean): Promise<ForwardBackwardOutput> {
     this.checkDatums(datums, spec);
-    const maxLen = Math.max(...datums.map((d) => d.inputTokens.length));
-    const T = Math.min(
-      roundUp(maxLen, this.lengthBucket),
-      Math.max(maxLen, this.config.maxPositionEmbeddings),
-    );
-    const perBatch = Math.max(1, Math.floor(this.microBatchTokens / T));
     const names = lossInputs(spec);
-    const logprobs: number[][] = [];
-    const entropy: number[][] = [];
+    // Longest rows first; each micro-batch is padded to its longest row (rounded up to the bucket) and
+    // holds as many rows as fit in microBatchTokens, so few shapes are ever compiled.
+    const rows = packDatums(datums, this.maxPackTokens).sort((a, b) => b.length - a.length);
+    const logprobs: number[][] = new Array(datums.length);
+    const entropy: number[][] = new Array(datums.length);
     let lossSum = 0;
-    for (let start = 0; start < datums.length; start += perBatch) {
-      const chunk = datums.slice(start, start + perBatch);
+    for (let start = 0; start < rows.length; ) {
+      const T = roundUp(rows[start].length, this.lengthBucket);
+      const chunk = rows.slice(start, start + Math.max(1, Math.floor(this.microBatchTokens / T)));
+      start += chunk.length;
       const B = chunk.length;
       const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}`;
       const compiled = await this.sessions.get(key, () => trainingGraph(this.config, spec, B, T, withGrad));
-      const feeds: Record<string, FeedArray> = Object.fromEntries(this.params);
-      const tokens = new Int32Array(B * T);
-      const targets = new Int32Array(B * T);
-      const weights = new Float32Array(B * T);
-      const extra = names.map(() => new Float32Array(B * T));
-      chunk.forEach((d, b) => {
-        tokens.set(d.inputTokens, b * T);
-        targets.set(d.targetTokens, b * T);
-        weights.set(d.weights, b * T);
-        names.forEach((name, k) => {
-          extra[k].set(d[name]!, b * T);
-        });
-      });
-      Object.assign(feeds, { tokens, targets, weights });
-      names.forEach((name, k) => {
-        feeds[name] = extra[k];
-      });
+      const packed = packedFeeds(this.config, datums, chunk, B, T, names);
+      const feeds: Record<string, FeedArray> = {
+        ...Object.fromEntries(this.params),
+        ...packed.fields,
+        tokens: packed.tokens,
+        targets: packed.targets,
+        weights: packed.weights,
+        mask: packed.mask,
+        cos: packed.cos,
+        sin: packed.sin,
+      };
       const out = await compiled.run(feeds);
       lossSum += Number(out.loss[0]);
       const lp = out.logprobs as Float32Array;
       const ent = out.entropy as Float32Array;
-      chunk.forEach((d, b) => {
-        const n = d.inputTokens.length;
-        logprobs.push(Array.from(lp.subarray(b * T, b * T + n)));
-        entropy.push(Array.from(ent.subarray(b * T, b * T + n)));
+      chunk.forEach((row, b) => {
+        memberIndices(row, datums).forEach((idx, k) => {
+          logprobs[row.members[k]] = idx.map((r) => lp[b * T + r]);
+          entropy[row.members[k]] = idx.map((r) => ent[b * T + r]);
+        });
       });
       if (withGrad) this.accumulate(out);
     }

@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { Rng } from "../../core/rng.js";
-import type { LossSpec } from "../types.js";
+import type { Datum, LossSpec } from "../types.js";
 import { centralDifference } from "./graph/gradcheck.js";
 import { CompiledGraph, type FeedArray } from "./graph/runtime.js";
 import { trainingGraph } from "./localEngine.js";
 import { initParameters, loadCheckpoint, parameterShapes, saveCheckpoint } from "./model.js";
 import type { ModelConfig } from "./modelConfig.js";
+import { packDatums, packedFeeds } from "./prefixPacking.js";
 
 const tiny: ModelConfig = {
   vocabSize: 11,
@@ -70,9 +71,8 @@ test("checkpoints round-trip; a missing or misshapen tensor is named", () => {
   assert.throws(() => saveCheckpoint(tmp, tiny, params), /missing parameter "model.norm.weight"/);
 });
 
-test("whole-model gradient (policy loss: PPO clip + k3 KL + entropy, tied head, GQA, bias) matches finite differences in float64", async () => {
-  const B = 2;
-  const T = 5;
+test("whole-model gradient (policy loss: PPO clip + k3 KL + entropy, tied head, GQA, bias) over a packed row matches finite differences in float64", async () => {
+  const rng = new Rng(2);
   const spec: LossSpec = {
     kind: "policy",
     policy: "ppo",
@@ -82,17 +82,46 @@ test("whole-model gradient (policy loss: PPO clip + k3 KL + entropy, tied head, 
     klEstimator: "k3",
     entropyCoef: 0.05,
   };
+  // two datums sharing an unweighted prefix of 3 tokens (one packed row of 3 + 2 + 3 tokens), and one alone
+  const tokens = (n: number) => Array.from({ length: n }, () => rng.int(0, tiny.vocabSize - 1));
+  const prefix = tokens(3);
+  const datum = (input: number[], shared: number): Datum => ({
+    inputTokens: input,
+    targetTokens: tokens(input.length),
+    weights: input.map((_, t) => (t < shared ? 0 : 0.25 + 0.1 * (t % 3))),
+  });
+  const a = datum([...prefix, ...tokens(2)], 3);
+  const datums = [
+    a,
+    { ...datum([...prefix, ...tokens(3)], 3), targetTokens: [...a.targetTokens.slice(0, 3), ...tokens(3)] },
+    datum(tokens(5), 1),
+  ];
+  const rows = packDatums(datums, 64);
+  assert.deepEqual(
+    rows.map((r) => [r.members, r.prefixLength, r.length]),
+    [
+      [[0, 1], 3, 8],
+      [[2], 5, 5],
+    ],
+  );
+  const B = 2;
+  const T = 8;
   const g = trainingGraph(tiny, spec, B, T, true, "float64");
   const compiled = await CompiledGraph.compile(g);
-  const rng = new Rng(2);
   // a wider init than 0.02 so that every path carries a gradient well above rounding
   const params = initParameters(tiny, 9, 0.5);
-  const feeds: Record<string, FeedArray> = {};
+  const packed = packedFeeds(tiny, datums, rows, B, T, []);
+  const f64 = (x: Float32Array) => Float64Array.from(x);
+  const feeds: Record<string, FeedArray> = {
+    tokens: packed.tokens,
+    targets: packed.targets,
+    weights: f64(packed.weights),
+    mask: f64(packed.mask),
+    cos: f64(packed.cos),
+    sin: f64(packed.sin),
+  };
   for (const [k, v] of params)
     feeds[k] = Float64Array.from(v, (x, i) => (k.includes("norm") ? 1 + 0.1 * Math.sin(i) : x));
-  feeds.tokens = Int32Array.from({ length: B * T }, () => rng.int(0, tiny.vocabSize - 1));
-  feeds.targets = Int32Array.from({ length: B * T }, () => rng.int(0, tiny.vocabSize - 1));
-  feeds.weights = Float64Array.from({ length: B * T }, (_, i) => (i % T === 0 ? 0 : 0.25 + 0.1 * (i % 3)));
   feeds.advantages = Float64Array.from({ length: B * T }, (_, i) => (i % 2 === 0 ? 1.3 : -0.7));
   feeds.refLogprobs = Float64Array.from({ length: B * T }, () => -2 - rng.next());
   // sampler logprobs = current logprobs + δ, δ ∈ {−0.4, 0, 0.4}: ratios 1.49, 1, 0.67, away from the clip bounds

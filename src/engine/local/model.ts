@@ -123,12 +123,13 @@ function applyRope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
 export type AttentionFn = (layer: number, q: Tensor, k: Tensor, v: Tensor) => Tensor;
 
 /**
- * Causal self-attention over the T positions given (training, prefill). GQA without copying kv:
- * q [B, KV, g·T, d] against k [B, KV, T, d]; scores viewed as [B, KV, g, T, T] for the mask.
- * `onKv` sees each layer's k and v as [B, KV, T, d] (the prefill writes them to the cache).
+ * Self-attention over the T positions given, with the additive mask `maskOf(T)` (broadcastable to
+ * [B, KV, g, T, T]). GQA without copying kv: q [B, KV, g·T, d] against k [B, KV, T, d]; scores viewed as
+ * [B, KV, g, T, T] for the mask. `onKv` sees each layer's k and v as [B, KV, T, d].
  */
-export function causalAttention(
+function maskedAttentionOf(
   cfg: ModelConfig,
+  maskOf: (T: number, like: Tensor) => Tensor,
   onKv?: (layer: number, k_BKTd: Tensor, v_BKTd: Tensor) => void,
 ): AttentionFn {
   return (layer, q, k, v) => {
@@ -140,16 +141,33 @@ export function causalAttention(
     onKv?.(layer, k_BKTd, v_BKTd);
     const q_BKGd = op.reshape(op.transpose(q, [0, 2, 1, 3]), [B, KV, groups * T, d]);
     const scores = op.reshape(op.matmul(q_BKGd, k_BKTd, { transB: true }), [B, KV, groups, T, T]);
-    const mask = new Float32Array(T * T);
-    for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) mask[i * T + j] = Number.NEGATIVE_INFINITY;
-    const maskT =
-      q.dtype === "float64"
-        ? q.graph.constant(Float64Array.from(mask), [T, T])
-        : q.graph.constant(mask, [T, T]);
-    const probs = op.reshape(op.softmax(op.add(scores, maskT)), [B, KV, groups * T, T]);
+    const probs = op.reshape(op.softmax(op.add(scores, maskOf(T, q))), [B, KV, groups * T, T]);
     const out_BKGd = op.matmul(probs, v_BKTd);
     return op.reshape(op.transpose(op.reshape(out_BKGd, [B, H, T, d]), [0, 2, 1, 3]), [B * T, H * d]);
   };
+}
+
+/**
+ * Causal self-attention over the T positions given (the sampler's prefill). `onKv` sees each layer's k
+ * and v as [B, KV, T, d] (the prefill writes them to the cache).
+ */
+export function causalAttention(
+  cfg: ModelConfig,
+  onKv?: (layer: number, k_BKTd: Tensor, v_BKTd: Tensor) => void,
+): AttentionFn {
+  const causalMask = (T: number, like: Tensor) => {
+    const mask = new Float32Array(T * T);
+    for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) mask[i * T + j] = Number.NEGATIVE_INFINITY;
+    return like.dtype === "float64"
+      ? like.graph.constant(Float64Array.from(mask), [T, T])
+      : like.graph.constant(mask, [T, T]);
+  };
+  return maskedAttentionOf(cfg, causalMask, onKv);
+}
+
+/** Self-attention under a given additive mask [B, 1, 1, T, T] (training over packed rows, prefixPacking.ts). */
+export function maskedAttention(cfg: ModelConfig, mask_B11TT: Tensor): AttentionFn {
+  return maskedAttentionOf(cfg, () => mask_B11TT);
 }
 
 export interface DecoderInputs {
