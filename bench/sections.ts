@@ -76,6 +76,13 @@ export const SECTIONS: BenchSection[] = [
     timeoutMs: 15 * 60_000,
   },
   {
+    name: "packing",
+    title: "shared-prefix packing (MGRPO layer-2 batch)",
+    required: false,
+    resolve: tsxScript("bench/prefixPacking.ts", ["--json"]),
+    timeoutMs: 10 * 60_000,
+  },
+  {
     name: "verifier",
     title: "math verifier",
     required: false,
