@@ -36,7 +36,7 @@ export interface LocalEngineBench {
   machine: { cores: number; cpu: string; threads: number; load_average: number };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchLocalEngine(
   options: { threads?: number; steps?: number } = {},

@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { Rng } from "../src/core/rng.js";
 import { LocalEngine } from "../src/engine/local/localEngine.js";
 import type { Datum } from "../src/engine/types.js";
-import { REFERENCE_MODEL } from "./localEngine.js";
+import { median, REFERENCE_MODEL } from "./localEngine.js";
 
 export interface PrefixPackingBench {
   datums: number;
@@ -19,8 +19,6 @@ export interface PrefixPackingBench {
   speedup: number;
   threads: number;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchPrefixPacking(threads = availableParallelism()): Promise<PrefixPackingBench> {
   const [queries, H, promptLen, completionLen] = [8, 8, 96, 32];
