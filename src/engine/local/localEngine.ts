@@ -23,7 +23,7 @@ import { type DType, Graph } from "./graph/graph.js";
 import * as op from "./graph/ops.js";
 import { type FeedArray, SessionCache } from "./graph/runtime.js";
 import { entropyOf, lossGraph, lossInputs, lossKey, lossMetrics, type TokenInput } from "./losses.js";
-import { memberIndices, packDatums, packedFeeds } from "./prefixPacking.js";
+import { packDatums, packedFeeds } from "./prefixPacking.js";
 import {
   checkParameters,
   declareParameters,
@@ -342,7 +342,7 @@ export class LocalEngine implements TrainingEngine {
       const lp = out.logprobs as Float32Array;
       const ent = out.entropy as Float32Array;
       chunk.forEach((row, b) => {
-        memberIndices(row, datums).forEach((idx, k) => {
+        packed.indices[b].forEach((idx, k) => {
           logprobs[row.members[k]] = idx.map((r) => lp[b * T + r]);
           entropy[row.members[k]] = idx.map((r) => ent[b * T + r]);
         });

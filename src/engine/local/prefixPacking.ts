@@ -37,9 +37,6 @@ export function shareablePrefixLength(a: Datum, b: Datum): number {
   return i;
 }
 
-const rowLength = (lengths: readonly number[], prefix: number) =>
-  prefix + lengths.reduce((s, n) => s + n - prefix, 0);
-
 /**
  * Packs consecutive datums greedily: a datum joins the current row when the row's shared prefix (the
  * smallest shareable length with the row's first datum) leaves the row shorter than keeping the datum
@@ -48,23 +45,24 @@ const rowLength = (lengths: readonly number[], prefix: number) =>
 export function packDatums(datums: readonly Datum[], maxRowTokens: number): PackedRow[] {
   const rows: PackedRow[] = [];
   let row: PackedRow | null = null;
-  let lengths: number[] = [];
+  let memberTokens = 0; // Σ length over the current row's members
   for (const [i, d] of datums.entries()) {
     const n = d.inputTokens.length;
     if (row) {
       const first = datums[row.members[0]];
       const prefix = Math.min(row.prefixLength, shareablePrefixLength(first, d));
-      const packed = rowLength([...lengths, n], prefix);
+      // prefix + Σ (length − prefix) over the members and d
+      const packed = memberTokens + n - prefix * row.members.length;
       if (prefix > 0 && packed < row.length + n && packed <= maxRowTokens) {
         row.members.push(i);
         row.prefixLength = prefix;
         row.length = packed;
-        lengths.push(n);
+        memberTokens += n;
         continue;
       }
     }
     row = { members: [i], prefixLength: n, length: n };
-    lengths = [n];
+    memberTokens = n;
     rows.push(row);
   }
   return rows;
@@ -94,6 +92,8 @@ export interface PackedFeeds {
   /** Rotary tables [B, T, 1, headDim] at each token's position in its own sequence. */
   cos: Float32Array;
   sin: Float32Array;
+  /** indices[b][k]: where each token of rows[b]'s member k sits in the row (memberIndices). */
+  indices: number[][][];
 }
 
 /**
@@ -116,13 +116,14 @@ export function packedFeeds(
   const mask = new Float32Array(B * T * T).fill(Number.NEGATIVE_INFINITY);
   const positions = new Float64Array(B * T);
   if (rows.length > B) throw new Error(`packedFeeds: ${rows.length} rows for a batch of ${B}`);
+  const indices = rows.map((row) => memberIndices(row, datums));
   for (let b = 0; b < B; b++) {
     // segment of each row index: 0 = the prefix, k + 1 = member k, −1 = padding (and rows past the last)
     const segment = new Int32Array(T).fill(-1);
     const row = rows[b];
     if (row) {
       if (row.length > T) throw new Error(`packedFeeds: a row of ${row.length} tokens exceeds T = ${T}`);
-      memberIndices(row, datums).forEach((idx, k) => {
+      indices[b].forEach((idx, k) => {
         const d = datums[row.members[k]];
         idx.forEach((r, t) => {
           if (k > 0 && t < row.prefixLength) return;
@@ -154,5 +155,6 @@ export function packedFeeds(
     mask,
     cos: Float32Array.from(cos),
     sin: Float32Array.from(sin),
+    indices,
   };
 }
