@@ -9,8 +9,9 @@ import { getTask } from "../tasks/registry.js";
 import { renderPrompt } from "../tasks/chatTemplate.js";
 import { type CorrectionRendering, renderCorrectionQuery } from "../tasks/correctionPrompt.js";
 import type { Problem } from "../tasks/types.js";
-import { guidePhraseFor } from "./correctionRollouts.js";
-import { type MgrpoOptions, mgrpoStep } from "./mgrpo.js";
+import { selectLayer2Group } from "../core/mgrpoSelection.js";
+import { type CorrectionGroup, guidePhraseFor } from "./correctionRollouts.js";
+import { layer2Datums, type MgrpoOptions, mgrpoStep } from "./mgrpo.js";
 
 const tok = new CharTokenizer();
 const A: Problem = { id: "a", question: "Compute 2+3.", gold: "5" };
@@ -63,6 +64,7 @@ function options(order: "sequential" | "combined", rendering: CorrectionRenderin
       order,
       discardRightThenAllWrong: true,
       normalization: "paper",
+      dropZeroAdvantageGroups: false,
     },
   };
 }
@@ -211,4 +213,56 @@ test("mgrpo: KL in the loss gives the kept layer-2 datums reference log-probs; i
   assert.ok(l2r.every((d) => d.refLogprobs === undefined));
   // Right and wrong corrections have equal lengths, so equal KL penalties: the advantages do not move.
   assert.deepEqual(inReward.result.layer2Advantages_JH, inLoss.result.layer2Advantages_JH);
+});
+
+test("mgrpo: dropZeroAdvantageGroups leaves out only the kept groups whose advantages are all 0, keeping the others' weights", async () => {
+  // Three right attempts with H = 2: [R, R] (kept, advantages 0), [R, W] (kept), [W, W] (discarded).
+  const correction = (correct: boolean) => ({
+    promptTokens: [1, 2, 3],
+    completionTokens: correct ? [4, 5] : [6, 7, 8, 9],
+    samplingLogprobs_T: correct ? [-1, -1] : [-1, -1, -1, -1],
+    reward: correct ? 1 : 0,
+    correct,
+    truncated: false,
+    completionText: "",
+    reason: "",
+  });
+  const groups: CorrectionGroup[] = [
+    [true, true],
+    [true, false],
+    [false, false],
+  ].map((c_H) => ({
+    problem: A,
+    attemptText: RIGHT_A,
+    attemptCorrect: true,
+    guidePhrase: POOL[0],
+    queryText: "",
+    trajectories_H: c_H.map(correction),
+  }));
+  const selection = groups.map((g) =>
+    selectLayer2Group(
+      true,
+      g.trajectories_H.map((t) => t.correct),
+    ),
+  );
+  const o = options("sequential", "continue-think");
+  const refCalls: number[][][] = [];
+  const reference = scriptedEngine(tok, script).engine;
+  reference.computeLogprobs = async (sequences) => {
+    refCalls.push(sequences);
+    return sequences.map((s) => s.slice(1).map(() => -2));
+  };
+  const loss = { ...o.loss, kl: { coef: 0.1, estimator: "k3" as const, mode: "in-loss" as const } };
+  const build = (drop: boolean) =>
+    layer2Datums({ reference }, groups, selection, o.advantage, loss, 1, "paper", drop);
+  const all = await build(false);
+  const dropped = await build(true);
+  assert.equal(all.zeroAdvantageGroups, 1);
+  assert.equal(dropped.zeroAdvantageGroups, 1);
+  assert.equal(all.datums.length, 4, "both kept groups × H = 2");
+  assert.equal(dropped.datums.length, 2, "only the [R, W] group");
+  assert.deepEqual(dropped.datums, all.datums.slice(2), "same datums, weights and reference log-probs");
+  assert.deepEqual(dropped.advantages_JH, all.advantages_JH);
+  assert.deepEqual(all.advantages_JH[0], [0, 0]);
+  assert.equal(refCalls[1].length, 2, "reference log-probs only for the datums trained on");
 });

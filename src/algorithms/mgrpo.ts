@@ -39,6 +39,11 @@ export interface MgrpoLayer2Options {
   discardRightThenAllWrong: boolean;
   /** "paper": eq. 6, 1/H Σ_j Σ_h per question; "attempt-mean": also / G' (see layer2Datums). */
   normalization: Layer2Normalization;
+  /**
+   * Leave out of the layer-2 update the kept groups whose advantages are all exactly 0 (e.g. H right
+   * confirmations under GRPO): their surrogate term is 0, so only their KL term (and entropy bonus) is lost.
+   */
+  dropZeroAdvantageGroups: boolean;
   /** SystemPrompt_L2 (001 eq. 5); none by default. */
   system?: string;
 }
@@ -93,7 +98,8 @@ function deferUpdates(engine: TrainingEngine): { engine: TrainingEngine; datums:
  * estimator within each H-group (GRPO: (R − mean)/std over the H corrections); the weights are eq. 6
  * per question, averaged over the `numPrompts` questions of the batch as layer 1 is ("paper"), or
  * averaged over all `groups.length` = B·G' correction queries ("attempt-mean": each question's layer-2
- * loss then weighs as its layer-1 loss 1/G Σ_i does).
+ * loss then weighs as its layer-1 loss 1/G Σ_i does). With `dropZeroAdvantage`, a kept group whose
+ * advantages are all exactly 0 gets no datums (the weights of the others do not depend on it).
  */
 export async function layer2Datums(
   ctx: Pick<GrpoContext, "reference">,
@@ -103,33 +109,38 @@ export async function layer2Datums(
   loss: PolicyLossOptions,
   numPrompts: number,
   normalization: Layer2Normalization,
-): Promise<{ datums: Datum[]; advantages_JH: number[][] }> {
+  dropZeroAdvantage = false,
+): Promise<{ datums: Datum[]; advantages_JH: number[][]; zeroAdvantageGroups: number }> {
   if (groups.length !== selection.length)
     throw new Error(`layer2Datums: ${groups.length} groups but ${selection.length} selections`);
   const kept = selection.flatMap((s, j) => (s.kept ? [j] : []));
   const seqs_KH = kept.map((j) => groups[j].trajectories_H);
-  const flat = seqs_KH.flat();
   const useKl = loss.kl.coef > 0;
-  if (useKl && !ctx.reference && flat.length > 0)
+  if (useKl && !ctx.reference && seqs_KH.length > 0)
     throw new Error("MGRPO: loss.kl.coef > 0 needs a reference policy");
-  const ref_BN = useKl && flat.length > 0 ? await ctx.reference!.computeLogprobs(flat.map(fullSequence)) : [];
-  const rewards_KH =
-    useKl && loss.kl.mode === "in-reward" && flat.length > 0
-      ? klPenalisedRewards(seqs_KH, ref_BN, loss.kl)
-      : seqs_KH.map((row) => row.map((t) => t.reward));
+  const refLogprobs = async (rows: (typeof seqs_KH)[number][]) =>
+    rows.length > 0 ? await ctx.reference!.computeLogprobs(rows.flat().map(fullSequence)) : [];
+  const klInReward = useKl && loss.kl.mode === "in-reward";
+  const rewards_KH = klInReward
+    ? klPenalisedRewards(seqs_KH, await refLogprobs(seqs_KH), loss.kl)
+    : seqs_KH.map((row) => row.map((t) => t.reward));
   const advantages_KH = computeBatchAdvantages(rewards_KH, advantage);
+  const isZero_K = advantages_KH.map((row) => row.every((a) => a === 0));
+  const trained = kept.flatMap((_, k) => (dropZeroAdvantage && isZero_K[k] ? [] : [k]));
   // Q = the B questions ("paper": eq. 6 sums over a question's correction queries), or all B·G' correction queries ("attempt-mean")
   const Q = normalization === "paper" ? numPrompts : groups.length;
   const weights_KHT = mgrpoLayer2Weights(
     seqs_KH.map((row) => row.map((t) => t.completionTokens.map(() => 1))),
     Q,
   );
+  const ref_BN = useKl && loss.kl.mode === "in-loss" ? await refLogprobs(trained.map((k) => seqs_KH[k])) : [];
   const datums: Datum[] = [];
   let b = 0;
-  for (const [k, row] of seqs_KH.entries()) {
-    for (const [h, t] of row.entries()) {
-      const ref = useKl && loss.kl.mode === "in-loss" ? ref_BN[b] : undefined;
-      datums.push(policyDatum({ ...t, advantage: advantages_KH[k][h], weights_T: weights_KHT[k][h] }, ref));
+  for (const k of trained) {
+    for (const [h, t] of seqs_KH[k].entries()) {
+      datums.push(
+        policyDatum({ ...t, advantage: advantages_KH[k][h], weights_T: weights_KHT[k][h] }, ref_BN[b]),
+      );
       b++;
     }
   }
@@ -137,7 +148,7 @@ export async function layer2Datums(
   kept.forEach((j, k) => {
     advantages_JH[j] = advantages_KH[k];
   });
-  return { datums, advantages_JH };
+  return { datums, advantages_JH, zeroAdvantageGroups: isZero_K.filter(Boolean).length };
 }
 
 const tokensOf = (ts: readonly { completionTokens: readonly number[] }[]) =>
@@ -200,7 +211,7 @@ export async function mgrpoStep(
       { discardRightThenAllWrong: m.discardRightThenAllWrong },
     ),
   );
-  const { datums, advantages_JH } = await layer2Datums(
+  const { datums, advantages_JH, zeroAdvantageGroups } = await layer2Datums(
     ctx,
     layer2,
     selection,
@@ -208,6 +219,7 @@ export async function mgrpoStep(
     options.loss,
     layer1.groups.length,
     m.normalization,
+    m.dropZeroAdvantageGroups,
   );
   const tPrepare = performance.now();
 
@@ -247,6 +259,7 @@ export async function mgrpoStep(
     layer2_discarded_groups: summary.discardedGroups,
     layer2_discarded_wrong_then_all_wrong: summary.discardedWrongThenAllWrong,
     layer2_discarded_right_then_all_wrong: summary.discardedRightThenAllWrong,
+    layer2_zero_advantage_groups: zeroAdvantageGroups,
     layer2_i2c_rate: summary.i2cRate,
     layer2_c2i_rate: summary.c2iRate,
     layer2_correction_success_rate: summary.correctionSuccessRate,

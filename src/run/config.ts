@@ -180,6 +180,12 @@ const mgrpoSchema = z.strictObject({
    * loss; "attempt-mean": also divided by G, so both layers weigh a question alike. Default "paper".
    */
   layer2Normalization: z.enum(["paper", "attempt-mean"]).default("paper"),
+  /**
+   * Leave out of the layer-2 update the kept groups whose advantages are all 0 (all H corrections
+   * rewarded alike under GRPO): their surrogate gradient is 0, so what is lost is only their KL term, and
+   * the update is cheaper by their share (`layer2_zero_advantage_groups`). Default false (eq. 6 as written).
+   */
+  dropZeroAdvantageGroups: z.boolean().default(false),
 });
 
 const ppoSchema = z.strictObject({

@@ -24,6 +24,7 @@ export function mgrpoOptionsOf(config: Config, microBatchSize = 32): MgrpoOption
       order: config.mgrpo.order,
       discardRightThenAllWrong: config.mgrpo.discardRightThenAllWrong,
       normalization: config.mgrpo.layer2Normalization,
+      dropZeroAdvantageGroups: config.mgrpo.dropZeroAdvantageGroups,
     },
   };
 }
