@@ -126,7 +126,7 @@ export async function layer2Datums(
     : seqs_KH.map((row) => row.map((t) => t.reward));
   const advantages_KH = computeBatchAdvantages(rewards_KH, advantage);
   const isZero_K = advantages_KH.map((row) => row.every((a) => a === 0));
-  const trained = kept.flatMap((_, k) => (dropZeroAdvantage && isZero_K[k] ? [] : [k]));
+  const trained = isZero_K.flatMap((zero, k) => (dropZeroAdvantage && zero ? [] : [k]));
   // Q = the B questions ("paper": eq. 6 sums over a question's correction queries), or all B·G' correction queries ("attempt-mean")
   const Q = normalization === "paper" ? numPrompts : groups.length;
   const weights_KHT = mgrpoLayer2Weights(
