@@ -56,7 +56,9 @@ const { values: flags } = parseArgs({
     h: { type: "string", default: "8" },
     seeds: { type: "string", default: "0" },
     "eval-problems": { type: "string", default: "500" },
-    "eval-samples": { type: "string", default: "8" },
+    // 32, not 8: on one checkpoint (seed 2, 800 steps) ten 500 × 8 evaluations with different sampling
+    // seeds gave Δc→i from 1.43 to 2.05% (sd 0.18 points), too coarse for the 2% bound (README).
+    "eval-samples": { type: "string", default: "32" },
     temperature: { type: "string", default: "0.7" },
     "max-tokens": { type: "string", default: "96" },
     lr: { type: "string", default: "1e-4" },
