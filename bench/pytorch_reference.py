@@ -24,7 +24,7 @@ import time
 
 # OpenBLAS reads its thread count when torch loads it, so set it before the import. One thread
 # whatever --threads says: torch's own threads plus OpenBLAS's oversubscribe the cores (measured
-# in shared/reference/ENGINE-NOTES.md). The environment variable, when set, wins.
+# in docs/experiments/bench.md). The environment variable, when set, wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import torch  # noqa: E402

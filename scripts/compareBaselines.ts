@@ -1,31 +1,35 @@
-// `npm run compare:baselines`: GRPO, static and CoRPO advantages (ALGORITHMS.md "CoRPO"; CoRPO 002 §5) on
+// `npm run compare:baselines`: GRPO, static and CoRPO advantages (docs/algorithms.md#corpo; CoRPO §5) on
 // the ordinal-reward arithmetic task from one warm start and one seed. Prints held-out accuracy (binary
 // correctness) and unbiased pass@k after training, and the advantage diagnostics (failed-positive share,
 // r_count, r_loss, zero-variance share) averaged over the first and the last steps of each run.
 //
-//   npx tsx scripts/compareBaselines.ts [--model DIR] [--steps N] [--prompts P] [--group G] [--seed S]
-//     [--eval-problems N] [--eval-samples K] [--max-tokens T] [--lr LR] [--window W]
-//     [--estimators grpo,static,corpo] [--out DIR] [--json]
+//   npx tsx scripts/compareBaselines.ts [--config FILE] [--set path=value …] [--model DIR] [--steps N]
+//     [--prompts P] [--group G] [--seed S] [--max-tokens T] [--lr LR] [--eval-problems N] [--eval-samples K]
+//     [--window W] [--estimators grpo,static,corpo] [--out DIR] [--json]
+// The training config is recipes/compare-baselines.json (or --config FILE) with the flags on top.
 import { parseArgs } from "node:util";
-import { numberFlags, timestampedRunDir } from "./scriptFlags.js";
+import { ADVANTAGE_ESTIMATORS, type AdvantageEstimator } from "../src/core/choices.js";
 import { evaluateAccuracy } from "../src/eval/accuracy.js";
-import { type Config, parseConfig } from "../src/run/config.js";
+import type { Config } from "../src/run/config.js";
 import { ProgressReporter } from "../src/run/progress.js";
-import { createRunDirectory, readJsonl } from "../src/run/runDirectory.js";
-import { type ModelSession, openModel } from "../src/run/session.js";
-import { grpoAlgorithmStep, runTrainingLoop } from "../src/run/trainLoop.js";
+import { readJsonl, writeRunEval } from "../src/run/runDirectory.js";
+import { openSession } from "../src/run/session.js";
+import { trainRun } from "../src/run/trainRun.js";
+import { numberFlags, optionalNumbers, recipeConfig, timestampedRunDir } from "./scriptFlags.js";
 
 const { values: flags } = parseArgs({
   options: {
-    model: { type: "string", default: "default" },
-    steps: { type: "string", default: "40" },
-    prompts: { type: "string", default: "8" },
-    group: { type: "string", default: "8" },
-    seed: { type: "string", default: "0" },
+    config: { type: "string" },
+    set: { type: "string", multiple: true, default: [] },
+    model: { type: "string" },
+    steps: { type: "string" },
+    prompts: { type: "string" },
+    group: { type: "string" },
+    seed: { type: "string" },
+    "max-tokens": { type: "string" },
+    lr: { type: "string" },
     "eval-problems": { type: "string", default: "100" },
     "eval-samples": { type: "string", default: "4" },
-    "max-tokens": { type: "string", default: "96" },
-    lr: { type: "string", default: "1e-3" },
     window: { type: "string" },
     estimators: { type: "string", default: "grpo,static,corpo" },
     out: { type: "string" },
@@ -33,36 +37,41 @@ const { values: flags } = parseArgs({
   },
 });
 
-const TASK = "arith-ordinal";
 const num = numberFlags(flags);
-const steps = num("steps");
+const given = optionalNumbers(flags);
 const evalProblems = num("eval-problems");
 const evalSamples = num("eval-samples");
-const window = flags.window !== undefined ? num("window") : Math.max(1, Math.round(steps / 10));
-const estimators = (flags.estimators ?? "").split(",").filter((e) => e !== "");
+const estimators = (flags.estimators ?? "")
+  .split(",")
+  .filter((e) => e !== "")
+  .map((e) => {
+    if (!(ADVANTAGE_ESTIMATORS as readonly string[]).includes(e))
+      throw new Error(`--estimators: unknown ${e}; known: ${ADVANTAGE_ESTIMATORS.join(", ")}`);
+    return e as AdvantageEstimator;
+  });
 const out = flags.out ?? timestampedRunDir("compare-baselines");
 
-function configOf(estimator: string): Config {
-  return parseConfig(
+function configOf(estimator: AdvantageEstimator): Config {
+  return recipeConfig(
+    "compare-baselines.json",
+    flags,
     {
-      algo: "grpo",
-      task: { name: TASK },
       model: flags.model,
-      seed: num("seed"),
-      steps,
-      batch: { promptsPerStep: num("prompts"), groupSize: num("group") },
-      sampling: { temperature: 1, maxTokens: num("max-tokens") },
-      reward: { kind: "ordinal" },
-      // R_min_correct = 1: the ordinal reward is 1 exactly when the answer is correct.
-      advantage: { estimator, rMinCorrect: 1 },
-      // CoRPO 002's setup: no KL term (and so no reference model).
-      loss: { kl: { coef: 0 } },
-      optim: { lr: num("lr"), schedule: "constant", warmupRatio: 0 },
-      run: { out: `${out}/${estimator}`, checkpointEvery: 0, samplesPerStep: 8 },
+      seed: given("seed"),
+      steps: given("steps"),
+      batch: { promptsPerStep: given("prompts"), groupSize: given("group") },
+      sampling: { maxTokens: given("max-tokens") },
+      optim: { lr: given("lr") },
+      advantage: { estimator },
+      run: { out: `${out}/${estimator}` },
     },
     `compare:baselines (${estimator})`,
   );
 }
+const first = configOf(estimators[0] ?? "grpo");
+const TASK = first.task.name;
+const steps = first.steps;
+const window = flags.window !== undefined ? num("window") : Math.max(1, Math.round(steps / 10));
 
 interface HeldOut {
   greedy: number;
@@ -70,23 +79,33 @@ interface HeldOut {
   passAtK: Record<string, number>;
 }
 
-async function heldOut(session: ModelSession, config: Config): Promise<HeldOut> {
-  const problems = session.task.problems("test", evalProblems, 0);
-  const sampling = { temperature: 1, topK: -1, topP: 1, maxTokens: config.sampling.maxTokens, seed: 0 };
-  const sampled = await evaluateAccuracy(session.engine, session.tokenizer, session.task, problems, {
-    renderPrompt: session.renderPrompt,
-    samplesPerProblem: evalSamples,
-    sampling,
-  });
-  const greedy = await evaluateAccuracy(session.engine, session.tokenizer, session.task, problems, {
-    renderPrompt: session.renderPrompt,
-    samplesPerProblem: 1,
-    sampling: { ...sampling, temperature: 0 },
-  });
-  return { greedy: greedy.accuracy, accuracy: sampled.accuracy, passAtK: sampled.pass_at_k };
+async function heldOut(config: Config, weightsDir?: string): Promise<HeldOut> {
+  const session = openSession(config, { weightsDir });
+  try {
+    const problems = session.task.problems("test", evalProblems, 0);
+    const sampling = { temperature: 1, topK: -1, topP: 1, maxTokens: config.sampling.maxTokens, seed: 0 };
+    const sampled = await evaluateAccuracy(session.engine, session.tokenizer, session.task, problems, {
+      renderPrompt: session.renderPrompt,
+      samplesPerProblem: evalSamples,
+      sampling,
+    });
+    const greedy = await evaluateAccuracy(session.engine, session.tokenizer, session.task, problems, {
+      renderPrompt: session.renderPrompt,
+      samplesPerProblem: 1,
+      sampling: { ...sampling, temperature: 0 },
+    });
+    return { greedy: greedy.accuracy, accuracy: sampled.accuracy, passAtK: sampled.pass_at_k };
+  } finally {
+    await session.close();
+  }
 }
 
-const DIAGNOSTICS = ["failed_positive_share", "r_count", "r_loss", "zero_variance_share"] as const;
+const DIAGNOSTICS = [
+  "advantage/failed_positive_share",
+  "advantage/r_count",
+  "advantage/r_loss",
+  "rollout/zero_variance_share",
+] as const;
 
 /** Mean of a metric over records, skipping nulls (r_count is null when no advantage is negative). */
 function meanOf(records: readonly Record<string, unknown>[], key: string): number | null {
@@ -103,43 +122,24 @@ interface Row {
 }
 
 const rows: Row[] = [];
-let before: HeldOut | undefined;
+const before = estimators.length > 0 ? await heldOut(first) : undefined;
+if (before)
+  console.error(`warm start ${first.model}: held-out greedy accuracy ${(100 * before.greedy).toFixed(1)}%`);
 for (const estimator of estimators) {
   const config = configOf(estimator);
-  const session = openModel(config.model, TASK);
-  try {
-    if (!before) {
-      before = await heldOut(session, config);
-      console.error(
-        `warm start ${session.modelDir}: held-out greedy accuracy ${(100 * before.greedy).toFixed(1)}%`,
-      );
-    }
-    const run = createRunDirectory(config.run.out, config);
-    await runTrainingLoop({
-      run,
-      config,
-      engine: session.engine,
-      step: grpoAlgorithmStep(config, session),
-      pool: session.task.problems("train", config.task.trainSize, config.seed),
-      startStep: 0,
-      progress: new ProgressReporter({ total: steps, label: estimator, live: process.stderr.isTTY }),
-    });
-    run.close();
-    const metrics = readJsonl(run.metricsPath);
-    const first = metrics.slice(0, window);
-    const last = metrics.slice(-window);
-    const result = await heldOut(session, config);
-    run.writeEval("compare-baselines", { estimator, ...result, before });
-    rows.push({
-      estimator,
-      heldOut: result,
-      start: Object.fromEntries(DIAGNOSTICS.map((k) => [k, meanOf(first, k)])),
-      end: Object.fromEntries(DIAGNOSTICS.map((k) => [k, meanOf(last, k)])),
-      runDir: run.dir,
-    });
-  } finally {
-    await session.close();
-  }
+  const { runDir, checkpoint } = await trainRun(config, {
+    progress: new ProgressReporter({ total: config.steps, label: estimator, live: process.stderr.isTTY }),
+  });
+  const metrics = readJsonl(`${runDir}/metrics.jsonl`);
+  const result = await heldOut(config, checkpoint);
+  writeRunEval(runDir, "compare-baselines", { estimator, ...result, before });
+  rows.push({
+    estimator,
+    heldOut: result,
+    start: Object.fromEntries(DIAGNOSTICS.map((k) => [k, meanOf(metrics.slice(0, window), k)])),
+    end: Object.fromEntries(DIAGNOSTICS.map((k) => [k, meanOf(metrics.slice(-window), k)])),
+    runDir,
+  });
 }
 
 const fmt = (v: number | null | undefined, pct = false) =>
@@ -180,7 +180,7 @@ if (flags.json) {
   const line = (cells: string[]) =>
     `| ${header.map((_, c) => (cells[c] ?? "").padEnd(widths[c])).join(" | ")} |`;
   console.log(
-    `${TASK}, ${steps} steps × ${num("prompts")} prompts × G=${num("group")}, seed ${num("seed")}; held-out: ` +
+    `${TASK}, ${steps} steps × ${first.batch.promptsPerStep} prompts × G=${first.batch.groupSize}, seed ${first.seed}; held-out: ` +
       `${evalProblems} test problems, greedy and ${evalSamples} samples at T=1 (pass@k unbiased); ` +
       `diagnostics: mean over the first / last ${window} steps`,
   );

@@ -23,3 +23,15 @@ export {
 export { klK1, klK2, klK3, klPenaltyIntoRewards, klPerToken } from "./core/kl.js";
 export { type AggregationMode, aggregationWeights, mgrpoLayer2Weights } from "./core/aggregation.js";
 export { learningRateAt, type LrScheduleOptions } from "./core/schedule.js";
+export {
+  type Config,
+  ConfigError,
+  type ConfigInput,
+  defaultConfig,
+  loadConfigFile,
+  mergeConfig,
+  parseConfig,
+} from "./run/config.js";
+export { type TrainRunOptions, type TrainRunResult, trainRun } from "./run/trainRun.js";
+export { type ModelSession, openSession } from "./run/session.js";
+export { evaluateAccuracy } from "./eval/accuracy.js";

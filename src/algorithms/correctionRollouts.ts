@@ -1,4 +1,4 @@
-// Correction rollouts (ALGORITHMS.md "MGRPO", layer 2 and two-turn evaluation): for each attempt (a
+// Correction rollouts (docs/algorithms.md "MGRPO", layer 2 and two-turn evaluation): for each attempt (a
 // turn-1 / layer-1 completion) render the correction query q' = q + attempt + guide phrase, sample H
 // corrections through the engine and score them with the task's verifier. Used by the MGRPO step, the
 // two-turn evaluation and STaR with external prompts.
@@ -95,12 +95,16 @@ export async function sampleCorrections(
     maxTokens,
     stopTokens,
   });
-  const groups = attempts.map((a, j) => ({
-    ...a,
-    queryText: queries[j],
-    trajectories_H: sampled[j].map((seq) =>
-      scoredTrajectory(tokenizer, task, a.problem, prompts[j], seq, options.reward),
-    ),
-  }));
+  const groups = await Promise.all(
+    attempts.map(async (a, j) => ({
+      ...a,
+      queryText: queries[j],
+      trajectories_H: await Promise.all(
+        sampled[j].map((seq) =>
+          scoredTrajectory(tokenizer, task, a.problem, prompts[j], seq, options.reward),
+        ),
+      ),
+    })),
+  );
   return { groups, maxTokens };
 }

@@ -1,4 +1,4 @@
-// DAPO dynamic sampling around any group sampler (Yu et al. 2025 §3.2; ALGORITHMS.md "GRPO", Dead zone):
+// DAPO dynamic sampling around any group sampler (Yu et al. 2025 §3.2; docs/algorithms.md "GRPO", Dead zone):
 // sample a batch of prompts, drop the groups whose rewards are all equal, sample more prompts from the data
 // stream until `targetGroups` groups with variance exist or the round cap is reached. The decisions are
 // core/deadZone.ts planDynamicSampling's; this file only runs the rounds.

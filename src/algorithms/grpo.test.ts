@@ -8,13 +8,8 @@ import type { Tokenizer } from "../engine/tokenizer/types.js";
 import { SCRIPTED_LOSS_SUM, SCRIPTED_SAMPLING_LOGPROB, scriptedEngine } from "../engine/scriptedEngine.js";
 import type { LossSpec, TrainingEngine } from "../engine/types.js";
 import type { Problem, Task } from "../tasks/types.js";
-import {
-  type GrpoOptions,
-  grpoStep,
-  type PolicyLossOptions,
-  policyLossSpec,
-  roundSamplingSeed,
-} from "./grpo.js";
+import { type GrpoOptions, grpoStep, roundSamplingSeed } from "./grpo.js";
+import { type PolicyLossOptions, policyLossSpec } from "./policyUpdate.js";
 
 const EOS = 0;
 /** Characters as ids (code + 1), 0 = end of turn. */
@@ -140,12 +135,12 @@ test("grpoStep: rewards [1,0,0] → GRPO advantages on the completion tokens, se
   assert.equal(datums[0].refLogprobs, undefined, "no KL, no reference log-probs");
   assert.equal(log.optimSteps, 1);
   // Diagnostics: the failures have negative advantage; r_count = 1/2; r_loss = (Â₁·⅓)/(2·|Â₂|·⅓) = 1.
-  assert.equal(r.metrics.failed_positive_share, 0);
-  assert.equal(r.metrics.r_count, 0.5);
-  assert.ok(Math.abs((r.metrics.r_loss ?? 0) - 1) < 1e-12);
-  assert.equal(r.metrics.zero_variance_share, 0);
-  assert.equal(r.metrics.dynamic_sampling_rounds, 1);
-  assert.equal(r.metrics.loss, SCRIPTED_LOSS_SUM);
+  assert.equal(r.metrics["advantage/failed_positive_share"], 0);
+  assert.equal(r.metrics["advantage/r_count"], 0.5);
+  assert.ok(Math.abs((r.metrics["advantage/r_loss"] ?? 0) - 1) < 1e-12);
+  assert.equal(r.metrics["rollout/zero_variance_share"], 0);
+  assert.equal(r.metrics["rollout/dynamic_sampling_rounds"], 1);
+  assert.equal(r.metrics["optim/loss"], SCRIPTED_LOSS_SUM);
 });
 
 test("grpoStep: KL folded into the reward: R' = R − β Σ_t k1, advantages from R', no KL term in the loss", async () => {
@@ -167,7 +162,7 @@ test("grpoStep: KL folded into the reward: R' = R − β Σ_t k1, advantages fro
   assert.equal(klCoefOf(loss), 0);
   assert.equal(datums[0].refLogprobs, undefined);
   // The logged reward is the task's, not the penalised one.
-  assert.equal(r.metrics.reward_mean, 2 / 3);
+  assert.equal(r.metrics["rollout/reward_mean"], 2 / 3);
 });
 
 test("grpoStep: KL in the loss attaches the reference log-probs of the whole sequence", async () => {
@@ -204,16 +199,20 @@ test("grpoStep: ordinal rewards — GRPO gives failed rollouts positive advantag
       ADAM,
     );
   const grpo = await run("grpo");
-  assert.equal(grpo.metrics.failed_positive_share, 0.5, "the two 0.6 failures are above the mean");
+  assert.equal(
+    grpo.metrics["advantage/failed_positive_share"],
+    0.5,
+    "the two 0.6 failures are above the mean",
+  );
   const corpo = await run("corpo");
   // Baseline max(1, 0.55) = 1: Â = [−1, −0.4, −0.4, 0].
   assert.deepEqual(
     corpo.advantages_PG[0].map((a) => Math.round(a * 1e12) / 1e12),
     [-1, -0.4, -0.4, 0],
   );
-  assert.equal(corpo.metrics.failed_positive_share, 0);
-  assert.equal(corpo.metrics.r_count, 0);
-  assert.equal((await run("static")).metrics.failed_positive_share, 0);
+  assert.equal(corpo.metrics["advantage/failed_positive_share"], 0);
+  assert.equal(corpo.metrics["advantage/r_count"], 0);
+  assert.equal((await run("static")).metrics["advantage/failed_positive_share"], 0);
 });
 
 test("dynamic sampling: zero-variance groups are replaced from the stream and the step has a gradient", async () => {
@@ -248,11 +247,11 @@ test("dynamic sampling: zero-variance groups are replaced from the stream and th
   assert.equal(log.forwardBackwards.length, 1, "a group has variance: the step has a gradient");
   assert.equal(log.forwardBackwards[0].datums.length, 3);
   assert.equal(log.optimSteps, 1);
-  assert.equal(r.metrics.zero_variance_share, 0.75);
-  assert.equal(r.metrics.accuracy, 7 / 12);
-  assert.equal(r.metrics.dynamic_sampling_rounds, 2);
-  assert.equal(r.metrics.dynamic_sampling_capped, 1);
-  assert.equal(r.metrics.trained_groups, 1);
+  assert.equal(r.metrics["rollout/zero_variance_share"], 0.75);
+  assert.equal(r.metrics["rollout/accuracy"], 7 / 12);
+  assert.equal(r.metrics["rollout/dynamic_sampling_rounds"], 2);
+  assert.equal(r.metrics["rollout/dynamic_sampling_capped"], 1);
+  assert.equal(r.metrics["rollout/trained_groups"], 1);
   assert.equal(r.warnings.length, 1);
   assert.match(r.warnings[0], /cap of 2 rounds with 1 of 2 groups/);
 });
@@ -268,8 +267,8 @@ test("dynamic sampling: with no group with variance at the cap there is no updat
   );
   assert.equal(log.forwardBackwards.length, 0);
   assert.equal(log.optimSteps, 0);
-  assert.equal(r.metrics.trained_groups, 0);
-  assert.equal(r.metrics.adv_mean, null);
+  assert.equal(r.metrics["rollout/trained_groups"], 0);
+  assert.equal(r.metrics["advantage/mean"], null);
   assert.match(r.warnings[0], /no gradient/);
 });
 
@@ -281,8 +280,8 @@ test("keep mode: zero-variance groups are trained on as GRPO writes it (zero adv
     options(),
     ADAM,
   );
-  assert.equal(r.metrics.zero_variance_share, 0.5);
+  assert.equal(r.metrics["rollout/zero_variance_share"], 0.5);
   assert.deepEqual(r.advantages_PG[0], [0, 0, 0]);
   assert.equal(log.forwardBackwards[0].datums.length, 6);
-  assert.equal(r.metrics.dynamic_sampling_capped, 0);
+  assert.equal(r.metrics["rollout/dynamic_sampling_capped"], 0);
 });

@@ -154,19 +154,23 @@ test("mgrpo: selection of the four cases, layer-2 advantages, weights and metric
     assert.ok(Math.abs(sum - 0.25) < 1e-12, `weights sum ${sum}`);
   }
   const m = result.metrics;
-  assert.equal(m.layer1_accuracy, 0.5);
-  assert.equal(m.layer2_accuracy, 2 / 8);
-  assert.equal(m.layer2_samples, 8);
-  assert.equal(m.layer2_corrections, 1);
-  assert.equal(m.layer2_confirmations, 1);
-  assert.equal(m.layer2_failures, 6);
-  assert.equal(m.layer2_discarded_groups, 2);
-  assert.equal(m.layer2_kept_groups, 2);
-  assert.equal(m.layer2_i2c_rate, 1 / 8);
-  assert.equal(m.layer2_c2i_rate, 3 / 8);
-  assert.equal(m.layer2_datums, 4);
-  assert.equal(m.sampled_tokens, (m.sampled_tokens_layer1 ?? 0) + (m.sampled_tokens_layer2 ?? 0));
-  assert.equal(m.layer2_loss, 0.5);
+  assert.equal(m["rollout/accuracy"], 0.5);
+  assert.equal(m["layer2/accuracy"], 2 / 8);
+  assert.equal(m["layer2/samples"], 8);
+  assert.equal(m["layer2/corrections"], 1);
+  assert.equal(m["layer2/confirmations"], 1);
+  assert.equal(m["layer2/failures"], 6);
+  assert.equal(m["layer2/discarded_groups"], 2);
+  assert.equal(m["layer2/kept_groups"], 2);
+  assert.equal(m["layer2/i2c_rate"], 1 / 8);
+  assert.equal(m["layer2/c2i_rate"], 3 / 8);
+  assert.equal(m["layer2/datums"], 4);
+  // Tokens are counted where they are sampled: the scripted completions of both layers, end-of-turn included.
+  const tokens = (ts: readonly { completionTokens: readonly number[] }[]) =>
+    ts.reduce((s, t) => s + t.completionTokens.length, 0);
+  assert.equal(m["rollout/sampled_tokens"], tokens(result.groups.flatMap((g) => g.trajectories_G)));
+  assert.equal(m["layer2/sampled_tokens"], tokens(result.layer2.flatMap((g) => g.trajectories_H)));
+  assert.equal(m["layer2/loss"], 0.5);
 });
 
 test("mgrpo: attempt-mean normalisation divides layer 2's weights by the G' = 2 attempts per question", async () => {
@@ -194,8 +198,12 @@ test("mgrpo: sequential updates after each layer; combined samples both, then on
   assert.deepEqual(comb.log.kinds, ["sample", "sample", "forwardBackward", "optimStep"]);
   const [layer1, layer2] = seq.log.forwardBackwards;
   assert.equal(comb.log.forwardBackwards[0].datums.length, layer1.datums.length + layer2.datums.length);
-  assert.equal(comb.result.metrics.loss, SCRIPTED_LOSS_SUM, "the combined update's metrics are reported");
-  assert.equal(comb.result.metrics.layer2_accuracy, seq.result.metrics.layer2_accuracy);
+  assert.equal(
+    comb.result.metrics["optim/loss"],
+    SCRIPTED_LOSS_SUM,
+    "the combined update's metrics are reported",
+  );
+  assert.equal(comb.result.metrics["layer2/accuracy"], seq.result.metrics["layer2/accuracy"]);
 });
 
 test("mgrpo: KL in the loss gives the kept layer-2 datums reference log-probs; in the reward it shifts advantages", async () => {
@@ -254,7 +262,7 @@ test("mgrpo: dropZeroAdvantageGroups leaves out only the kept groups whose advan
   };
   const loss = { ...o.loss, kl: { coef: 0.1, estimator: "k3" as const, mode: "in-loss" as const } };
   const build = (drop: boolean) =>
-    layer2Datums({ reference }, groups, selection, o.advantage, loss, 1, "paper", drop);
+    layer2Datums(reference, groups, selection, o.advantage, loss, 1, "paper", drop);
   const all = await build(false);
   const dropped = await build(true);
   assert.equal(all.zeroAdvantageGroups, 1);

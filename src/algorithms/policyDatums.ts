@@ -1,5 +1,5 @@
 // Trajectories → engine datums. A sequence is prompt ++ completion; the datum's position t predicts
-// token t+1 (TINKER.md alignment), so completion token j sits at position P−1+j. Prompt positions get
+// token t+1 (Tinker's Datum alignment), so completion token j sits at position P−1+j. Prompt positions get
 // weight 0, which masks them out of every loss.
 import type { Datum } from "../engine/types.js";
 

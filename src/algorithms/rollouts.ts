@@ -1,5 +1,6 @@
 // Rollouts: render each problem's prompt, sample G completions through the engine, score them with
 // the task's verifier. The one place where text, tokens and rewards meet; every algorithm uses it.
+import type { RewardKind } from "../core/choices.js";
 import type { SampledSequence, SamplingEngine, SamplingParams } from "../engine/types.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { Problem, Task } from "../tasks/types.js";
@@ -23,7 +24,7 @@ export interface RolloutOptions {
   /** The prompt text of a problem (the chat-rendered question). */
   renderPrompt: (problem: Problem) => string;
   /** Which reward of the score is the training reward: the binary one or the ordinal partial credit. */
-  reward: "binary" | "ordinal";
+  reward: RewardKind;
 }
 
 /** Decodes a completion and strips the end-of-turn token the sampler stopped on. */
@@ -33,16 +34,16 @@ export function completionText(tokenizer: Tokenizer, tokens: readonly number[]):
   return tokenizer.decode(body);
 }
 
-/** Scores one completion; a verifier that throws marks the sample (reward 0, reason) instead of killing the run. */
-export function scoreCompletion(
+/** Scores one completion; a verifier that throws or rejects marks the sample (reward 0, reason) instead of killing the run. */
+export async function scoreCompletion(
   task: Task,
   problem: Problem,
   text: string,
   truncated: boolean,
-  reward: "binary" | "ordinal",
-): { reward: number; correct: boolean; reason: string; rewardError?: string } {
+  reward: RewardKind,
+): Promise<{ reward: number; correct: boolean; reason: string; rewardError?: string }> {
   try {
-    const s = task.score(problem, text, { truncated });
+    const s = await task.score(problem, text, { truncated });
     const r = reward === "ordinal" ? (s.ordinal ?? s.reward) : s.correct ? 1 : 0;
     return { reward: r, correct: s.correct, reason: s.reason };
   } catch (err) {
@@ -61,24 +62,26 @@ export async function sampleGroups(
   const prompts = problems.map((p) => tokenizer.encode(options.renderPrompt(p)));
   const stopTokens = options.sampling.stopTokens ?? [tokenizer.eosTokenId];
   const sampled = await engine.sampleMany(prompts, options.groupSize, { ...options.sampling, stopTokens });
-  return problems.map((problem, p) => ({
-    problem,
-    problemId: problem.id,
-    trajectories_G: sampled[p].map((seq) =>
-      scoredTrajectory(tokenizer, task, problem, prompts[p], seq, options.reward),
-    ),
-  }));
+  return Promise.all(
+    problems.map(async (problem, p) => ({
+      problem,
+      problemId: problem.id,
+      trajectories_G: await Promise.all(
+        sampled[p].map((seq) => scoredTrajectory(tokenizer, task, problem, prompts[p], seq, options.reward)),
+      ),
+    })),
+  );
 }
 
 /** One sampled sequence decoded and scored against its problem. */
-export function scoredTrajectory(
+export async function scoredTrajectory(
   tokenizer: Tokenizer,
   task: Task,
   problem: Problem,
   promptTokens: number[],
   seq: SampledSequence,
-  reward: "binary" | "ordinal",
-): ScoredTrajectory {
+  reward: RewardKind,
+): Promise<ScoredTrajectory> {
   const text = completionText(tokenizer, seq.tokens);
   const truncated = seq.stopReason === "length";
   return {
@@ -87,6 +90,6 @@ export function scoredTrajectory(
     samplingLogprobs_T: seq.logprobs,
     completionText: text,
     truncated,
-    ...scoreCompletion(task, problem, text, truncated, reward),
+    ...(await scoreCompletion(task, problem, text, truncated, reward)),
   };
 }

@@ -3,7 +3,7 @@
 import { aggregationWeights } from "../core/aggregation.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { AdamParams, Datum, TrainingEngine } from "../engine/types.js";
-import { updatePolicy } from "./grpo.js";
+import { updatePolicy } from "./policyUpdate.js";
 
 export interface SftPair {
   prompt: string;
@@ -46,7 +46,13 @@ export async function sftStep(
   microBatchSize: number,
 ): Promise<{ loss: number; tokens: number }> {
   const datums = sftDatums(tokenizer, pairs);
-  const metrics = await updatePolicy(engine, datums, { kind: "cross_entropy" }, adam, 1, microBatchSize);
+  const metrics = await updatePolicy(
+    engine,
+    { datums, loss: { kind: "cross_entropy" } },
+    adam,
+    1,
+    microBatchSize,
+  );
   const tokens = datums.reduce((s, d) => s + d.weights.filter((w) => w > 0).length, 0);
   return { loss: metrics["loss:sum"], tokens };
 }

@@ -47,10 +47,10 @@ for (const onlyCorrections of [false, true]) {
     );
     const datums = log.forwardBackwards.flatMap((c) => c.datums);
     assert.equal(datums.length, onlyCorrections ? 1 : 2);
-    assert.equal(r.metrics.star_kept, datums.length);
-    assert.equal(r.metrics.star_kept_corrections, 1);
-    assert.equal(r.metrics.accuracy, 0.5);
-    assert.equal(r.metrics.layer2_accuracy, 0.5);
+    assert.equal(r.metrics["star/kept"], datums.length);
+    assert.equal(r.metrics["star/kept_corrections"], 1);
+    assert.equal(r.metrics["rollout/accuracy"], 0.5);
+    assert.equal(r.metrics["layer2/accuracy"], 0.5);
     for (const d of datums) {
       const text = tok.decode(d.targetTokens.filter((_, t) => d.weights[t] > 0));
       assert.equal(text, "r</think>\\boxed{5}<|im_end|>", "only the revision's tokens carry loss");

@@ -1,21 +1,21 @@
-// "STaR with external prompts" (ALGORITHMS.md "MGRPO", baselines; MGRPO 001 §4 after Kumar et al. 2024):
+// "STaR with external prompts" (docs/algorithms.md "MGRPO", baselines; MGRPO 001 §4 after Kumar et al. 2024):
 // sample G attempts per question, build each attempt's correction query with a guide phrase (the same
 // external prompts as MGRPO's layer 2), sample H corrections, keep the successful revisions (the right
 // ones) and take one SFT step (cross-entropy, token-mean) on (correction query, revision) pairs. No
 // rewards enter the loss beyond the filter. Right revisions of right attempts (confirmations) are kept
 // too, unless `onlyCorrections`: training only on wrong→right pairs teaches the model to change right
 // answers as well.
-import { mean } from "../core/advantages.js";
 import { aggregationWeights } from "../core/aggregation.js";
+import type { CorrectionRendering } from "../core/choices.js";
+import { rolloutMetrics, seconds } from "../core/metrics.js";
 import { Rng } from "../core/rng.js";
-import type { AdamParams, Datum } from "../engine/types.js";
-import type { CorrectionRendering } from "../tasks/correctionPrompt.js";
+import type { AdamParams, Datum, SamplingParams } from "../engine/types.js";
 import type { Problem } from "../tasks/types.js";
+import type { AlgorithmContext, StepResult } from "./context.js";
 import { guidePhraseFor, sampleCorrections } from "./correctionRollouts.js";
-import { type GrpoContext, type GrpoStepResult, updatePolicy } from "./grpo.js";
+import { applyBatch } from "./grpo.js";
 import { fullSequence } from "./policyDatums.js";
 import { sampleGroups } from "./rollouts.js";
-import type { SamplingParams } from "../engine/types.js";
 
 export interface StarExternalOptions {
   groupSize: number;
@@ -51,11 +51,11 @@ export function crossEntropyDatums(
 }
 
 export async function starExternalStep(
-  ctx: Pick<GrpoContext, "engine" | "tokenizer" | "task" | "renderPrompt">,
+  ctx: Pick<AlgorithmContext, "engine" | "tokenizer" | "task" | "renderPrompt">,
   problems: readonly Problem[],
   options: StarExternalOptions,
   adam: AdamParams,
-): Promise<GrpoStepResult> {
+): Promise<StepResult> {
   const t0 = performance.now();
   const seed = options.sampling.seed ?? 0;
   const groups = await sampleGroups(ctx.engine, ctx.tokenizer, ctx.task, problems, {
@@ -82,44 +82,36 @@ export async function starExternalStep(
   const kept = revisions.flatMap((g) =>
     g.attemptCorrect && options.onlyCorrections ? [] : g.trajectories_H.filter((t) => t.correct),
   );
-  const metrics = kept.length
-    ? await updatePolicy(
-        ctx.engine,
-        crossEntropyDatums(kept),
-        { kind: "cross_entropy" },
-        adam,
-        1,
-        options.microBatchSize,
-      )
-    : {};
-  const tUpdate = performance.now();
-  const flat1 = groups.flatMap((g) => g.trajectories_G);
-  const flat2 = revisions.flatMap((g) => g.trajectories_H);
-  const tokens1 = flat1.reduce((s, t) => s + t.completionTokens.length, 0);
-  const tokens2 = flat2.reduce((s, t) => s + t.completionTokens.length, 0);
+  const update = await applyBatch(
+    ctx,
+    { datums: crossEntropyDatums(kept), loss: { kind: "cross_entropy" } },
+    { updatesPerBatch: 1, microBatchSize: options.microBatchSize },
+    adam,
+  );
+  const layer1 = rolloutMetrics(
+    groups.flatMap((g) => g.trajectories_G),
+    "rollout",
+  );
+  const layer2 = rolloutMetrics(
+    revisions.flatMap((g) => g.trajectories_H),
+    "layer2",
+  );
+  const sampledTokens = Number(layer1["rollout/sampled_tokens"]) + Number(layer2["layer2/sampled_tokens"]);
   return {
     groups,
     advantages_PG: groups.map((g) => g.trajectories_G.map(() => 0)),
-    sampledGroups: groups,
-    warnings: [],
     metrics: {
-      reward_mean: mean(flat1.map((t) => t.reward)),
-      accuracy: mean(flat1.map((t) => (t.correct ? 1 : 0))),
-      layer2_accuracy: flat2.length > 0 ? mean(flat2.map((t) => (t.correct ? 1 : 0))) : null,
-      star_kept: kept.length,
-      star_kept_corrections: revisions.reduce(
+      ...layer1,
+      ...layer2,
+      "star/kept": kept.length,
+      "star/kept_corrections": revisions.reduce(
         (s, g) => s + (g.attemptCorrect ? 0 : g.trajectories_H.filter((t) => t.correct).length),
         0,
       ),
-      loss: metrics["loss:sum"] ?? null,
-      grad_norm: metrics.grad_norm ?? null,
-      lr: adam.learningRate,
-      sampled_tokens_layer1: tokens1,
-      sampled_tokens_layer2: tokens2,
-      sampled_tokens: tokens1 + tokens2,
-      sample_tokens_per_s: (tokens1 + tokens2) / ((tSample - t0) / 1000),
-      time_sample_s: (tSample - t0) / 1000,
-      time_update_s: (tUpdate - tSample) / 1000,
+      ...update,
+      "optim/lr": adam.learningRate,
+      "time/sample_s": seconds(t0, tSample),
+      "time/sample_tokens_per_s": sampledTokens / seconds(t0, tSample),
     },
   };
 }

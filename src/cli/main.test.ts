@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { ALGOS } from "../core/choices.js";
+import { taskNames } from "../tasks/registry.js";
 import { defaultConfig } from "../run/config.js";
 import { runCli } from "./main.js";
 
@@ -30,6 +32,17 @@ test("--help lists the commands", async () => {
   for (const command of ["train", "sft", "eval", "verify", "config", "logprobs"]) {
     assert.match(r.out, new RegExp(`\\n  ${command} `), `--help lists ${command}`);
   }
+});
+
+test("--help and train --help offer only what runs: the built algorithms and the registered tasks", async () => {
+  const top = await cli("--help");
+  assert.doesNotMatch(top.out, /PPO|1-shot|Tinker/, "no algorithm or engine that is not built");
+  const train = await cli("train", "--help");
+  assert.equal(train.code, 0);
+  const flat = train.out.replace(/\s+/g, " ");
+  assert.match(flat, new RegExp(`choices: ${ALGOS.map((a) => `"${a}"`).join(", ")}\\)`));
+  assert.match(flat, new RegExp(`--task <name> task \\(${taskNames().join(", ")}\\)`));
+  assert.doesNotMatch(flat, /ppo|sft/i);
 });
 
 test("config --print prints the resolved config; flags override", async () => {

@@ -37,7 +37,7 @@ export function createProgram(output: CliOutput = processOutput): Command {
   program
     .name("rlvr")
     .description(
-      "Reinforcement learning from verifiable rewards: GRPO, MGRPO, CoRPO, PPO, STaR and SFT on language models",
+      "Reinforcement learning from verifiable rewards: GRPO (with the CoRPO and other group baselines), MGRPO and STaR with external prompts on language models",
     )
     .version(packageVersion(), "-V, --version")
     .exitOverride()

@@ -2,6 +2,8 @@
 // overrides → parseConfig. Precedence: schema defaults < --config FILE < flags (--set, then named flags).
 // With --resume DIR the run's own config.json is the base and only steps/run logging may change.
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { ALGOS } from "../core/choices.js";
+import { taskNames } from "../tasks/registry.js";
 import {
   type Config,
   ConfigError,
@@ -57,8 +59,8 @@ export interface TrainOptionsSpec {
 export function addTrainOptions(cmd: Command, spec: TrainOptionsSpec = {}): Command {
   cmd
     .option("-c, --config <file>", "JSON config file (see `rlvr config --print` for every field)")
-    .addOption(new Option("--algo <name>", "algorithm").choices(["grpo", "mgrpo", "ppo", "star", "sft"]))
-    .option("--task <name>", "task (e.g. arith)")
+    .addOption(new Option("--algo <name>", "algorithm").choices(ALGOS))
+    .option("--task <name>", `task (${taskNames().join(", ")})`)
     .option("--model <dir>", 'model directory, or "default" for the shipped warm start')
     .option("--steps <n>", "training steps", parseNumber)
     .option("--seed <n>", "seed of every random stream", parseNumber)

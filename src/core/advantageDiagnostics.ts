@@ -1,4 +1,4 @@
-// Per-step advantage diagnostics of the CoRPO paper (shared/reference/ALGORITHMS.md "CoRPO", Diagnostics;
+// Per-step advantage diagnostics of the CoRPO paper (docs/algorithms.md "CoRPO", Diagnostics;
 // CoRPO 002 §5, Figures 1–2), plus the dead-zone share and summary statistics of the advantages.
 //
 // Definitions:

@@ -1,5 +1,5 @@
 // Group advantage estimators: one number per sampled output, broadcast by the caller to its tokens.
-// Formulas: shared/reference/ALGORITHMS.md "GRPO" (table of options) and "CoRPO".
+// Formulas: docs/algorithms.md "GRPO" (table of options) and "CoRPO".
 //
 // Scaling (`scale`) is applied after centring and is independent of the estimator:
 //   "group": divide by (std_G + 1e-6), std with n−1 (torch.std), the GRPO normaliser;
@@ -11,9 +11,12 @@
 // estimators the numerators are then exactly 0 anyway, and for `static`/`corpo` dividing by 1e-6 would
 // blow a constant offset up by a million.
 
-export type AdvantageEstimator = "grpo" | "mean" | "rloo" | "static" | "corpo";
+import type { AdvantageEstimator, AdvantageScale as ScaleChoice } from "./choices.js";
 
-export type AdvantageScale = "group" | "none";
+export type { AdvantageEstimator };
+
+/** Per-group scaling; "batch" exists only for computeBatchAdvantages. */
+export type AdvantageScale = Exclude<ScaleChoice, "batch">;
 
 export interface AdvantageOptions {
   estimator: AdvantageEstimator;
@@ -75,12 +78,12 @@ function centred(rewards_G: readonly number[], options: AdvantageOptions | Batch
   switch (options.estimator) {
     case "grpo":
     case "mean": {
-      // Â_i = R_i − mean R   (ALGORITHMS.md GRPO; Dr. GRPO, Liu et al. 2025)
+      // Â_i = R_i − mean R   (docs/algorithms.md GRPO; Dr. GRPO, Liu et al. 2025)
       const m = mean(rewards_G);
       return rewards_G.map((r) => r - m);
     }
     case "rloo": {
-      // Â_i = R_i − 1/(G−1) Σ_{j≠i} R_j; 0 for a group of one   (ALGORITHMS.md GRPO; Ahmadian et al. 2024)
+      // Â_i = R_i − 1/(G−1) Σ_{j≠i} R_j; 0 for a group of one   (docs/algorithms.md GRPO; Ahmadian et al. 2024)
       if (G === 1) return [0];
       if (rewards_G.every((r) => r === rewards_G[0])) return rewards_G.map(() => 0);
       let sum = 0;
@@ -88,12 +91,12 @@ function centred(rewards_G: readonly number[], options: AdvantageOptions | Batch
       return rewards_G.map((r) => r - (sum - r) / (G - 1));
     }
     case "static": {
-      // Â_i = R_i − R_min_correct   (ALGORITHMS.md CoRPO; CoRPO paper §3, static correctness baseline)
+      // Â_i = R_i − R_min_correct   (docs/algorithms.md CoRPO; CoRPO paper §3, static correctness baseline)
       const rMin = requireRMinCorrect(options);
       return rewards_G.map((r) => r - rMin);
     }
     case "corpo": {
-      // Â_i = R_i − max(R_min_correct, mean R)   (ALGORITHMS.md CoRPO; CoRPO paper §3)
+      // Â_i = R_i − max(R_min_correct, mean R)   (docs/algorithms.md CoRPO; CoRPO paper §3)
       const b = Math.max(requireRMinCorrect(options), mean(rewards_G));
       return rewards_G.map((r) => r - b);
     }
@@ -107,7 +110,7 @@ function centred(rewards_G: readonly number[], options: AdvantageOptions | Batch
 /** Divides by (std + 1e-6) when std > 0; returns the values unchanged when std is 0. */
 function scaleBy(values: number[], std: number): number[] {
   if (std === 0) return values;
-  // Â_i ← Â_i / (std + 1e-6)   (ALGORITHMS.md GRPO; Shao et al. 2024 §4.1.2)
+  // Â_i ← Â_i / (std + 1e-6)   (docs/algorithms.md GRPO; Shao et al. 2024 §4.1.2)
   return values.map((a) => a / (std + STD_EPS));
 }
 

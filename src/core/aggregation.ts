@@ -1,8 +1,10 @@
 // Token aggregation as per-token weights: every loss is Σ_{i,t} w_{i,t} · ℓ_{i,t} (the engine sums, see
-// engine/types.ts Datum.weights), so each aggregation mode of shared/reference/ALGORITHMS.md "GRPO" is a
+// engine/types.ts Datum.weights), so each aggregation mode of docs/algorithms.md "GRPO" is a
 // choice of w. Masks are 1 on completion tokens that carry loss, 0 elsewhere (fractional masks work too).
 
-export type AggregationMode = "seq-mean-token-mean" | "token-mean" | "seq-mean-token-sum-norm";
+import type { AggregationMode } from "./choices.js";
+
+export type { AggregationMode };
 
 export interface AggregationOptions {
   /** The constant length of `seq-mean-token-sum-norm` (Dr. GRPO: the generation budget). Required there. */
@@ -49,7 +51,7 @@ export function aggregationWeights(
       const N = positive(opts.numSequences, "numSequences", Math.max(B, 1), B);
       return masks_BT.map((mask_T) => {
         const len = rowSum(mask_T);
-        // w_{i,t} = mask_{i,t} / (N_seq · |o_i|)   (ALGORITHMS.md GRPO; Shao et al. 2024 eq. 3: 1/G Σ_i 1/|o_i| Σ_t)
+        // w_{i,t} = mask_{i,t} / (N_seq · |o_i|)   (docs/algorithms.md GRPO; Shao et al. 2024 eq. 3: 1/G Σ_i 1/|o_i| Σ_t)
         return mask_T.map((m) => (len === 0 ? 0 : m / (N * len)));
       });
     }
@@ -57,7 +59,7 @@ export function aggregationWeights(
       const local = masks_BT.reduce((s, row) => s + rowSum(row), 0);
       if (local === 0 && opts.numTokens === undefined) return masks_BT.map((row) => row.map(() => 0));
       const total = positive(opts.numTokens, "numTokens", local, local);
-      // w_{i,t} = mask_{i,t} / Σ_{j,s} mask_{j,s}   (ALGORITHMS.md GRPO; DAPO, Yu et al. 2025 §3.3)
+      // w_{i,t} = mask_{i,t} / Σ_{j,s} mask_{j,s}   (docs/algorithms.md GRPO; DAPO, Yu et al. 2025 §3.3)
       return masks_BT.map((mask_T) => mask_T.map((m) => m / total));
     }
     case "seq-mean-token-sum-norm": {
@@ -68,7 +70,7 @@ export function aggregationWeights(
       }
       const maxTokens = positive(opts.maxTokens, "maxTokens", opts.maxTokens, 0);
       const N = positive(opts.numSequences, "numSequences", Math.max(B, 1), B);
-      // w_{i,t} = mask_{i,t} / (N_seq · L_max)   (ALGORITHMS.md GRPO; Dr. GRPO, Liu et al. 2025 §3.1)
+      // w_{i,t} = mask_{i,t} / (N_seq · L_max)   (docs/algorithms.md GRPO; Dr. GRPO, Liu et al. 2025 §3.1)
       return masks_BT.map((mask_T) => mask_T.map((m) => m / (N * maxTokens)));
     }
     default: {
@@ -93,7 +95,7 @@ export function mgrpoLayer2Weights(
     const H = masks_HT.length;
     return masks_HT.map((mask_T) => {
       const len = rowSum(mask_T);
-      // w_{j,h,t} = mask / (Q · H · |õ_j^(h)|)   (ALGORITHMS.md MGRPO; MGRPO 001 §3.2 eq. 6: 1/H Σ_j Σ_h 1/|õ| Σ_t, mean over Q)
+      // w_{j,h,t} = mask / (Q · H · |õ_j^(h)|)   (docs/algorithms.md MGRPO; MGRPO 001 §3.2 eq. 6: 1/H Σ_j Σ_h 1/|õ| Σ_t, mean over Q)
       return mask_T.map((m) => (len === 0 ? 0 : m / (Q * H * len)));
     });
   });

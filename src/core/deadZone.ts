@@ -1,4 +1,4 @@
-// The dead zone (shared/reference/ALGORITHMS.md "GRPO", Dead zone; textbook 004): when all G rewards of a
+// The dead zone (docs/algorithms.md "GRPO", Dead zone; textbook 004): when all G rewards of a
 // group are equal every centred advantage is 0 and the group carries no gradient. Remedies: DAPO's dynamic
 // sampling (drop such groups, sample more prompts until the batch is full, with a cap on rounds) and a
 // difficulty filter keeping prompts whose recent success rate is strictly between two bounds.

@@ -1,8 +1,10 @@
 // Per-token KL(π_θ ‖ π_ref) estimators from log-probs of the sampled tokens (Schulman 2020,
-// "Approximating KL divergence"); shared/reference/ALGORITHMS.md "GRPO". With x = log π_ref − log π_θ:
+// "Approximating KL divergence"); docs/algorithms.md "GRPO". With x = log π_ref − log π_θ:
 // k1 = −x (unbiased, can be negative), k2 = ½x² (low variance, biased), k3 = eˣ − x − 1 (unbiased, ≥ 0; GRPO's).
 
-export type KlEstimatorName = "k1" | "k2" | "k3";
+import type { KlEstimator } from "./choices.js";
+
+export type { KlEstimator };
 
 function checkShapes(logp_T: readonly number[], logpRef_T: readonly number[], where: string): void {
   if (logp_T.length !== logpRef_T.length) {
@@ -13,14 +15,14 @@ function checkShapes(logp_T: readonly number[], logpRef_T: readonly number[], wh
 /** k1_t = log π_θ − log π_ref. */
 export function klK1(logp_T: readonly number[], logpRef_T: readonly number[]): number[] {
   checkShapes(logp_T, logpRef_T, "klK1");
-  // k1 = log π_θ − log π_ref   (ALGORITHMS.md GRPO; Schulman 2020)
+  // k1 = log π_θ − log π_ref   (docs/algorithms.md GRPO; Schulman 2020)
   return logp_T.map((lp, t) => lp - logpRef_T[t]);
 }
 
 /** k2_t = ½ (log π_θ − log π_ref)². */
 export function klK2(logp_T: readonly number[], logpRef_T: readonly number[]): number[] {
   checkShapes(logp_T, logpRef_T, "klK2");
-  // k2 = ½ (log π_θ − log π_ref)²   (ALGORITHMS.md GRPO; Schulman 2020)
+  // k2 = ½ (log π_θ − log π_ref)²   (docs/algorithms.md GRPO; Schulman 2020)
   return logp_T.map((lp, t) => 0.5 * (lp - logpRef_T[t]) ** 2);
 }
 
@@ -29,7 +31,7 @@ export function klK3(logp_T: readonly number[], logpRef_T: readonly number[]): n
   checkShapes(logp_T, logpRef_T, "klK3");
   return logp_T.map((lp, t) => {
     const x = logpRef_T[t] - lp;
-    // k3 = π_ref/π_θ − log(π_ref/π_θ) − 1 = eˣ − x − 1   (ALGORITHMS.md GRPO; Shao et al. 2024 eq. 4)
+    // k3 = π_ref/π_θ − log(π_ref/π_θ) − 1 = eˣ − x − 1   (docs/algorithms.md GRPO; Shao et al. 2024 eq. 4)
     // expm1 keeps precision for small x, where eˣ − 1 ≈ x and the naive form cancels.
     return Math.expm1(x) - x;
   });
@@ -39,7 +41,7 @@ export function klK3(logp_T: readonly number[], logpRef_T: readonly number[]): n
 export function klPerToken(
   logp_T: readonly number[],
   logpRef_T: readonly number[],
-  estimator: KlEstimatorName,
+  estimator: KlEstimator,
 ): number[] {
   switch (estimator) {
     case "k1":
@@ -58,11 +60,11 @@ export function klPerToken(
 export interface KlPenaltyOptions {
   /** β, the KL coefficient. */
   coef: number;
-  estimator: KlEstimatorName;
+  estimator: KlEstimator;
 }
 
 /**
- * The "KL folded into the reward" option (PPO-style, ALGORITHMS.md GRPO): per sequence
+ * The "KL folded into the reward" option (PPO-style, docs/algorithms.md GRPO): per sequence
  * R'_i = R_i − coef · Σ_t mask_{i,t} · KL_{i,t}. `logp_BT` are the log-probs of the policy that sampled
  * (π_old, known without a forward pass), `logpRef_BT` the reference's; `masks_BT` (optional, default
  * all ones) selects the completion tokens. Nothing here carries a gradient: the penalty is a reward.
@@ -91,7 +93,7 @@ export function klPenaltyIntoRewards(
     }
     let kl = 0;
     for (let t = 0; t < kl_T.length; t++) kl += (mask_T ? mask_T[t] : 1) * kl_T[t];
-    // R'_i = R_i − β Σ_t KL_{i,t}   (ALGORITHMS.md GRPO, "subtracted from the reward (PPO-style)")
+    // R'_i = R_i − β Σ_t KL_{i,t}   (docs/algorithms.md GRPO, "subtracted from the reward (PPO-style)")
     return r - options.coef * kl;
   });
 }

@@ -1,4 +1,4 @@
-// MGRPO layer-2 selection (shared/reference/ALGORITHMS.md "MGRPO", Selection; MGRPO 001 §3.2): classify each
+// MGRPO layer-2 selection (docs/algorithms.md "MGRPO", Selection; MGRPO 001 §3.2): classify each
 // of the H corrections of a layer-1 attempt by (attempt correct?, correction correct?) and decide whether
 // the H-group trains.
 //
@@ -144,7 +144,7 @@ export function summarizeLayer2Selection(groups: readonly Layer2Group[]): Layer2
     failures: fc + ff,
     attemptAccuracy: rate(sf + ff, total),
     correctionAccuracy: rate(sc + sf, total),
-    // Δ^{i→c}, Δ^{c→i} over (attempt, correction) pairs   (ALGORITHMS.md MGRPO, Evaluation)
+    // Δ^{i→c}, Δ^{c→i} over (attempt, correction) pairs   (docs/algorithms.md MGRPO, Evaluation)
     i2cRate: rate(sc, total),
     c2iRate: rate(ff, total),
     correctionSuccessRate: rate(sc, sc + fc),

@@ -1,6 +1,6 @@
 // Unbiased pass@k (Chen et al. 2021, "Evaluating Large Language Models Trained on Code", §2.1): from n
 // samples of which c are correct, the probability that at least one of k drawn without replacement is
-// correct. shared/reference/ALGORITHMS.md "CoRPO" (evaluation pass@16).
+// correct. docs/algorithms.md "CoRPO" (evaluation pass@16).
 
 /** pass@k = 1 − C(n−c, k)/C(n, k), computed as 1 − Π_{i=n−c+1}^{n} (1 − k/i) (no huge binomials). */
 export function passAtK(n: number, c: number, k: number): number {

@@ -1,5 +1,5 @@
 // Learning-rate schedules as a pure function of the optimizer step (0-based). MGRPO used cosine with
-// warmup ratio 0.03 (shared/reference/ALGORITHMS.md "GRPO", hyperparameters); CoRPO a constant lr with a
+// warmup ratio 0.03 (docs/algorithms.md "GRPO", hyperparameters); CoRPO a constant lr with a
 // 10-step warmup.
 //
 // Conventions: W warmup steps; step s < W uses base·(s+1)/W, so the first step already learns and step
@@ -7,7 +7,9 @@
 // p = (s − W)/(totalSteps − W) ∈ [0, 1] (clamped), and the lr decays from base at p = 0 to
 // base·minLrRatio at p = 1, i.e. at s = totalSteps, one past the last step.
 
-export type LrScheduleKind = "constant" | "linear" | "cosine";
+import type { LrSchedule } from "./choices.js";
+
+export type LrScheduleKind = LrSchedule;
 
 export interface LrScheduleOptions {
   /** Peak learning rate. */

@@ -1,4 +1,4 @@
-// Two-turn self-correction metrics (shared/reference/ALGORITHMS.md "MGRPO", Evaluation; after Kumar et al.
+// Two-turn self-correction metrics (docs/algorithms.md "MGRPO", Evaluation; after Kumar et al.
 // 2024, SCoRe): over N problems, Acc@t1, Acc@t2, Δ = Acc@t2 − Acc@t1, Δ^{i→c} = fraction wrong at t1 and
 // right at t2, Δ^{c→i} = fraction right at t1 and wrong at t2, so that Δ = Δ^{i→c} − Δ^{c→i}.
 //
@@ -50,13 +50,13 @@ export function selfCorrectionMetrics(
     for (const s of samples_K) {
       t1 += Number(s.t1) / K;
       t2 += Number(s.t2) / K;
-      // Δ^{i→c}: wrong at t1, right at t2; Δ^{c→i}: right at t1, wrong at t2   (ALGORITHMS.md MGRPO, Evaluation)
+      // Δ^{i→c}: wrong at t1, right at t2; Δ^{c→i}: right at t1, wrong at t2   (docs/algorithms.md MGRPO, Evaluation)
       i2c += Number(!s.t1 && s.t2) / K;
       c2i += Number(s.t1 && !s.t2) / K;
     }
   });
   const acc_t1 = t1 / N;
   const acc_t2 = t2 / N;
-  // Δ(t1, t2) = Acc@t2 − Acc@t1   (ALGORITHMS.md MGRPO, Evaluation)
+  // Δ(t1, t2) = Acc@t2 − Acc@t1   (docs/algorithms.md MGRPO, Evaluation)
   return { n: N, acc_t1, acc_t2, delta: acc_t2 - acc_t1, delta_i2c: i2c / N, delta_c2i: c2i / N };
 }

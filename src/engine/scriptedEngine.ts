@@ -1,8 +1,15 @@
-// A TrainingEngine for algorithm tests: its sampler answers each prompt with the texts a script gives
-// for the decoded prompt, and every call is logged in order, so a test checks by hand what an algorithm
-// sent to the engine (prompts, sampling seeds, datums, loss specs, optimiser steps).
+// A TrainingEngine whose sampler answers each prompt with the texts a script gives for the decoded
+// prompt, and which logs every call in order, so a test checks by hand what an algorithm sent to the
+// engine (prompts, sampling seeds, datums, loss specs, optimiser steps). Config kind "scripted" (a fixed
+// list of completions) runs a task, its reward and the whole loop without a model. It learns nothing;
+// its state (saveState) is the number of optimizer steps taken.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../core/atomicFile.js";
 import type { Tokenizer } from "./tokenizer/types.js";
 import type { Datum, LossSpec, SampledSequence, SamplingParams, TrainingEngine } from "./types.js";
+
+const STATE_FILE = "scripted_engine.json";
 
 /** The log-prob the scripted sampler reports for every sampled token. */
 export const SCRIPTED_SAMPLING_LOGPROB = -1;
@@ -39,7 +46,7 @@ export class EngineCallLog {
 export function scriptedEngine(
   tokenizer: Tokenizer,
   script: (prompt: string, n: number) => readonly string[],
-  options: { referenceLogprob?: number } = {},
+  options: { referenceLogprob?: number; samplingLogprob?: number } = {},
 ): { engine: TrainingEngine; log: EngineCallLog } {
   const log = new EngineCallLog();
   const unused = async (): Promise<never> => {
@@ -47,7 +54,8 @@ export function scriptedEngine(
   };
   const sequence = (text: string): SampledSequence => {
     const tokens = [...tokenizer.encode(text), tokenizer.eosTokenId];
-    return { tokens, logprobs: tokens.map(() => SCRIPTED_SAMPLING_LOGPROB), stopReason: "stop" };
+    const logprob = options.samplingLogprob ?? SCRIPTED_SAMPLING_LOGPROB;
+    return { tokens, logprobs: tokens.map(() => logprob), stopReason: "stop" };
   };
   const answer = (prompt: string, n: number): SampledSequence[] => {
     const texts = script(prompt, n);
@@ -79,8 +87,14 @@ export function scriptedEngine(
       log.calls.push({ kind: "optimStep" });
       return { metrics: { "grad_norm:mean": 1 } };
     },
-    saveState: unused,
-    loadState: unused,
+    saveState: async (dir) =>
+      writeFileAtomic(join(dir, STATE_FILE), `${JSON.stringify({ optimSteps: log.optimSteps })}\n`),
+    loadState: async (dir) => {
+      const { optimSteps } = JSON.parse(readFileSync(join(dir, STATE_FILE), "utf8")) as {
+        optimSteps: number;
+      };
+      for (let i = 0; i < optimSteps; i++) log.calls.push({ kind: "optimStep" });
+    },
     saveWeights: unused,
   };
   return { engine, log };

@@ -1,5 +1,5 @@
 // The engine interface: what every training loop sees of a model. Semantics follow the
-// Tinker training API (shared/reference/TINKER.md); names are camelCase TypeScript.
+// Tinker training API (tinker-docs.thinkingmachines.ai; docs/algorithms.md, "Engine losses"); names are camelCase TypeScript.
 
 /** Sampling parameters (Tinker SamplingParams). */
 export interface SamplingParams {
@@ -37,7 +37,7 @@ export interface Datum {
   targetTokens: number[];
   /** Per-token loss weights: the mask and the aggregation normaliser in one (see core/aggregation). */
   weights: number[];
-  /** Sampler's log-probs of the targets (q in TINKER.md); needed by the RL losses. */
+  /** Sampler's log-probs of the targets (q in the Tinker loss formulas); needed by the RL losses. */
   samplingLogprobs?: number[];
   /** Per-token advantages. */
   advantages?: number[];
@@ -45,7 +45,8 @@ export interface Datum {
   refLogprobs?: number[];
 }
 
-export type KlEstimator = "k1" | "k2" | "k3";
+export type { KlEstimator, PolicyLoss } from "../core/choices.js";
+import type { KlEstimator, PolicyLoss } from "../core/choices.js";
 
 /**
  * The loss of a forwardBackward call. Every loss is Σ over datums and tokens of weight_t · ℓ_t
@@ -67,7 +68,7 @@ export type LossSpec =
    */
   | {
       kind: "policy";
-      policy: "importance_sampling" | "ppo" | "cispo";
+      policy: PolicyLoss;
       clipLow: number;
       clipHigh: number;
       klCoef: number;

@@ -1,4 +1,4 @@
-// Two-turn self-correction evaluation (ALGORITHMS.md "MGRPO", Evaluation; after Kumar et al. 2024):
+// Two-turn self-correction evaluation (docs/algorithms.md "MGRPO", Evaluation; after Kumar et al. 2024):
 // turn 1 answers q (K samples per problem); turn 2 is the correction query built from each turn-1
 // answer and a guide phrase (drawn from the pool with a seeded stream), or the intrinsic-correction
 // instruction of Huang et al. 2023 for the "intrinsic self-correction" baseline; one turn-2 sample per

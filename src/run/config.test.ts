@@ -108,7 +108,7 @@ test("a run directory's config.json (with versions) loads, and the versions are 
 });
 
 test("a resolved config parses to itself", () => {
-  const c = parseConfig({ algo: "ppo", advantage: { estimator: "rloo" } }, "c");
+  const c = parseConfig({ algo: "mgrpo", advantage: { estimator: "rloo" } }, "c");
   assert.deepEqual(parseConfig(JSON.parse(JSON.stringify(c)), "c"), c);
 });
 

@@ -1,8 +1,25 @@
 // THE configuration schema, shared by the CLI, the library and the run directory (one zod schema, every
 // field with a documented default, unknown fields rejected). Defaults and their sources are in the
-// comments beside each field; ALGORITHMS.md (shared/reference) names the options.
+// comments beside each field; docs/algorithms.md describes the options. Every enumeration comes from
+// core/choices.ts, and every field is read somewhere (config.test.ts walks the schema to check it).
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import {
+  ADVANTAGE_ESTIMATORS,
+  ADVANTAGE_SCALES,
+  AGGREGATION_MODES,
+  ALGOS,
+  CHAT_TEMPLATES,
+  CORRECTION_RENDERINGS,
+  DEAD_ZONE_MODES,
+  KL_ESTIMATORS,
+  KL_MODES,
+  LAYER2_NORMALIZATIONS,
+  LR_SCHEDULES,
+  MGRPO_ORDERS,
+  POLICY_LOSSES,
+  REWARD_KINDS,
+} from "../core/choices.js";
 import { DEFAULT_ADAM } from "../engine/types.js";
 import { JsonSyntaxError, parseJsonText } from "./jsonText.js";
 
@@ -11,18 +28,26 @@ const DEFAULT_GROUP_SIZE = 8;
 
 const int = (min: number) => z.number().int().min(min);
 
+const promptSchema = z.strictObject({
+  /** The chat template the question is rendered with. Default "chatml-think" (ChatML, the answer opens a <think> block). */
+  template: z.enum(CHAT_TEMPLATES).default("chatml-think"),
+  /** A system turn before the question; absent = none. */
+  system: z.string().optional(),
+  /** Text appended to the question (e.g. an answer-format instruction); absent = none. */
+  suffix: z.string().optional(),
+});
+
 const taskSchema = z.strictObject({
   /** Task name (the registry of tasks resolves it). Default "arith", the synthetic arithmetic task. */
   name: z.string().min(1).default("arith"),
-  /** Difficulty level of a task that has levels; absent = the task's own default. */
-  difficulty: int(0).optional(),
   /**
    * Number of distinct training problems; absent = the task's whole training stream. 1 gives
    * 1-shot RLVR (003): one example duplicated to fill the batch.
    */
   trainSize: int(1).optional(),
-  /** Task-specific parameters, checked by the task itself. Default {}. */
+  /** Task-specific parameters, checked by the task itself (tasks/registry.ts lists them). Default {}. */
   options: z.record(z.string(), z.unknown()).default({}),
+  prompt: promptSchema.prefault({}),
 });
 
 const batchSchema = z.strictObject({
@@ -48,13 +73,13 @@ const samplingSchema = z.strictObject({
 });
 
 const advantageSchema = z.strictObject({
-  /** Group baseline (ALGORITHMS.md table). Default "grpo". */
-  estimator: z.enum(["grpo", "mean", "rloo", "static", "corpo"]).default("grpo"),
+  /** Group baseline (docs/algorithms.md table). Default "grpo". */
+  estimator: z.enum(ADVANTAGE_ESTIMATORS).default("grpo"),
   /**
    * Std scaling after centring. Default: "group" for `grpo`, "none" for every other estimator
    * (they are defined without a std division; core/advantages.ts), resolved by parseConfig.
    */
-  scale: z.enum(["group", "batch", "none"]).optional(),
+  scale: z.enum(ADVANTAGE_SCALES).optional(),
   /** R_min_correct: the smallest reward that counts as correct (static, corpo). Default 1 (binary reward). */
   rMinCorrect: z.number().default(1),
 });
@@ -66,22 +91,20 @@ const klSchema = z.strictObject({
    */
   coef: z.number().min(0).default(0.001),
   /** KL estimator (Schulman 2020). Default "k3", GRPO's (always ≥ 0). */
-  estimator: z.enum(["k1", "k2", "k3"]).default("k3"),
+  estimator: z.enum(KL_ESTIMATORS).default("k3"),
   /** In the loss (GRPO) or subtracted from the reward (PPO-style). Default "in-loss". */
-  mode: z.enum(["in-loss", "in-reward"]).default("in-loss"),
+  mode: z.enum(KL_MODES).default("in-loss"),
 });
 
 const lossSchema = z.strictObject({
   /** Policy term. Default "ppo" (GRPO's clipped surrogate). */
-  policy: z.enum(["ppo", "importance_sampling", "cispo"]).default("ppo"),
+  policy: z.enum(POLICY_LOSSES).default("ppo"),
   /** ε_low, relative: the ratio is clipped below at 1 − ε_low. Default 0.2 (GRPO/PPO). */
   clipLow: z.number().min(0).max(1).default(0.2),
   /** ε_high, relative: the ratio is clipped above at 1 + ε_high. Default 0.2; larger = clip-higher (DAPO). */
   clipHigh: z.number().min(0).default(0.2),
   /** Token aggregation. Default "seq-mean-token-mean" (GRPO as written). */
-  aggregation: z
-    .enum(["seq-mean-token-mean", "token-mean", "seq-mean-token-sum-norm"])
-    .default("seq-mean-token-mean"),
+  aggregation: z.enum(AGGREGATION_MODES).default("seq-mean-token-mean"),
   kl: klSchema.prefault({}),
   /**
    * Entropy bonus coefficient; positive *encourages* entropy (engine convention: the loss has
@@ -93,9 +116,7 @@ const lossSchema = z.strictObject({
 
 const rewardSchema = z.strictObject({
   /** "binary" (1 if correct else 0) or "ordinal" (the task's partial credit in [0,1]). Default "binary". */
-  kind: z.enum(["binary", "ordinal"]).default("binary"),
-  /** Added for a well-formed reasoning block (004 suggests 0.1). Default 0: reward = correctness. */
-  formatBonus: z.number().min(0).default(0),
+  kind: z.enum(REWARD_KINDS).default("binary"),
 });
 
 const difficultyFilterSchema = z
@@ -120,7 +141,7 @@ const deadZoneSchema = z.strictObject({
    * signal) or "dynamic-sampling" (DAPO: drop them and sample more prompts until the batch is full).
    * Default "keep".
    */
-  mode: z.enum(["keep", "dynamic-sampling"]).default("keep"),
+  mode: z.enum(DEAD_ZONE_MODES).default("keep"),
   /** Cap on extra sampling rounds per step in dynamic sampling. Default 10 (DAPO's verl recipe, max_num_gen_batches). */
   maxRounds: int(0).default(10),
   difficultyFilter: difficultyFilterSchema.prefault({}),
@@ -134,7 +155,7 @@ const optimSchema = z.strictObject({
    */
   lr: z.number().gt(0).default(DEFAULT_ADAM.learningRate),
   /** Learning-rate schedule. Default "cosine" (MGRPO 001 §4). */
-  schedule: z.enum(["constant", "linear", "cosine"]).default("cosine"),
+  schedule: z.enum(LR_SCHEDULES).default("cosine"),
   /** Fraction of steps of linear warm-up. Default 0.03 (MGRPO 001 §4). */
   warmupRatio: z.number().min(0).max(1).default(0.03),
   /** Final lr as a fraction of the peak, for linear and cosine. Default 0 (decay to zero, as HF schedulers). */
@@ -166,9 +187,9 @@ const mgrpoSchema = z.strictObject({
    * worked example, 001 appendix); "new-turn": the attempt is closed and the phrase is a new user turn.
    * Default "continue-think".
    */
-  rendering: z.enum(["new-turn", "continue-think"]).default("continue-think"),
+  rendering: z.enum(CORRECTION_RENDERINGS).default("continue-think"),
   /** "sequential": layer-1 update, then layer-2 sampling and update (the paper's). Default "sequential". */
-  order: z.enum(["sequential", "combined"]).default("sequential"),
+  order: z.enum(MGRPO_ORDERS).default("sequential"),
   /**
    * Discard groups whose attempt was right and whose corrections are all wrong. Default true: the paper
    * discards every group with no right correction; with group-normalised advantages it carries no signal.
@@ -179,7 +200,7 @@ const mgrpoSchema = z.strictObject({
    * the G correction queries of a question, so a question's layer-2 loss weighs up to G times its layer-1
    * loss; "attempt-mean": also divided by G, so both layers weigh a question alike. Default "paper".
    */
-  layer2Normalization: z.enum(["paper", "attempt-mean"]).default("paper"),
+  layer2Normalization: z.enum(LAYER2_NORMALIZATIONS).default("paper"),
   /**
    * Leave out of the layer-2 update the kept groups whose advantages are all 0 (all H corrections
    * rewarded alike under GRPO): their surrogate gradient is 0, so what is lost is only their KL term, and
@@ -188,16 +209,25 @@ const mgrpoSchema = z.strictObject({
   dropZeroAdvantageGroups: z.boolean().default(false),
 });
 
-const ppoSchema = z.strictObject({
-  /** Discount γ. Default 1.0 (TRL PPOConfig; one reward at the end of a completion). */
-  gamma: z.number().min(0).max(1).default(1),
-  /** GAE λ. Default 0.95 (TRL PPOConfig). */
-  lambda: z.number().min(0).max(1).default(0.95),
-  /** Value-loss coefficient. Default 0.1 (TRL PPOConfig vf_coef). */
-  valueCoef: z.number().min(0).default(0.1),
-  /** Value clip range. Default 0.2 (TRL PPOConfig cliprange_value). */
-  valueClip: z.number().min(0).default(0.2),
+const localEngineSchema = z.strictObject({
+  kind: z.literal("local"),
+  /** onnxruntime threads per op; absent = $RLVR_NUM_THREADS, else every core. */
+  threads: int(1).optional(),
 });
+
+const scriptedEngineSchema = z.strictObject({
+  /**
+   * Answers every prompt with `completions` in turn and learns nothing: runs a task, its reward and the
+   * whole loop without a model (a dry run of a pipeline; the tests' engine). The model's tokenizer is used.
+   */
+  kind: z.literal("scripted"),
+  completions: z.array(z.string()).min(1),
+  /** The log-prob reported for every sampled and every scored token. Default -1. */
+  logprob: z.number().max(0).default(-1),
+});
+
+/** The engine that samples and trains (engine/factory.ts). Default: the embedded local engine. */
+const engineSchema = z.discriminatedUnion("kind", [localEngineSchema, scriptedEngineSchema]);
 
 const runSchema = z.strictObject({
   /** Run directory. Default "runs/<algo>-<task.name>-seed<seed>", resolved by parseConfig. */
@@ -208,21 +238,25 @@ const runSchema = z.strictObject({
   keepCheckpoints: int(0).default(0),
   /** Samples written to samples.jsonl per step. Default 8 (one group at G = 8). */
   samplesPerStep: int(0).default(8),
-  /** Held-out evaluation every N steps; 0 = none during training. Default 0. */
+  /**
+   * Held-out greedy accuracy every N steps (and after the last), as `eval/accuracy` in metrics.jsonl;
+   * 0 = none during training. Default 0.
+   */
   evalEvery: int(0).default(0),
-  /** Held-out problems per evaluation. Default 200. */
+  /** Test-split problems per evaluation. Default 200. */
   evalProblems: int(1).default(200),
 });
 
 /** Versions a run directory records beside its config; accepted on input (so a run's config.json loads), dropped from Config. */
 const versionsSchema = z.record(z.string(), z.string());
 
-const configSchema = z.strictObject({
+export const configSchema = z.strictObject({
   /** Algorithm. Default "grpo". */
-  algo: z.enum(["grpo", "mgrpo", "ppo", "star", "sft"]).default("grpo"),
+  algo: z.enum(ALGOS).default("grpo"),
   task: taskSchema.prefault({}),
   /** Model directory (Hugging Face layout or a saved state), or "default" = the shipped warm start. */
   model: z.string().min(1).default("default"),
+  engine: engineSchema.prefault({ kind: "local" }),
   /** Seed of every random stream of the run. Default 0. */
   seed: int(0).max(0xffffffff).default(0),
   /** Training steps (optimizer steps for sft). Default 100. */
@@ -235,7 +269,6 @@ const configSchema = z.strictObject({
   deadZone: deadZoneSchema.prefault({}),
   optim: optimSchema.prefault({}),
   mgrpo: mgrpoSchema.prefault({}),
-  ppo: ppoSchema.prefault({}),
   run: runSchema.prefault({}),
   versions: versionsSchema.optional(),
 });

@@ -2,10 +2,11 @@
 import type { CorrectionGroup } from "../algorithms/correctionRollouts.js";
 import { type MgrpoOptions, mgrpoStep } from "../algorithms/mgrpo.js";
 import type { Layer2Group } from "../core/mgrpoSelection.js";
-import type { GrpoContext } from "../algorithms/grpo.js";
+import type { AlgorithmContext } from "../algorithms/context.js";
 import { PAPER_GUIDE_PHRASES, validateGuidePhrases } from "../tasks/guidePhrases.js";
 import type { Config } from "./config.js";
-import { type AlgorithmStep, grpoOptionsOf, type SampleRecord } from "./trainLoop.js";
+import type { SampleRecord } from "../algorithms/context.js";
+import { type AlgorithmStep, grpoOptionsOf } from "./trainLoop.js";
 
 /** The guide-phrase pool of a config: "preset" = the paper's pool (001 §3.2.4), else the user's list. */
 export function guidePoolOf(config: Pick<Config, "mgrpo">): readonly string[] {
@@ -64,7 +65,7 @@ export function layer2SampleRecords(
   return out;
 }
 
-export function mgrpoAlgorithmStep(config: Config, ctx: GrpoContext): AlgorithmStep {
+export function mgrpoAlgorithmStep(config: Config, ctx: AlgorithmContext): AlgorithmStep {
   const options = mgrpoOptionsOf(config);
   return async (problems, adam, sampling, _step, moreProblems) => {
     const r = await mgrpoStep(ctx, problems, { ...options, sampling }, adam, moreProblems);

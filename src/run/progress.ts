@@ -1,4 +1,4 @@
-// The progress line of every long job (DESIGN.md "Things users expect"): step/total, reward, accuracy,
+// The progress line of every long job: step/total, reward, accuracy,
 // tokens/s, ETA. On a TTY one live line rewritten in place; otherwise one plain line per update.
 // formatProgress / formatDuration / estimateEta are pure; ProgressReporter does the I/O.
 

@@ -1,4 +1,4 @@
-// The run directory, the contract every face reads (DESIGN.md "Run directory"):
+// The run directory, the contract every face reads (README "A run directory"):
 //
 //   <out>/config.json             resolved Config + { versions } (atomic)
 //   <out>/metrics.jsonl           one JSON object per step, {"step": N, ...}, appended and fsynced
@@ -243,6 +243,16 @@ export function latestCheckpointOf(runDir: string): CheckpointRef {
   return all[all.length - 1];
 }
 
+/** Writes `eval/<name>.json` of the run in `runDir` atomically; returns its path. */
+export function writeRunEval(runDir: string, name: string, result: unknown): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+    throw new RunDirectoryError(`eval name ${JSON.stringify(name)}: use letters, digits, ".", "_" and "-"`);
+  }
+  const path = join(runDir, EVAL_DIR, `${name}.json`);
+  writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
+  return path;
+}
+
 /**
  * A run directory and one of its checkpoints, from either the run directory (its newest checkpoint) or a
  * checkpoint inside it (`RUN/checkpoints/step-N`), for commands that read a run without resuming it.
@@ -339,12 +349,7 @@ export class RunDirectory {
 
   /** Writes eval/<name>.json atomically; returns its path. */
   writeEval(name: string, result: unknown): string {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
-      throw new RunDirectoryError(`eval name ${JSON.stringify(name)}: use letters, digits, ".", "_" and "-"`);
-    }
-    const path = join(this.dir, EVAL_DIR, `${name}.json`);
-    writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
-    return path;
+    return writeRunEval(this.dir, name, result);
   }
 
   /**

@@ -1,32 +1,54 @@
-// Everything a command needs to train or evaluate a model from a config: engine(s), tokenizer,
-// task and prompt rendering. The one place (with the CLI) that wires the concrete local engine.
-import { LocalEngine } from "../engine/local/localEngine.js";
+// Everything a command needs to train or evaluate a model from a config: the engines (engine/factory.ts),
+// the tokenizer, the task with its options, and the prompt renderer of task.prompt.
+import { openEngines } from "../engine/factory.js";
 import { loadTokenizer } from "../engine/tokenizer/loadTokenizer.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
-import { renderPrompt } from "../tasks/chatTemplate.js";
+import type { TrainingEngine } from "../engine/types.js";
+import { promptRenderer } from "../tasks/chatTemplate.js";
 import { getTask } from "../tasks/registry.js";
 import type { Problem, Task } from "../tasks/types.js";
+import type { Config } from "./config.js";
 import { resolveModelDir } from "./models.js";
 
 export interface ModelSession {
   modelDir: string;
-  engine: LocalEngine;
+  engine: TrainingEngine;
+  /** The frozen reference policy, when the session was opened with one. */
+  reference?: TrainingEngine;
   tokenizer: Tokenizer;
   task: Task;
   renderPrompt: (problem: Problem) => string;
   close(): Promise<void>;
 }
 
-/** Opens `model` ("default" or a directory) for `taskName`; `weightsDir` overrides the weights (a checkpoint). */
-export function openModel(model: string, taskName: string, weightsDir?: string): ModelSession {
-  const modelDir = resolveModelDir(model);
-  const engine = LocalEngine.fromDirectory(weightsDir ?? modelDir);
+/** The parts of a config a session is built from. */
+export type SessionSpec = Pick<Config, "model" | "engine" | "task">;
+
+export interface OpenSessionOptions {
+  /** The policy's weights come from here (a checkpoint directory) instead of the model. */
+  weightsDir?: string;
+  /** Open a frozen reference policy (the model's weights) too. Default false. */
+  reference?: boolean;
+}
+
+/** Opens the config's model on its engine, with its task and prompt. */
+export function openSession(spec: SessionSpec, o: OpenSessionOptions = {}): ModelSession {
+  const modelDir = resolveModelDir(spec.model);
+  const tokenizer = loadTokenizer(modelDir);
+  const task = getTask(spec.task);
+  const engines = openEngines(spec.engine, {
+    modelDir,
+    tokenizer,
+    weightsDir: o.weightsDir,
+    reference: o.reference ?? false,
+  });
   return {
     modelDir,
-    engine,
-    tokenizer: loadTokenizer(modelDir),
-    task: getTask(taskName),
-    renderPrompt: (p) => renderPrompt(p.question),
-    close: () => engine.close(),
+    engine: engines.policy,
+    reference: engines.reference,
+    tokenizer,
+    task,
+    renderPrompt: promptRenderer(spec.task.prompt),
+    close: () => engines.close(),
   };
 }

@@ -1,7 +1,7 @@
 // The "STaR with external prompts" step of a config, for runTrainingLoop: G attempts per prompt
 // (batch.groupSize), H revisions per attempt with the MGRPO guide phrases and rendering (config.mgrpo),
 // SFT on the right revisions.
-import type { GrpoContext } from "../algorithms/grpo.js";
+import type { AlgorithmContext } from "../algorithms/context.js";
 import { starExternalStep } from "../algorithms/starExternal.js";
 import type { Config } from "./config.js";
 import { guidePoolOf } from "./mgrpoStep.js";
@@ -9,7 +9,7 @@ import type { AlgorithmStep } from "./trainLoop.js";
 
 export function starExternalAlgorithmStep(
   config: Config,
-  ctx: GrpoContext,
+  ctx: AlgorithmContext,
   microBatchSize = 32,
 ): AlgorithmStep {
   const options = {

@@ -148,7 +148,7 @@ test("runTrainingLoop: filter history and cursor go into the checkpoint; a resum
     .map((l) => JSON.parse(l));
   assert.equal(lines.length, 6);
   assert.ok(
-    lines.some((l) => l.difficulty_filter_skipped > 0),
+    lines.some((l) => l["rollout/difficulty_filter_skipped"] > 0),
     "the always/never solved prompts are skipped once seen",
   );
   assert.ok(
@@ -245,8 +245,12 @@ test("train CLI: GRPO with dynamic sampling and the difficulty filter resumes to
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l));
-  assert.ok(lines.every((l) => l.dynamic_sampling_rounds >= 1 && l.dynamic_sampling_rounds <= 2));
-  assert.ok(lines.every((l) => "difficulty_filter_skipped" in l));
+  assert.ok(
+    lines.every(
+      (l) => l["rollout/dynamic_sampling_rounds"] >= 1 && l["rollout/dynamic_sampling_rounds"] <= 2,
+    ),
+  );
+  assert.ok(lines.every((l) => "rollout/difficulty_filter_skipped" in l));
   const state = JSON.parse(readFileSync(join(b, "checkpoints", "step-2", "trainer_state.json"), "utf8"));
   assert.ok(Object.keys(state.difficultyFilter.history).length > 0, "the filter's history is checkpointed");
   rmSync(join(b, "checkpoints", "step-4"), { recursive: true });

@@ -3,9 +3,11 @@
 // (wall-clock times, tokens/s) goes to timings.jsonl, so metrics.jsonl is identical across reruns.
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { type GrpoContext, type GrpoOptions, grpoStep } from "../algorithms/grpo.js";
+import type { AlgorithmContext, SampleRecord, StepResult } from "../algorithms/context.js";
+import { type GrpoOptions, grpoStep } from "../algorithms/grpo.js";
 import type { RolloutGroup } from "../algorithms/rollouts.js";
 import { DifficultyFilter } from "../core/deadZone.js";
+import { isTimingKey, type Metrics } from "../core/metrics.js";
 import { Rng } from "../core/rng.js";
 import { learningRateAt } from "../core/schedule.js";
 import type { AdamParams, SamplingParams, TrainingEngine } from "../engine/types.js";
@@ -133,12 +135,6 @@ export function adamAt(config: Config, step: number): AdamParams {
   };
 }
 
-/** One line of samples.jsonl. */
-export interface SampleRecord {
-  step: number;
-  [field: string]: unknown;
-}
-
 /** The sample records of one step: the first `limit` trajectories, with their group's advantages. */
 export function sampleRecords(
   step: number,
@@ -167,23 +163,6 @@ export function sampleRecords(
   return out;
 }
 
-/** What one algorithm step returns to the loop (GRPO's and MGRPO's steps both fit). */
-export interface AlgorithmStepResult {
-  groups: RolloutGroup[];
-  advantages_PG: number[][];
-  /**
-   * Sample records of a further layer (MGRPO's corrections), given the step number and the per-layer
-   * limit; samples.jsonl gets them after the groups' records.
-   */
-  extraSamples?: (step: number, limit: number) => SampleRecord[];
-  /** Every group sampled, trained on or not (default `groups`); the difficulty filter records them all. */
-  sampledGroups?: RolloutGroup[];
-  /** Messages the loop logs (progress.log), e.g. dynamic sampling stopped at its cap. */
-  warnings?: string[];
-  /** Learning metrics (deterministic under the seed) and, under time_* / *_per_s keys, wall-clock ones. */
-  metrics: Record<string, number | null>;
-}
-
 /** One step of an algorithm: the step's problems, AdamW parameters and sampling parameters (seeded). */
 export type AlgorithmStep = (
   problems: readonly Problem[],
@@ -192,7 +171,7 @@ export type AlgorithmStep = (
   step: number,
   /** More problems from the data stream (dynamic sampling's extra rounds); advances the stream. */
   moreProblems: (count: number, round: number) => Problem[],
-) => Promise<AlgorithmStepResult>;
+) => Promise<StepResult>;
 
 /** What the loop checkpoints beside the step, to continue a run exactly. */
 export interface LoopState extends TrainerState {
@@ -213,11 +192,8 @@ export interface TrainLoopOptions {
   /** The checkpoint's trainer state when resuming (cursor, difficulty filter); absent = a fresh run. */
   trainerState?: TrainerState | null;
   progress?: ProgressReporter;
-}
-
-/** Wall-clock metrics go to timings.jsonl, the rest to metrics.jsonl. */
-function isTiming(key: string): boolean {
-  return key.startsWith("time_") || key.endsWith("_per_s");
+  /** Held-out evaluation after step `step` (1-based), merged into its metrics; null = none this step. */
+  evaluate?: (step: number) => Promise<Metrics> | null;
 }
 
 /** The data stream at the start of a run or a resume (cursor and filter from the trainer state). */
@@ -241,10 +217,10 @@ export function streamAt(
 }
 
 /** Runs an algorithm from `startStep` to `config.steps`, checkpointing as configured and at the end. */
-export async function runTrainingLoop(o: TrainLoopOptions): Promise<Record<string, number | null>> {
+export async function runTrainingLoop(o: TrainLoopOptions): Promise<Metrics> {
   const { run, config } = o;
   const stream = streamAt(o.pool, config, o.startStep, o.trainerState);
-  let last: Record<string, number | null> = {};
+  let last: Metrics = {};
   for (let s = o.startStep; s < config.steps; s++) {
     const problems = stream.take(config.batch.promptsPerStep);
     const sampling = { ...config.sampling, seed: Rng.derive(config.seed, 0x5a3b, s).nextU32() };
@@ -252,17 +228,18 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<Record<strin
     const step = s + 1;
     const metrics = { ...result.metrics };
     if (stream.filter) {
-      // r_i = #correct / G per sampled prompt (the filter's history)   (ALGORITHMS.md GRPO, Dead zone)
+      // r_i = #correct / G per sampled prompt (the filter's history)   (docs/algorithms.md GRPO, Dead zone)
       for (const g of result.sampledGroups ?? result.groups) {
         const G = g.trajectories_G.length;
         if (G > 0) stream.filter.record(g.problem.id, g.trajectories_G.filter((t) => t.correct).length / G);
       }
-      metrics.difficulty_filter_skipped = stream.takeSkipped();
+      metrics["rollout/difficulty_filter_skipped"] = stream.takeSkipped();
     }
+    Object.assign(metrics, await o.evaluate?.(step));
     for (const w of result.warnings ?? []) o.progress?.log(`step ${step}: ${w}`);
     last = metrics;
-    const learning = Object.fromEntries(Object.entries(metrics).filter(([k]) => !isTiming(k)));
-    const timing = Object.fromEntries(Object.entries(metrics).filter(([k]) => isTiming(k)));
+    const learning = Object.fromEntries(Object.entries(metrics).filter(([k]) => !isTimingKey(k)));
+    const timing = Object.fromEntries(Object.entries(metrics).filter(([k]) => isTimingKey(k)));
     run.appendMetrics({ step, ...learning });
     appendFileSync(join(run.dir, TIMINGS_FILE), `${JSON.stringify({ step, ...timing })}\n`);
     const limit = config.run.samplesPerStep;
@@ -277,16 +254,16 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<Record<strin
       await run.saveCheckpoint(state, (dir) => o.engine.saveState(dir));
     }
     o.progress?.update(step, {
-      reward: metrics.reward_mean ?? undefined,
-      accuracy: metrics.accuracy ?? undefined,
-      tokensPerSecond: metrics.sample_tokens_per_s ?? undefined,
+      reward: metrics["rollout/reward_mean"] ?? undefined,
+      accuracy: metrics["rollout/accuracy"] ?? undefined,
+      tokensPerSecond: metrics["time/sample_tokens_per_s"] ?? undefined,
     });
   }
   return last;
 }
 
 /** The GRPO step of a config, for runTrainingLoop. */
-export function grpoAlgorithmStep(config: Config, ctx: GrpoContext): AlgorithmStep {
+export function grpoAlgorithmStep(config: Config, ctx: AlgorithmContext): AlgorithmStep {
   const options = grpoOptionsOf(config);
   return (problems, adam, sampling, _step, moreProblems) =>
     grpoStep(ctx, problems, { ...options, sampling }, adam, moreProblems);

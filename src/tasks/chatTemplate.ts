@@ -14,6 +14,8 @@
 // no `<|im_end|>`, and when it has reasoning but no content, no `</think>` either, so the model
 // continues thinking).
 import { Template } from "@huggingface/jinja";
+import type { ChatTemplateName } from "../core/choices.js";
+import type { Problem, PromptSpec } from "./types.js";
 
 export type ChatRole = "system" | "user" | "assistant";
 
@@ -166,4 +168,15 @@ export function renderCompletion(
     ],
     options,
   ).completion;
+}
+
+/** The built-in templates a config can name (core/choices.ts CHAT_TEMPLATES). */
+export const CHAT_TEMPLATE_SOURCES: Readonly<Record<ChatTemplateName, string>> = {
+  "chatml-think": CHATML_THINK_TEMPLATE,
+};
+
+/** The layer-1 prompt of a problem under a config's task.prompt (template and system turn). */
+export function promptRenderer(spec: Pick<PromptSpec, "template" | "system">): (problem: Problem) => string {
+  const template = CHAT_TEMPLATE_SOURCES[spec.template];
+  return (problem) => renderPrompt(problem.question, { system: spec.system, template });
 }

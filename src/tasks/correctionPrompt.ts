@@ -23,9 +23,9 @@
 // "continue-think" uses as the thought.
 import { CHAT_END_OF_TURN, type ChatMessage, renderChat } from "./chatTemplate.js";
 
-export type CorrectionRendering = "new-turn" | "continue-think";
+import { CORRECTION_RENDERINGS, type CorrectionRendering } from "../core/choices.js";
 
-export const CORRECTION_RENDERINGS: readonly CorrectionRendering[] = ["continue-think", "new-turn"];
+export { CORRECTION_RENDERINGS, type CorrectionRendering };
 
 /**
  * The correction instruction of the intrinsic self-correction baseline (Huang et al. 2023), as the

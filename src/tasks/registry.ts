@@ -1,34 +1,84 @@
-// Tasks by name, as the CLI and configs name them.
+// Tasks by name, as the CLI and configs name them; each factory receives the config's task.options and
+// checks them itself.
 //
-// | name           | reward  | problems                                              |
-// | -------------- | ------- | ----------------------------------------------------- |
-// | arith          | binary  | the default difficulty mix (DEFAULT_ARITH_MIX)        |
-// | arith-ordinal  | ordinal | the same problems, partial credit (for CoRPO)         |
-// | arith-easy     | binary  | level 1 only: 2 operations                            |
-// | arith-hard     | binary  | levels 4–5: 3–4 operations, up to 3-digit numbers     |
-import { createArithTask } from "./arith.js";
-import type { Task } from "./types.js";
+// | name           | reward  | problems                                              | options          |
+// | -------------- | ------- | ----------------------------------------------------- | ---------------- |
+// | arith          | binary  | the default difficulty mix (DEFAULT_ARITH_MIX)        | mix: level mix   |
+// | arith-ordinal  | ordinal | the same problems, partial credit (for CoRPO)         | mix              |
+// | arith-easy     | binary  | level 1 only: 2 operations                            | none             |
+// | arith-hard     | binary  | levels 4–5: 3–4 operations, up to 3-digit numbers     | none             |
+import { type ArithTaskOptions, createArithTask, type LevelWeight } from "./arith.js";
+import type { Problem, Task, TaskSpec } from "./types.js";
 
-const FACTORIES: Record<string, () => Task> = {
-  arith: () => createArithTask({ name: "arith", reward: "binary" }),
-  "arith-ordinal": () => createArithTask({ name: "arith-ordinal", reward: "ordinal" }),
-  "arith-easy": () => createArithTask({ name: "arith-easy", mix: [{ level: 1, weight: 1 }] }),
-  "arith-hard": () =>
-    createArithTask({
+type Options = Readonly<Record<string, unknown>>;
+
+/** Throws unless `options` has only the `allowed` keys; the message names the field. */
+function checkKeys(task: string, options: Options, allowed: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      const known = allowed.length > 0 ? `known: ${allowed.join(", ")}` : "it takes none";
+      throw new Error(`task.options.${key}: unknown option of task ${task} (${known})`);
+    }
+  }
+}
+
+/** task.options.mix: a non-empty list of {level, weight} (arith.ts validates the values). */
+function mixOption(options: Options): Pick<ArithTaskOptions, "mix"> {
+  if (options.mix === undefined) return {};
+  const mix = options.mix;
+  const ok =
+    Array.isArray(mix) &&
+    mix.every(
+      (m) =>
+        typeof m === "object" && m !== null && typeof m.level === "number" && typeof m.weight === "number",
+    );
+  if (!ok) throw new Error('task.options.mix: expected a list of {"level": n, "weight": w}');
+  return { mix: mix as LevelWeight[] };
+}
+
+const FACTORIES: Record<string, (options: Options) => Task> = {
+  arith: (o) => {
+    checkKeys("arith", o, ["mix"]);
+    return createArithTask({ name: "arith", reward: "binary", ...mixOption(o) });
+  },
+  "arith-ordinal": (o) => {
+    checkKeys("arith-ordinal", o, ["mix"]);
+    return createArithTask({ name: "arith-ordinal", reward: "ordinal", ...mixOption(o) });
+  },
+  "arith-easy": (o) => {
+    checkKeys("arith-easy", o, []);
+    return createArithTask({ name: "arith-easy", mix: [{ level: 1, weight: 1 }] });
+  },
+  "arith-hard": (o) => {
+    checkKeys("arith-hard", o, []);
+    return createArithTask({
       name: "arith-hard",
       mix: [
         { level: 4, weight: 0.5 },
         { level: 5, weight: 0.5 },
       ],
-    }),
+    });
+  },
 };
 
 export function taskNames(): string[] {
   return Object.keys(FACTORIES);
 }
 
-export function getTask(name: string): Task {
+/** Appends `suffix` to every problem's question (the task's problems, seen by every layer alike). */
+function withSuffix(task: Task, suffix: string): Task {
+  const suffixed = (p: Problem): Problem => ({ ...p, question: `${p.question}${suffix}` });
+  return {
+    ...task,
+    problems: (split, count, seed) => task.problems(split, count, seed).map(suffixed),
+  };
+}
+
+/** The task a config names, with its options, and the question suffix of its prompt when there is one. */
+export function getTask(spec: TaskSpec | string): Task {
+  const { name, options = {}, prompt } = typeof spec === "string" ? { name: spec } : spec;
   const make = Object.hasOwn(FACTORIES, name) ? FACTORIES[name] : undefined;
   if (!make) throw new Error(`unknown task ${JSON.stringify(name)}; known tasks: ${taskNames().join(", ")}`);
-  return make();
+  const task = make(options);
+  return prompt?.suffix ? withSuffix(task, prompt.suffix) : task;
 }

@@ -32,13 +32,13 @@ test("corpus is seeded and has the configured shares", () => {
   assert.throws(() => generateSftCorpus({ count: 5, seed: 1, guidePhrases: [] }), /guidePhrases: .*empty/);
 });
 
-test("documents score as their kind says, and the char tokenizer encodes them", () => {
+test("documents score as their kind says, and the char tokenizer encodes them", async () => {
   const tok = new CharTokenizer();
   const corpus = generateSftCorpus({ count: 600, seed: 2 });
   const renderings = new Set<string>();
   for (const { prompt, completion, kind } of corpus) {
     const problem = problemOf(prompt);
-    const verdict = task.score(problem, completion, { truncated: false });
+    const verdict = await task.score(problem, completion, { truncated: false });
     assert.equal(verdict.correct, kind !== "flawed-solution", `${kind}: ${prompt}${completion}`);
     assert.ok(completion.endsWith("<|im_end|>"));
     assert.equal(completion.indexOf("<|im_end|>"), completion.length - "<|im_end|>".length);

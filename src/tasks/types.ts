@@ -1,4 +1,5 @@
 // The task interface every algorithm sees: problems with gold answers, and a scorer of completions.
+import type { ChatTemplateName } from "../core/choices.js";
 
 /** One problem of a task. `gold` is the reference final answer as a string. */
 export interface Problem {
@@ -31,5 +32,24 @@ export interface Task {
   name: string;
   /** Deterministic under `seed`; the test split is fixed and disjoint from the train split. */
   problems(split: Split, count?: number, seed?: number): Problem[];
-  score(problem: Problem, completion: string, opts: ScoreOptions): ScoreResult;
+  /** May be asynchronous (a verifier in a worker, a sandbox); a throw or rejection marks the sample. */
+  score(problem: Problem, completion: string, opts: ScoreOptions): ScoreResult | Promise<ScoreResult>;
+}
+
+/** How a problem becomes the prompt text (the config's task.prompt). */
+export interface PromptSpec {
+  /** A built-in chat template by name. */
+  template: ChatTemplateName;
+  /** A system turn before the question. */
+  system?: string;
+  /** Appended to every question (layer-1 prompts, correction queries, samples.jsonl all see it). */
+  suffix?: string;
+}
+
+/** What names and parameterises a task (the config's task section). */
+export interface TaskSpec {
+  name: string;
+  /** Task-specific parameters, validated by the task's factory. */
+  options?: Readonly<Record<string, unknown>>;
+  prompt?: Pick<PromptSpec, "suffix">;
 }

@@ -8,13 +8,14 @@ import { evaluateTwoTurn, type TwoTurnGuide } from "../../eval/twoTurn.js";
 import { CORRECTION_RENDERINGS, type CorrectionRendering } from "../../tasks/correctionPrompt.js";
 import { PAPER_GUIDE_PHRASES } from "../../tasks/guidePhrases.js";
 import { readRunConfig, resolveCheckpoint } from "../../run/runDirectory.js";
-import { openModel } from "../../run/session.js";
+import { type Config, parseConfig } from "../../run/config.js";
+import { openSession, type SessionSpec } from "../../run/session.js";
 import { writeOut } from "../output.js";
 
 interface EvalFlags {
   checkpoint?: string;
   model?: string;
-  task: string;
+  task?: string;
   split: "train" | "test";
   n: string;
   samples: string;
@@ -57,7 +58,7 @@ export function registerEval(program: Command): void {
       "a run directory (evaluates its latest checkpoint) or one of its checkpoints/step-N",
     )
     .option("--model <dir>", 'model directory, or "default" for the shipped warm start')
-    .option("--task <name>", "task", "arith")
+    .option("--task <name>", "task (default: the run's task with its options and prompt, else arith)")
     .option("--split <split>", "train or test", "test")
     .option("--n <count>", "number of problems", "200")
     .option("--samples <k>", "samples per problem (accuracy is their mean; pass@k is reported)", "1")
@@ -82,16 +83,27 @@ export function registerEval(program: Command): void {
         throw new Error(`eval: --split must be test or train`);
       let model = flags.model ?? "default";
       let weights: string | undefined;
-      let runRendering: CorrectionRendering | undefined;
+      let runConfig: Config | undefined;
       if (flags.checkpoint) {
         const { runDir, checkpoint } = resolveCheckpoint(flags.checkpoint);
-        const runConfig = readRunConfig(runDir);
+        runConfig = readRunConfig(runDir);
         model = runConfig.model;
-        runRendering = runConfig.mgrpo.rendering;
         weights = checkpoint.path;
       }
+      const runRendering: CorrectionRendering | undefined = runConfig?.mgrpo.rendering;
+      // The run's task (options, prompt) and engine unless --task names another task.
+      const taskName = flags.task ?? runConfig?.task.name ?? "arith";
+      const spec: SessionSpec = {
+        model,
+        engine: runConfig?.engine ?? { kind: "local" },
+        task:
+          runConfig && runConfig.task.name === taskName
+            ? runConfig.task
+            : parseConfig({ task: { name: taskName } }, "--task").task,
+      };
+      flags.task = taskName;
       const guide = twoTurnGuide(flags.guide);
-      const session = openModel(model, flags.task, weights);
+      const session = openSession(spec, { weightsDir: weights });
       try {
         const n = positiveInt(flags.n, "--n");
         const problems = session.task.problems(flags.split, n, 0);

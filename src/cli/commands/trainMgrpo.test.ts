@@ -25,18 +25,18 @@ const SMALL = [
 ];
 
 const MGRPO_FIELDS = [
-  "layer1_accuracy",
-  "layer2_accuracy",
-  "layer2_corrections",
-  "layer2_confirmations",
-  "layer2_failures",
-  "layer2_discarded_groups",
-  "layer2_i2c_rate",
-  "layer2_c2i_rate",
-  "sampled_tokens",
-  "accuracy",
-  "kl",
-  "loss",
+  "rollout/accuracy",
+  "layer2/accuracy",
+  "layer2/corrections",
+  "layer2/confirmations",
+  "layer2/failures",
+  "layer2/discarded_groups",
+  "layer2/i2c_rate",
+  "layer2/c2i_rate",
+  "rollout/sampled_tokens",
+  "layer2/sampled_tokens",
+  "optim/kl",
+  "optim/loss",
 ];
 
 let model: string;
@@ -78,10 +78,10 @@ for (const [order, rendering] of [
     for (const l of lines) {
       for (const k of MGRPO_FIELDS) assert.ok(k in l, `metrics.jsonl lacks ${k}`);
       // 2 prompts × G = 2 attempts × H = 2 corrections
-      assert.equal(l.layer2_samples, 8);
-      assert.equal(l.layer2_corrections + l.layer2_confirmations + l.layer2_failures, 8);
-      assert.equal(l.layer2_kept_groups + l.layer2_discarded_groups, 4);
-      assert.ok(!("time_layer2_sample_s" in l), "wall-clock metrics go to timings.jsonl");
+      assert.equal(l["layer2/samples"], 8);
+      assert.equal(l["layer2/corrections"] + l["layer2/confirmations"] + l["layer2/failures"], 8);
+      assert.equal(l["layer2/kept_groups"] + l["layer2/discarded_groups"], 4);
+      assert.ok(!("time/layer2_sample_s" in l), "wall-clock metrics go to timings.jsonl");
     }
     // samples.jsonl: per step, samplesPerStep = 2 layer-1 records, then 2 layer-2 records with their attempt
     const samples = readFileSync(join(out, "samples.jsonl"), "utf8")

@@ -86,7 +86,7 @@ export function lossGraph(
   }
   let perToken: Tensor;
   if (spec.kind === "policy") {
-    // ℓ = policy term + klCoef·KL_est(lp, ref) − entropyCoef·H (GRPO loss with entropy bonus, ALGORITHMS.md)
+    // ℓ = policy term + klCoef·KL_est(lp, ref) − entropyCoef·H (GRPO loss with entropy bonus, docs/algorithms.md)
     perToken = policyTerm(spec.policy, lp, inp, spec.clipLow, spec.clipHigh);
     if (spec.klCoef !== 0)
       perToken = op.add(perToken, op.mul(klTerm(spec.klEstimator, lp, inp.refLogprobs!), spec.klCoef));
