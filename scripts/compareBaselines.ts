@@ -150,7 +150,7 @@ const header = [
   "acc greedy",
   "acc T=1",
   ...ks,
-  ...DIAGNOSTICS.flatMap((k) => [`${k} start`, `${k} end`]),
+  ...DIAGNOSTICS.flatMap((k) => [`${k.split("/")[1]} start`, `${k.split("/")[1]} end`]),
 ];
 const table = [
   ...(before

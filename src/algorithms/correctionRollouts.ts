@@ -2,6 +2,7 @@
 // turn-1 / layer-1 completion) render the correction query q' = q + attempt + guide phrase, sample H
 // corrections through the engine and score them with the task's verifier. Used by the MGRPO step, the
 // two-turn evaluation and STaR with external prompts.
+import type { RewardKind } from "../core/choices.js";
 import { Rng } from "../core/rng.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { SamplingEngine, SamplingParams } from "../engine/types.js";
@@ -31,7 +32,7 @@ export interface CorrectionRolloutOptions {
   groupSize: number;
   sampling: SamplingParams;
   rendering: CorrectionRendering;
-  reward: "binary" | "ordinal";
+  reward: RewardKind;
   /** The layer-2 system prompt (none by default). */
   system?: string;
 }

@@ -5,7 +5,7 @@
 // run/trainLoop.ts; this file only sees the engine interface.
 import { advantageDiagnostics, tokenMass } from "../core/advantageDiagnostics.js";
 import { computeBatchAdvantages, mean } from "../core/advantages.js";
-import type { AdvantageEstimator, DeadZoneMode, RewardKind } from "../core/choices.js";
+import type { AdvantageEstimator, AdvantageScale, DeadZoneMode, RewardKind } from "../core/choices.js";
 import { isZeroVariance } from "../core/deadZone.js";
 import { advantageMetrics, type Metrics, rolloutMetrics, seconds, updateMetrics } from "../core/metrics.js";
 import { Rng } from "../core/rng.js";
@@ -27,7 +27,7 @@ export interface GrpoOptions {
   groupSize: number;
   sampling: SamplingParams;
   reward: RewardKind;
-  advantage: { estimator: AdvantageEstimator; scale: "group" | "batch" | "none"; rMinCorrect: number };
+  advantage: { estimator: AdvantageEstimator; scale: AdvantageScale; rMinCorrect: number };
   loss: PolicyLossOptions;
   updatesPerBatch: number;
   /** Sequences per forwardBackward call (memory bound of the engine); the loss is still the whole batch's. */

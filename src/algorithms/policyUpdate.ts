@@ -98,7 +98,8 @@ export async function trainingRewards(
 
 /**
  * Runs forwardBackward over micro-batches and `updates` optimizer steps; returns the engine metrics,
- * token-weighted over the batch (`loss:sum` summed) and the last step's `grad_norm`.
+ * token-weighted over the batch (`loss:sum` summed), the last step's `grad_norm`, and `skipped_updates`
+ * (optimizer steps the engine refused for non-finite gradients).
  */
 export async function updatePolicy(
   engine: TrainingEngine,
@@ -110,6 +111,7 @@ export async function updatePolicy(
   const { datums, loss } = batch;
   const sums: Record<string, number> = {};
   let lastGradNorm = Number.NaN;
+  let skipped = 0;
   for (let u = 0; u < updates; u++) {
     for (const mb of microBatches(datums, microBatchSize)) {
       const out = await engine.forwardBackward(mb, loss);
@@ -121,10 +123,12 @@ export async function updatePolicy(
     }
     const step = await engine.optimStep(adam);
     lastGradNorm = step.metrics["grad_norm:mean"] ?? lastGradNorm;
+    skipped += step.metrics["skipped:sum"] ?? 0;
   }
   const metrics: Record<string, number> = {};
   const total = datums.length * updates;
   for (const [k, v] of Object.entries(sums)) metrics[k] = k.endsWith(":sum") ? v / updates : v / total;
   if (Number.isFinite(lastGradNorm)) metrics.grad_norm = lastGradNorm;
+  metrics.skipped_updates = skipped;
   return metrics;
 }

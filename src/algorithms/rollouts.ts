@@ -10,6 +10,8 @@ import type { Trajectory, TrajectoryGroup } from "../core/trajectory.js";
 export interface ScoredTrajectory extends Trajectory {
   completionText: string;
   reason: string;
+  /** The verifier's error when it threw or timed out (reward 0). */
+  rewardError?: string;
 }
 
 /** The G scored trajectories of one problem. */
@@ -34,16 +36,33 @@ export function completionText(tokenizer: Tokenizer, tokens: readonly number[]):
   return tokenizer.decode(body);
 }
 
-/** Scores one completion; a verifier that throws or rejects marks the sample (reward 0, reason) instead of killing the run. */
+/** How long an asynchronous verifier may take on one completion before the sample is marked. */
+export const SCORE_TIMEOUT_MS = 30_000;
+
+/** The score, or a rejection after `ms` (a verifier that never answers must not stall the run). */
+function withTimeout<T>(value: T | Promise<T>, ms: number): Promise<T> {
+  if (!(value instanceof Promise)) return Promise.resolve(value);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([value, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Scores one completion; a verifier that throws, rejects or times out marks the sample (reward 0, the
+ * reason, rewardError) instead of stopping the run; rollout/reward_errors counts them.
+ */
 export async function scoreCompletion(
   task: Task,
   problem: Problem,
   text: string,
   truncated: boolean,
   reward: RewardKind,
+  timeoutMs = SCORE_TIMEOUT_MS,
 ): Promise<{ reward: number; correct: boolean; reason: string; rewardError?: string }> {
   try {
-    const s = await task.score(problem, text, { truncated });
+    const s = await withTimeout(task.score(problem, text, { truncated }), timeoutMs);
     const r = reward === "ordinal" ? (s.ordinal ?? s.reward) : s.correct ? 1 : 0;
     return { reward: r, correct: s.correct, reason: s.reason };
   } catch (err) {

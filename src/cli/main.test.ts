@@ -91,4 +91,7 @@ test("usage errors exit 1 with an rlvr: message", async () => {
   const o = await cli("config", "--bogus");
   assert.equal(o.code, 1);
   assert.match(o.err, /^rlvr: unknown option '--bogus'/);
+  const both = await cli("eval", "--checkpoint", "runs/x", "--model", "default");
+  assert.equal(both.code, 1);
+  assert.match(both.err, /^rlvr: eval: give either --checkpoint .* or --model, not both/);
 });

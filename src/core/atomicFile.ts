@@ -1,7 +1,16 @@
 // Atomic writes: write to a temporary name in the same directory, fsync, rename, fsync the
 // directory. A reader (or a resumed run) sees the old file or the new one, never half of one.
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, writeSync, mkdirSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 function fsyncDir(dir: string): void {
@@ -16,9 +25,24 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * `mkdir -p`, one level at a time. Node's own recursive mkdirSync never returns for a path under a
+ * file system that refuses new directories with ENOENT (e.g. /proc/foo); this one throws that error.
+ */
+export function makeDirectory(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirectory(parent);
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+}
+
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
   const fd = openSync(tmp, "w");
@@ -46,7 +70,7 @@ export async function writeDirAtomic(
   fill: (tmpDir: string) => Promise<void> | void,
 ): Promise<void> {
   const parent = dirname(path);
-  mkdirSync(parent, { recursive: true });
+  makeDirectory(parent);
   const tmp = join(parent, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   mkdirSync(tmp);
   try {

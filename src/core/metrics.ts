@@ -20,6 +20,8 @@ export interface ScoredSample {
   correct: boolean;
   truncated: boolean;
   completionTokens: readonly number[];
+  /** Set when the verifier threw or timed out (the sample got reward 0). */
+  rewardError?: string;
 }
 
 /** Reward, accuracy, truncation and token counts of sampled completions, under `ns`/ (nulls when none). */
@@ -32,6 +34,7 @@ export function rolloutMetrics(samples: readonly ScoredSample[], ns: "rollout" |
     [`${ns}/truncated_share`]: any ? mean(samples.map((t) => (t.truncated ? 1 : 0))) : null,
     [`${ns}/completion_tokens_mean`]: any ? tokens / samples.length : null,
     [`${ns}/samples`]: samples.length,
+    [`${ns}/reward_errors`]: samples.filter((t) => t.rewardError !== undefined).length,
     [`${ns}/sampled_tokens`]: tokens,
   };
 }
@@ -65,6 +68,7 @@ export function updateMetrics(
     [`${ns}/entropy`]: finiteOrNull(engine?.["entropy:mean"]),
     [`${ns}/clip_frac`]: finiteOrNull(engine?.["clip_frac:mean"]),
     [`${ns}/grad_norm`]: finiteOrNull(engine?.grad_norm),
+    [`${ns}/skipped_updates`]: engine?.skipped_updates ?? 0,
   };
 }
 

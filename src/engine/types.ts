@@ -137,7 +137,10 @@ export interface TrainingEngine extends SamplingEngine {
   forwardBackward(datums: Datum[], loss: LossSpec): Promise<ForwardBackwardOutput>;
   /** The same outputs without touching gradients. */
   forward(datums: Datum[], loss: LossSpec): Promise<ForwardBackwardOutput>;
-  /** Applies AdamW to the accumulated gradients, then clears them. */
+  /**
+   * Applies AdamW to the accumulated gradients, then clears them. Gradients with NaN or ±Inf are not
+   * applied; the metrics then have `skipped:sum` 1 (0 or absent otherwise).
+   */
   optimStep(params: AdamParams): Promise<OptimStepOutput>;
   /** Weights + optimizer moments + step counter, written atomically into directory `dir`. */
   saveState(dir: string): Promise<void>;

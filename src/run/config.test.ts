@@ -88,7 +88,7 @@ test("enum, range, integer and cross-field errors are explained", () => {
     errorOf(() => parseConfig({ mgrpo: { guidePhrases: [] } }, "c")).message,
     /mgrpo\.guidePhrases/,
   );
-  assert.equal(errorOf(() => parseConfig([], "c")).message, "c: expected an object, got an array");
+  assert.equal(errorOf(() => parseConfig([], "c")).message, "c: expected a JSON object, got an array");
 });
 
 test("every issue is reported, one line each", () => {
@@ -162,4 +162,33 @@ test("loadConfigFile: syntax errors carry file:line:column; schema errors the fi
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a config that is not an object (null, a list, a number) is refused, not read as empty", () => {
+  for (const [input, shown] of [
+    [null, "null"],
+    [[], "an array"],
+    [3, "3"],
+  ] as const)
+    assert.throws(
+      () => parseConfig(input, "f.json"),
+      new RegExp(`f\\.json: expected a JSON object, got ${shown}`),
+    );
+});
+
+test("a group of one is refused where the baseline is the group's own rewards (it would train nothing)", () => {
+  assert.throws(
+    () => parseConfig({ batch: { groupSize: 1 } }, "c"),
+    /c: batch\.groupSize: must be >= 2 \(with grpo advantages a group of one has zero variance and trains nothing\), got 1/,
+  );
+  assert.throws(
+    () => parseConfig({ algo: "mgrpo", mgrpo: { layer2Group: 1 } }, "c"),
+    /c: mgrpo\.layer2Group: must be >= 2/,
+  );
+  // static and CoRPO baselines do not need the group; STaR trains on right revisions.
+  assert.equal(
+    parseConfig({ batch: { groupSize: 1 }, advantage: { estimator: "corpo" } }, "c").batch.groupSize,
+    1,
+  );
+  assert.equal(parseConfig({ algo: "star", batch: { groupSize: 1 } }, "c").batch.groupSize, 1);
 });

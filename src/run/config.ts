@@ -7,6 +7,7 @@ import { z } from "zod";
 import {
   ADVANTAGE_ESTIMATORS,
   ADVANTAGE_SCALES,
+  type AdvantageScale,
   AGGREGATION_MODES,
   ALGOS,
   CHAT_TEMPLATES,
@@ -243,6 +244,11 @@ const runSchema = z.strictObject({
    * 0 = none during training. Default 0.
    */
   evalEvery: int(0).default(0),
+  /**
+   * Stop the run after this many steps in a row whose update the engine skipped because its gradients
+   * were NaN or ±Inf (each one is logged). Default 3.
+   */
+  maxNonFiniteSteps: int(1).default(3),
   /** Test-split problems per evaluation. Default 200. */
   evalProblems: int(1).default(200),
 });
@@ -273,11 +279,32 @@ export const configSchema = z.strictObject({
   versions: versionsSchema.optional(),
 });
 
+/** Estimators whose baseline is the group's own rewards: with one sample per group they have no signal. */
+const GROUP_RELATIVE = new Set(["grpo", "mean", "rloo"]);
+
+/** Rules across sections: settings that would run without learning anything. */
+const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
+  if (c.algo === "star" || !GROUP_RELATIVE.has(c.advantage.estimator)) return;
+  const why = `with ${c.advantage.estimator} advantages a group of one has zero variance and trains nothing`;
+  if (c.batch.groupSize < 2)
+    ctx.addIssue({
+      code: "custom",
+      path: ["batch", "groupSize"],
+      message: `must be >= 2 (${why}), got ${c.batch.groupSize}`,
+    });
+  if (c.algo === "mgrpo" && c.mgrpo.layer2Group < 2)
+    ctx.addIssue({
+      code: "custom",
+      path: ["mgrpo", "layer2Group"],
+      message: `must be >= 2 (${why}), got ${c.mgrpo.layer2Group}`,
+    });
+});
+
 type Parsed = z.output<typeof configSchema>;
 
 /** A resolved configuration: every field present, derived defaults filled in. */
 export type Config = Omit<Parsed, "versions" | "advantage" | "run"> & {
-  advantage: Parsed["advantage"] & { scale: "group" | "batch" | "none" };
+  advantage: Parsed["advantage"] & { scale: AdvantageScale };
   run: Parsed["run"] & { out: string };
 };
 
@@ -434,7 +461,11 @@ export function defaultOutDir(c: { algo: string; task: { name: string }; seed: n
  * path, "command line") and starts every error line. Throws ConfigError.
  */
 export function parseConfig(input: unknown, source: string): Config {
-  const result = configSchema.safeParse(input ?? {}, { reportInput: true });
+  if (input !== undefined && (typeof input !== "object" || input === null || Array.isArray(input)))
+    throw new ConfigError(source, [
+      { path: "", message: `expected a JSON object, got ${describeValue(input)}` },
+    ]);
+  const result = checkedConfigSchema.safeParse(input ?? {}, { reportInput: true });
   if (!result.success) throw new ConfigError(source, issuesOf(result.error));
   const { versions: _versions, ...c } = result.data;
   const { estimator, scale, rMinCorrect } = c.advantage;

@@ -66,7 +66,7 @@ test("a new run writes config.json with versions and empty JSONL files", () => {
   assert.equal(readFileSync(join(out, "samples.jsonl"), "utf8"), "");
   // The stored config is a valid config file itself and resolves to the same config.
   assert.deepEqual(configDifferences(loadConfigFile(join(out, "config.json")), config), []);
-  assert.equal(run.replacedPrevious, false);
+  assert.equal(run.previousRun, undefined);
 });
 
 test("metrics append one line per step, steps must increase", () => {
@@ -86,7 +86,11 @@ test("a checkpoint holds what the caller wrote plus trainer_state.json; latest.j
   await simulate(out, cfg(), 1, 10, 5);
   const ck = join(out, "checkpoints");
   assert.deepEqual(readdirSync(ck).sort(), ["latest.json", "step-10", "step-5"]);
-  assert.deepEqual(readdirSync(join(ck, "step-10")).sort(), ["trainer_state.json", "weights.bin"]);
+  assert.deepEqual(readdirSync(join(ck, "step-10")).sort(), [
+    "manifest.json",
+    "trainer_state.json",
+    "weights.bin",
+  ]);
   assert.deepEqual(JSON.parse(readFileSync(join(ck, "latest.json"), "utf8")), { step: 10, path: "step-10" });
   assert.deepEqual(JSON.parse(readFileSync(join(ck, "step-10", "trainer_state.json"), "utf8")), {
     step: 10,
@@ -187,11 +191,11 @@ test("an existing run with a different config is refused; the same config is rep
   );
   assert.equal(readJsonl(join(out, "metrics.jsonl")).length, 5, "nothing touched");
   const again = createRunDirectory(out, cfg());
-  assert.equal(again.replacedPrevious, true);
   assert.deepEqual(readJsonl(join(out, "metrics.jsonl")), []);
   assert.ok(!existsSync(join(out, "checkpoints")));
   const aside = readdirSync(root).filter((n) => n.startsWith("A.replaced-"));
   assert.equal(aside.length, 1, "the previous run is moved aside, not deleted");
+  assert.equal(again.previousRun, join(root, aside[0]), "and the caller is told where");
   assert.equal(readJsonl(join(root, aside[0], "metrics.jsonl")).length, 5);
   const forced = createRunDirectory(out, cfg({ seed: 9 }), { overwrite: true });
   assert.equal(readRunConfig(out).seed, 9);
@@ -230,9 +234,9 @@ test("an unwritable output directory fails before anything is written, naming th
   }
 });
 
-test("resume may extend steps but not change what the run computes", async () => {
+test("resume may extend steps (a constant schedule) but not change what the run computes", async () => {
   const out = join(root, "A");
-  await simulate(out, cfg(), 1, 5, 5);
+  await simulate(out, cfg({ optim: { schedule: "constant", warmupRatio: 0 } }), 1, 5, 5);
   const stored = readRunConfig(out);
   assert.doesNotThrow(() => checkResumeConfig(out, stored, { ...stored, steps: 40 }));
   assert.throws(
@@ -242,6 +246,9 @@ test("resume may extend steps but not change what the run computes", async () =>
   const r = openRunForResume(out, { config: { ...stored, steps: 40 } });
   assert.equal(r.config.steps, 40);
   assert.equal(readRunConfig(out).steps, 40);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, "config_history.jsonl"), "utf8")).changes, [
+    { field: "steps", from: stored.steps, to: 40 },
+  ]);
   r.run.close();
 });
 

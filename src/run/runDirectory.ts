@@ -14,10 +14,10 @@
 // has no duplicate or orphan steps.
 import { createRequire } from "node:module";
 import {
+  appendFileSync,
   closeSync,
   existsSync,
   fsyncSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -28,8 +28,10 @@ import {
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeDirAtomic, writeFileAtomic } from "../core/atomicFile.js";
+import { makeDirectory, writeDirAtomic, writeFileAtomic } from "../core/atomicFile.js";
+import { checkpointProblem, writeManifest } from "./checkpointManifest.js";
 import { type Config, ConfigError, parseConfig, readConfigInput } from "./config.js";
+import { LOCK_FILE } from "./runLock.js";
 
 export const CONFIG_FILE = "config.json";
 export const METRICS_FILE = "metrics.jsonl";
@@ -38,6 +40,10 @@ export const EVAL_DIR = "eval";
 export const CHECKPOINTS_DIR = "checkpoints";
 export const LATEST_FILE = "latest.json";
 export const TRAINER_STATE_FILE = "trainer_state.json";
+/** Wall-clock metrics per step (time/…), apart from metrics.jsonl so that it is identical across reruns. */
+export const TIMINGS_FILE = "timings.jsonl";
+/** One line per change to a run's config.json after its start (a resume that extends it). */
+export const CONFIG_HISTORY_FILE = "config_history.jsonl";
 
 /** A run directory that cannot be created, written or resumed; the message names the path. */
 export class RunDirectoryError extends Error {
@@ -141,6 +147,17 @@ export function configDifferences(a: Config, b: Config): string[] {
 const RESUMABLE_CHANGES =
   /^(steps|run\.(checkpointEvery|keepCheckpoints|samplesPerStep|evalEvery|evalProblems))$/;
 
+/** One field a resume changes, as config_history.jsonl records it. */
+export interface ConfigChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+function valueAt(c: Config, path: string): unknown {
+  return path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], c);
+}
+
 /** Throws unless `requested` differs from a run's stored config only in fields a resume may change. */
 export function checkResumeConfig(dir: string, stored: Config, requested: Config): void {
   const bad = configDifferences(stored, requested).filter((p) => !RESUMABLE_CHANGES.test(p));
@@ -150,6 +167,45 @@ export function checkResumeConfig(dir: string, stored: Config, requested: Config
         `run.checkpointEvery/keepCheckpoints/samplesPerStep/evalEvery/evalProblems may change); use another --out for a new run`,
     );
   }
+}
+
+/**
+ * The changes a resume from `doneSteps` may make to a run's config, or an error that says what to do.
+ * `steps` may not fall below the steps done, and may change only where the learning rate does not depend
+ * on it (a constant schedule without warm-up): elsewhere it would change the schedule of the steps left.
+ */
+export function resumeChanges(
+  dir: string,
+  stored: Config,
+  requested: Config,
+  doneSteps: number,
+): ConfigChange[] {
+  checkResumeConfig(dir, stored, requested);
+  const changes = configDifferences(stored, requested).map((field) => ({
+    field,
+    from: valueAt(stored, field),
+    to: valueAt(requested, field),
+  }));
+  if (requested.steps < doneSteps)
+    throw new RunDirectoryError(
+      `${dir} is already trained to step ${doneSteps}; --steps ${requested.steps} would undo that. ` +
+        `Evaluate an earlier checkpoint with rlvr eval --checkpoint ${dir}/checkpoints/step-N instead`,
+    );
+  const o = stored.optim;
+  if (requested.steps !== stored.steps && doneSteps > 0 && (o.schedule !== "constant" || o.warmupRatio > 0))
+    throw new RunDirectoryError(
+      `cannot change steps of ${dir} from ${stored.steps} to ${requested.steps}: its learning rate follows a ` +
+        `${o.schedule} schedule with ${o.warmupRatio} warm-up over ${stored.steps} steps, which the change would redraw ` +
+        `for the steps left. Resume without --steps, or train a new run (another --out) with --steps ${requested.steps}`,
+    );
+  return changes;
+}
+
+function appendConfigHistory(
+  dir: string,
+  entry: { time: string; at_step: number; changes: ConfigChange[] },
+): void {
+  appendFileSync(join(dir, CONFIG_HISTORY_FILE), `${JSON.stringify(entry)}\n`);
 }
 
 function describeFsError(err: unknown): string {
@@ -177,7 +233,7 @@ function ensureWritable(dir: string): void {
     if (existsSync(dir) && !statSync(dir).isDirectory()) {
       throw Object.assign(new Error("exists and is not a directory"), { code: "EEXIST" });
     }
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     const probe = join(dir, `.rlvr-write-test-${process.pid}`);
     writeFileAtomic(probe, "ok\n");
     rmSync(probe, { force: true });
@@ -235,12 +291,34 @@ function listCheckpoints(checkpointsDir: string): CheckpointRef[] {
   return out.sort((a, b) => a.step - b.step);
 }
 
-/** The newest complete checkpoint of a run directory (for commands that read a run without resuming it). */
+/** Throws unless the checkpoint verifies against its manifest. */
+function verified(c: CheckpointRef): CheckpointRef {
+  const problem = checkpointProblem(c.path);
+  if (problem) throw new RunDirectoryError(`${c.path}: ${problem}; it cannot be used`);
+  return c;
+}
+
+/** The newest checkpoint that verifies, and the newer ones that do not, with why (nothing is moved). */
+function verifiedCheckpoints(checkpointsDir: string): {
+  valid: CheckpointRef | null;
+  invalid: (CheckpointRef & { problem: string })[];
+} {
+  const all = listCheckpoints(checkpointsDir);
+  const invalid: (CheckpointRef & { problem: string })[] = [];
+  for (let i = all.length - 1; i >= 0; i--) {
+    const problem = checkpointProblem(all[i].path);
+    if (!problem) return { valid: all[i], invalid };
+    invalid.push({ ...all[i], problem });
+  }
+  return { valid: null, invalid };
+}
+
+/** The newest complete checkpoint of a run directory, verified (for commands that read a run without resuming it). */
 export function latestCheckpointOf(runDir: string): CheckpointRef {
   const all = listCheckpoints(join(resolve(runDir), CHECKPOINTS_DIR));
   if (all.length === 0)
     throw new RunDirectoryError(`${runDir}: no complete checkpoint in ${CHECKPOINTS_DIR}/`);
-  return all[all.length - 1];
+  return verified(all[all.length - 1]);
 }
 
 /** Writes `eval/<name>.json` of the run in `runDir` atomically; returns its path. */
@@ -263,7 +341,7 @@ export function resolveCheckpoint(path: string): { runDir: string; checkpoint: C
     const checkpoint = listCheckpoints(dirname(abs)).find((c) => c.path === abs);
     if (!checkpoint)
       throw new RunDirectoryError(`${path}: not a complete checkpoint (no ${TRAINER_STATE_FILE})`);
-    return { runDir: dirname(dirname(abs)), checkpoint };
+    return { runDir: dirname(dirname(abs)), checkpoint: verified(checkpoint) };
   }
   return { runDir: abs, checkpoint: latestCheckpointOf(path) };
 }
@@ -281,24 +359,25 @@ function removeLeftovers(dir: string): void {
 export class RunDirectory {
   readonly dir: string;
   readonly config: Config;
-  /** True when createRunDirectory replaced a previous run with the same config (a rerun from scratch). */
-  readonly replacedPrevious: boolean;
+  /** Where createRunDirectory moved a previous run with the same config (a rerun from scratch), if it did. */
+  readonly previousRun: string | undefined;
   private lastMetricsStep: number;
   private lastSamplesStep: number;
   private metricsFd: number | undefined;
   private samplesFd: number | undefined;
+  private timingsFd: number | undefined;
 
   /** Use createRunDirectory or openRunForResume. */
   constructor(
     dir: string,
     config: Config,
-    init: { lastMetricsStep: number; lastSamplesStep: number; replacedPrevious: boolean },
+    init: { lastMetricsStep: number; lastSamplesStep: number; previousRun?: string },
   ) {
     this.dir = dir;
     this.config = config;
     this.lastMetricsStep = init.lastMetricsStep;
     this.lastSamplesStep = init.lastSamplesStep;
-    this.replacedPrevious = init.replacedPrevious;
+    this.previousRun = init.previousRun;
   }
 
   get metricsPath(): string {
@@ -311,11 +390,15 @@ export class RunDirectory {
     return join(this.dir, CHECKPOINTS_DIR);
   }
 
-  private append(fd: number, records: readonly StepRecord[]): void {
+  private append(fd: number, records: readonly StepRecord[], path: string): void {
     const bytes = Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(""), "utf8");
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    } catch (err) {
+      throw new RunDirectoryError(`cannot append to ${path}: ${describeFsError(err)}`);
+    }
   }
 
   /** Appends one step's metrics (flushed to disk). Steps must increase strictly. */
@@ -326,7 +409,7 @@ export class RunDirectory {
       );
     }
     this.metricsFd ??= openSync(this.metricsPath, "a");
-    this.append(this.metricsFd, [record]);
+    this.append(this.metricsFd, [record], this.metricsPath);
     this.lastMetricsStep = record.step;
   }
 
@@ -343,8 +426,14 @@ export class RunDirectory {
     }
     if (records.length === 0) return;
     this.samplesFd ??= openSync(this.samplesPath, "a");
-    this.append(this.samplesFd, records);
+    this.append(this.samplesFd, records, this.samplesPath);
     this.lastSamplesStep = last;
+  }
+
+  /** Appends one step's wall-clock metrics to timings.jsonl (flushed to disk). */
+  appendTimings(record: StepRecord): void {
+    this.timingsFd ??= openSync(join(this.dir, TIMINGS_FILE), "a");
+    this.append(this.timingsFd, [record], join(this.dir, TIMINGS_FILE));
   }
 
   /** Writes eval/<name>.json atomically; returns its path. */
@@ -366,10 +455,15 @@ export class RunDirectory {
     }
     const path = join(this.checkpointsDir, `step-${state.step}`);
     const json = `${JSON.stringify(state, null, 2)}\n`;
-    await writeDirAtomic(path, async (tmp) => {
-      if (fill) await fill(tmp);
-      writeFileAtomic(join(tmp, TRAINER_STATE_FILE), json);
-    });
+    try {
+      await writeDirAtomic(path, async (tmp) => {
+        if (fill) await fill(tmp);
+        writeFileAtomic(join(tmp, TRAINER_STATE_FILE), json);
+        writeManifest(tmp);
+      });
+    } catch (err) {
+      throw new RunDirectoryError(`cannot write checkpoint ${path}: ${describeFsError(err)}`);
+    }
     writeFileAtomic(
       join(this.checkpointsDir, LATEST_FILE),
       `${JSON.stringify({ step: state.step, path: `step-${state.step}` })}\n`,
@@ -390,10 +484,10 @@ export class RunDirectory {
 
   /** Closes the JSONL files (appending again reopens them). */
   close(): void {
-    if (this.metricsFd !== undefined) closeSync(this.metricsFd);
-    if (this.samplesFd !== undefined) closeSync(this.samplesFd);
+    for (const fd of [this.metricsFd, this.samplesFd, this.timingsFd]) if (fd !== undefined) closeSync(fd);
     this.metricsFd = undefined;
     this.samplesFd = undefined;
+    this.timingsFd = undefined;
   }
 }
 
@@ -429,7 +523,7 @@ export function createRunDirectory(
   ensureWritable(dir);
   const ours = [CONFIG_FILE, METRICS_FILE, SAMPLES_FILE, EVAL_DIR, CHECKPOINTS_DIR];
   const present = ours.filter((n) => existsSync(join(dir, n)));
-  let replacedPrevious = false;
+  let previousRun: string | undefined;
   if (present.length > 0) {
     if (!options.overwrite) {
       let stored: Config;
@@ -453,10 +547,12 @@ export function createRunDirectory(
       }
     }
     // Nothing trained is lost: the previous run moves aside whole, to <out>.replaced-<time>.
-    replacedPrevious = true;
     const aside = `${dir}.replaced-${new Date().toISOString().replace(/[:.]/g, "-")}`;
     renameSync(dir, aside);
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
+    // The writer's lock (run/runLock.ts) stays with the directory it guards.
+    if (existsSync(join(aside, LOCK_FILE))) renameSync(join(aside, LOCK_FILE), join(dir, LOCK_FILE));
+    previousRun = aside;
   }
   removeLeftovers(dir);
   writeConfigFile(dir, config);
@@ -465,7 +561,7 @@ export function createRunDirectory(
   return new RunDirectory(dir, config, {
     lastMetricsStep: Number.NEGATIVE_INFINITY,
     lastSamplesStep: Number.NEGATIVE_INFINITY,
-    replacedPrevious,
+    previousRun,
   });
 }
 
@@ -485,23 +581,38 @@ export interface ResumedRun<S extends TrainerState = TrainerState> {
  */
 export function openRunForResume<S extends TrainerState = TrainerState>(
   dir: string,
-  options: { config?: Config } = {},
+  options: { config?: Config; log?: (message: string) => void } = {},
 ): ResumedRun<S> {
   const abs = resolve(dir);
+  const log = options.log ?? (() => {});
   const stored = readRunConfig(dir);
-  let config = stored;
   ensureWritable(abs);
-  if (options.config) {
-    checkResumeConfig(abs, stored, options.config);
-    config = { ...options.config, run: { ...options.config.run, out: dir } };
-    writeConfigFile(abs, config);
-  }
   const checkpointsDir = join(abs, CHECKPOINTS_DIR);
   removeLeftovers(abs);
   removeLeftovers(checkpointsDir);
   removeLeftovers(join(abs, EVAL_DIR));
-
-  const checkpoint = listCheckpoints(checkpointsDir).at(-1) ?? null;
+  const { valid: checkpoint, invalid } = verifiedCheckpoints(checkpointsDir);
+  let config = stored;
+  if (options.config) {
+    const changes = resumeChanges(abs, stored, options.config, checkpoint?.step ?? 0);
+    config = { ...options.config, run: { ...options.config.run, out: dir } };
+    if (changes.length > 0) {
+      // config.json is rewritten only with a record of what changed, at which step, in config_history.jsonl.
+      appendConfigHistory(abs, { time: new Date().toISOString(), at_step: checkpoint?.step ?? 0, changes });
+      writeConfigFile(abs, config);
+      log(
+        `${abs}: ${changes.map((c) => `${c.field} ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`).join(", ")} (recorded in ${CONFIG_HISTORY_FILE})`,
+      );
+    }
+  }
+  for (const bad of invalid) {
+    const aside = `${bad.path}.invalid-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    renameSync(bad.path, aside);
+    log(
+      `checkpoint step-${bad.step} failed verification (${bad.problem}); moved to ${basename(aside)}; ` +
+        (checkpoint ? `resuming from step-${checkpoint.step}` : "no valid checkpoint: starting from step 0"),
+    );
+  }
   let trainerState: S | null = null;
   if (checkpoint) {
     const statePath = join(checkpoint.path, TRAINER_STATE_FILE);
@@ -524,10 +635,10 @@ export function openRunForResume<S extends TrainerState = TrainerState>(
   const maxStep = checkpoint?.step ?? Number.NEGATIVE_INFINITY;
   const metrics = truncateJsonl(join(abs, METRICS_FILE), maxStep);
   const samples = truncateJsonl(join(abs, SAMPLES_FILE), maxStep);
+  truncateJsonl(join(abs, TIMINGS_FILE), maxStep);
   const run = new RunDirectory(abs, config, {
     lastMetricsStep: metrics.at(-1)?.step ?? Number.NEGATIVE_INFINITY,
     lastSamplesStep: samples.at(-1)?.step ?? Number.NEGATIVE_INFINITY,
-    replacedPrevious: false,
   });
   return { run, config, checkpoint, trainerState };
 }

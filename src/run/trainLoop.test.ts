@@ -258,3 +258,61 @@ test("train CLI: GRPO with dynamic sampling and the difficulty filter resumes to
   assert.equal(await cli("train", "--resume", b, "--steps", "4"), 0);
   assert.equal(readFileSync(join(b, "metrics.jsonl"), "utf8"), metricsA, "resumed: identical metrics");
 });
+
+test("runTrainingLoop: skipped (non-finite) updates are logged, and run.maxNonFiniteSteps in a row stop the run", async () => {
+  const out = join(tmp, "nonfinite");
+  const config = parseConfig(
+    {
+      steps: 10,
+      batch: { promptsPerStep: 1, groupSize: 2 },
+      run: { out, checkpointEvery: 0, maxNonFiniteSteps: 2 },
+    },
+    "test",
+  );
+  const log: string[] = [];
+  const progress = new ProgressReporter({
+    total: 10,
+    stream: { write: (t: string) => log.push(t) },
+    live: false,
+  });
+  // Steps 2 and 4 skip their update (one alone is tolerated); steps 6 and 7 in a row stop the run.
+  const skippedAt = new Set([2, 4, 6, 7]);
+  const step: AlgorithmStep = async (problems, adam, sampling, s, more) => {
+    const r = await fakeStep(problems, adam, sampling, s, more);
+    return { ...r, metrics: { ...r.metrics, "optim/skipped_updates": skippedAt.has(s + 1) ? 1 : 0 } };
+  };
+  const run = createRunDirectory(out, config);
+  await assert.rejects(
+    runTrainingLoop({ run, config, engine: fakeEngine, step, pool, startStep: 0, progress }),
+    /stopped after step 7: 2 steps in a row had non-finite gradients.* those of step 5/,
+  );
+  run.close();
+  assert.equal(log.filter((l) => l.includes("update skipped: the gradients were not finite")).length, 4);
+});
+
+test("runTrainingLoop: a stop request ends the loop after the current step, with a checkpoint of it", async () => {
+  const out = join(tmp, "stop");
+  const config = parseConfig(
+    { steps: 10, batch: { promptsPerStep: 1, groupSize: 2 }, run: { out, checkpointEvery: 4 } },
+    "test",
+  );
+  let steps = 0;
+  const step: AlgorithmStep = async (...args) => {
+    steps++;
+    return fakeStep(...args);
+  };
+  const run = createRunDirectory(out, config);
+  const r = await runTrainingLoop({
+    run,
+    config,
+    engine: fakeEngine,
+    step,
+    pool,
+    startStep: 0,
+    stopRequested: () => steps >= 3,
+  });
+  run.close();
+  assert.equal(r.stoppedAt, 3);
+  assert.equal(run.latestCheckpoint()?.step, 3);
+  assert.equal(readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").length, 3);
+});

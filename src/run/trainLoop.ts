@@ -1,8 +1,6 @@
 // The RL training loop around an algorithm step: data order, learning-rate schedule, metrics and
 // samples files, checkpoints and resume. Everything that varies between runs with the same seed
 // (wall-clock times, tokens/s) goes to timings.jsonl, so metrics.jsonl is identical across reruns.
-import { appendFileSync } from "node:fs";
-import { join } from "node:path";
 import type { AlgorithmContext, SampleRecord, StepResult } from "../algorithms/context.js";
 import { type GrpoOptions, grpoStep } from "../algorithms/grpo.js";
 import type { RolloutGroup } from "../algorithms/rollouts.js";
@@ -15,8 +13,6 @@ import type { Problem } from "../tasks/types.js";
 import type { Config } from "./config.js";
 import type { ProgressReporter } from "./progress.js";
 import type { RunDirectory, TrainerState } from "./runDirectory.js";
-
-export const TIMINGS_FILE = "timings.jsonl";
 
 /** Problem k of the seeded order: epoch-wise shuffles of the pool under the seed, a pure function of (seed, k). */
 export function problemsAt(pool: readonly Problem[], start: number, count: number, seed: number): Problem[] {
@@ -194,6 +190,15 @@ export interface TrainLoopOptions {
   progress?: ProgressReporter;
   /** Held-out evaluation after step `step` (1-based), merged into its metrics; null = none this step. */
   evaluate?: (step: number) => Promise<Metrics> | null;
+  /** Polled after each step: true ends the loop there, with a checkpoint of that step (a stop signal). */
+  stopRequested?: () => boolean;
+}
+
+export interface LoopResult {
+  /** The last step's metrics (empty when no step ran). */
+  lastMetrics: Metrics;
+  /** The step the loop stopped after on request, when it did not reach config.steps. */
+  stoppedAt?: number;
 }
 
 /** The data stream at the start of a run or a resume (cursor and filter from the trainer state). */
@@ -217,10 +222,11 @@ export function streamAt(
 }
 
 /** Runs an algorithm from `startStep` to `config.steps`, checkpointing as configured and at the end. */
-export async function runTrainingLoop(o: TrainLoopOptions): Promise<Metrics> {
+export async function runTrainingLoop(o: TrainLoopOptions): Promise<LoopResult> {
   const { run, config } = o;
   const stream = streamAt(o.pool, config, o.startStep, o.trainerState);
   let last: Metrics = {};
+  let nonFiniteSteps = 0;
   for (let s = o.startStep; s < config.steps; s++) {
     const problems = stream.take(config.batch.promptsPerStep);
     const sampling = { ...config.sampling, seed: Rng.derive(config.seed, 0x5a3b, s).nextU32() };
@@ -236,19 +242,25 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<Metrics> {
       metrics["rollout/difficulty_filter_skipped"] = stream.takeSkipped();
     }
     Object.assign(metrics, await o.evaluate?.(step));
+    const skipped =
+      Number(metrics["optim/skipped_updates"] ?? 0) + Number(metrics["layer2/skipped_updates"] ?? 0);
+    nonFiniteSteps = skipped > 0 ? nonFiniteSteps + 1 : 0;
+    if (skipped > 0)
+      o.progress?.log(`step ${step}: update skipped: the gradients were not finite (NaN or Inf)`);
     for (const w of result.warnings ?? []) o.progress?.log(`step ${step}: ${w}`);
     last = metrics;
     const learning = Object.fromEntries(Object.entries(metrics).filter(([k]) => !isTimingKey(k)));
     const timing = Object.fromEntries(Object.entries(metrics).filter(([k]) => isTimingKey(k)));
     run.appendMetrics({ step, ...learning });
-    appendFileSync(join(run.dir, TIMINGS_FILE), `${JSON.stringify({ step, ...timing })}\n`);
+    run.appendTimings({ step, ...timing });
     const limit = config.run.samplesPerStep;
     run.appendSamples([
       ...sampleRecords(step, result.groups, result.advantages_PG, limit),
       ...(result.extraSamples?.(step, limit) ?? []),
     ]);
     const every = config.run.checkpointEvery;
-    if ((every > 0 && step % every === 0) || step === config.steps) {
+    const stopping = step < config.steps && (o.stopRequested?.() ?? false);
+    if ((every > 0 && step % every === 0) || step === config.steps || stopping) {
       const state: LoopState = { step, cursor: stream.cursor };
       if (stream.filter) state.difficultyFilter = stream.filter.toJSON();
       await run.saveCheckpoint(state, (dir) => o.engine.saveState(dir));
@@ -258,8 +270,15 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<Metrics> {
       accuracy: metrics["rollout/accuracy"] ?? undefined,
       tokensPerSecond: metrics["time/sample_tokens_per_s"] ?? undefined,
     });
+    if (stopping) return { lastMetrics: last, stoppedAt: step };
+    if (nonFiniteSteps >= config.run.maxNonFiniteSteps)
+      throw new Error(
+        `stopped after step ${step}: ${nonFiniteSteps} steps in a row had non-finite gradients, so no update ` +
+          `was applied (the weights are still those of step ${step - nonFiniteSteps}); lower optim.lr or ` +
+          `check the rewards, then resume from the last checkpoint`,
+      );
   }
-  return last;
+  return { lastMetrics: last };
 }
 
 /** The GRPO step of a config, for runTrainingLoop. */

@@ -6,7 +6,14 @@ import { type Metrics, seconds } from "../core/metrics.js";
 import { algorithmStepOf } from "./algorithmSteps.js";
 import type { Config } from "./config.js";
 import { ProgressReporter } from "./progress.js";
-import { createRunDirectory, latestCheckpointOf, openRunForResume } from "./runDirectory.js";
+import {
+  createRunDirectory,
+  latestCheckpointOf,
+  openRunForResume,
+  type RunDirectory,
+} from "./runDirectory.js";
+import { acquireRunLock, type RunLock } from "./runLock.js";
+import { catchStopSignals } from "./stopSignals.js";
 import { type ModelSession, openSession } from "./session.js";
 import { runTrainingLoop } from "./trainLoop.js";
 
@@ -24,8 +31,10 @@ export interface TrainRunResult {
   startStep: number;
   /** The last step's metrics (empty when the run was already complete). */
   lastMetrics: Metrics;
-  /** The final checkpoint's directory (weights in Hugging Face layout: `rlvr eval --checkpoint`, openSession's weightsDir). */
+  /** The newest checkpoint's directory (weights in Hugging Face layout: `rlvr eval --checkpoint`, openSession's weightsDir). */
   checkpoint: string;
+  /** Set when a stop signal ended the run early: the step its checkpoint holds. */
+  stoppedAt?: number;
 }
 
 /** Whether the config's loss needs the frozen reference policy (a KL term). */
@@ -45,20 +54,39 @@ async function heldOutMetrics(session: ModelSession, config: Config): Promise<Me
   return { "eval/accuracy": r.accuracy, "time/eval_s": seconds(t0, performance.now()) };
 }
 
-/** Trains `config` into config.run.out; resolves when the last step's checkpoint is written. */
+/**
+ * Trains `config` into config.run.out; resolves when the last step's checkpoint is written, or, after
+ * SIGINT/SIGTERM, when the checkpoint of the step in progress is. Everything is validated (config, model,
+ * task) before the run directory is touched, and one process at a time writes it (run/runLock.ts).
+ */
 export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise<TrainRunResult> {
-  const opened = o.resume ? openRunForResume(config.run.out, { config }) : null;
-  const checkpoint = opened?.checkpoint ?? null;
-  const session = openSession(config, { weightsDir: checkpoint?.path, reference: needsReference(config) });
-  const startStep = checkpoint?.step ?? 0;
-  const progress = o.progress ?? new ProgressReporter({ total: config.steps, label: config.algo, startStep });
-  let run = opened?.run;
+  const progress =
+    o.progress ?? new ProgressReporter({ total: config.steps, label: config.algo, startStep: 0 });
+  const log = (m: string) => progress.log(m);
+  // A fresh run: model, engine and task are opened before anything is written, so a bad start leaves nothing.
+  let session = o.resume ? undefined : openSession(config, { reference: needsReference(config) });
+  let lock: RunLock | undefined;
+  let run: RunDirectory | undefined;
+  const signals = catchStopSignals(log);
   try {
+    lock = acquireRunLock(config.run.out, log);
+    const opened = o.resume ? openRunForResume(config.run.out, { config, log }) : null;
+    const checkpoint = opened?.checkpoint ?? null;
+    session ??= openSession(config, { weightsDir: checkpoint?.path, reference: needsReference(config) });
     if (checkpoint) await session.engine.loadState(checkpoint.path);
-    run ??= createRunDirectory(config.run.out, config);
-    if (startStep > 0) progress.log(`resuming ${run.dir} from step ${startStep}`);
+    run = opened?.run ?? createRunDirectory(config.run.out, config);
+    if (run.previousRun) log(`moved the previous run in ${run.dir} with this config to ${run.previousRun}`);
+    const startStep = checkpoint?.step ?? 0;
+    if (o.resume)
+      log(
+        startStep >= config.steps
+          ? `${run.dir} is already trained to step ${startStep}: nothing to do`
+          : startStep > 0
+            ? `resuming ${run.dir} from step ${startStep}`
+            : `${run.dir} has no checkpoint yet: starting from step 0`,
+      );
     const every = config.run.evalEvery;
-    const lastMetrics = await runTrainingLoop({
+    const loop = await runTrainingLoop({
       run,
       config,
       engine: session.engine,
@@ -69,13 +97,27 @@ export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise
       progress,
       evaluate:
         every > 0
-          ? (step) => (step % every === 0 || step === config.steps ? heldOutMetrics(session, config) : null)
+          ? (step) => (step % every === 0 || step === config.steps ? heldOutMetrics(session!, config) : null)
           : undefined,
+      stopRequested: () => signals.received !== null,
     });
     progress.done();
-    return { runDir: run.dir, startStep, lastMetrics, checkpoint: latestCheckpointOf(run.dir).path };
+    const latest = latestCheckpointOf(run.dir).path;
+    if (loop.stoppedAt !== undefined)
+      log(
+        `stopped after step ${loop.stoppedAt}; checkpoint ${latest}; continue with: rlvr train --resume ${run.dir}`,
+      );
+    return {
+      runDir: run.dir,
+      startStep,
+      lastMetrics: loop.lastMetrics,
+      checkpoint: latest,
+      stoppedAt: loop.stoppedAt,
+    };
   } finally {
+    signals.dispose();
     run?.close();
-    await session.close();
+    lock?.release();
+    await session?.close();
   }
 }

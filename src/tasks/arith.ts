@@ -18,6 +18,7 @@
 // the longest common subsequence of the values after "=" in the completion) + 0.3 × closeness of
 // the boxed answer (1 / (1 + |a − g| / max(1, |g|))), so at most 0.9. A truncated completion scores
 // 0 and is not correct under both rewards.
+import type { RewardKind } from "../core/choices.js";
 import { Rng } from "../core/rng.js";
 import { extractAnswer } from "../verifiers/extract.js";
 import type { Problem, ScoreOptions, ScoreResult, Split, Task } from "./types.js";
@@ -297,7 +298,7 @@ export function scoreArith(
   problem: Problem,
   completion: string,
   opts: ScoreOptions,
-  rewardKind: "binary" | "ordinal" = "binary",
+  rewardKind: RewardKind = "binary",
 ): ScoreResult {
   if (opts.truncated) return { reward: 0, correct: false, reason: "truncated", ordinal: 0 };
   const gold = Number(problem.gold);
@@ -326,7 +327,7 @@ export function scoreArith(
 
 export interface ArithTaskOptions extends ArithProblemOptions {
   name?: string;
-  reward?: "binary" | "ordinal";
+  reward?: RewardKind;
   /** Default count for `problems()` when none is given: train 10,000, test 500. */
   defaultCounts?: { train: number; test: number };
 }

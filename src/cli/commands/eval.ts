@@ -79,6 +79,10 @@ export function registerEval(program: Command): void {
     .action(async (flags: EvalFlags, command: Command) => {
       if (!flags.checkpoint && !flags.model)
         throw new Error("eval: give --checkpoint RUN_DIR or --model DIR|default");
+      if (flags.checkpoint && flags.model)
+        throw new Error(
+          "eval: give either --checkpoint (a run's weights, with its model's tokenizer) or --model, not both",
+        );
       if (flags.split !== "test" && flags.split !== "train")
         throw new Error(`eval: --split must be test or train`);
       let model = flags.model ?? "default";

@@ -2,6 +2,7 @@
 // directory; `--resume DIR` continues a run from its last checkpoint with the same data order and
 // random streams. The work is run/trainRun.ts's.
 import type { Command } from "commander";
+import { ProgressReporter } from "../../run/progress.js";
 import { trainRun } from "../../run/trainRun.js";
 import { writeErr, writeOut } from "../output.js";
 import { addTrainOptions, resolveTrainConfig, type TrainFlags } from "../trainOptions.js";
@@ -14,11 +15,18 @@ export function registerTrain(program: Command): void {
     );
   addTrainOptions(cmd).action(async (flags: TrainFlags, command: Command) => {
     const { config, resume } = resolveTrainConfig(flags);
-    const result = await trainRun(config, { resume: resume !== undefined });
+    // Progress and messages go to the command's error output (the terminal, or a test's capture).
+    const stream = {
+      write: (t: string) => writeErr(command, t),
+      isTTY: process.stderr.isTTY,
+      columns: process.stderr.columns,
+    };
+    const progress = new ProgressReporter({ total: config.steps, label: config.algo, stream });
+    const result = await trainRun(config, { resume: resume !== undefined, progress });
     writeErr(command, `run directory: ${result.runDir}\n`);
     writeOut(
       command,
-      `${JSON.stringify({ run: result.runDir, steps: config.steps, last_metrics: result.lastMetrics })}\n`,
+      `${JSON.stringify({ run: result.runDir, steps: result.stoppedAt ?? config.steps, stopped: result.stoppedAt !== undefined, last_metrics: result.lastMetrics })}\n`,
     );
   });
 }

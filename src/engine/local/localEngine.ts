@@ -210,12 +210,14 @@ export class LocalEngine implements TrainingEngine {
     return this.exclusive(async () => {
       if (this.grads === null)
         throw new Error("optimStep: no gradients accumulated (call forwardBackward first)");
-      const { gradNorm, clipped } = this.optimizer.step(this.grads, params);
+      const { gradNorm, clipped, skipped } = this.optimizer.step(this.grads, params);
       this.grads = null;
       return {
         metrics: {
           "grad_norm:mean": gradNorm,
           "grad_clipped:mean": clipped ? 1 : 0,
+          // non-finite gradients are not applied (optimizer.ts)
+          "skipped:sum": skipped ? 1 : 0,
           "learning_rate:mean": params.learningRate,
           "step:max": this.optimizer.stepCount,
         },

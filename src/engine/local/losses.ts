@@ -4,7 +4,7 @@
 // q = sampler logprob, A = advantage, r = exp(lp − q), ref = reference logprob.
 import type { Tensor } from "./graph/graph.js";
 import * as op from "./graph/ops.js";
-import type { Datum, KlEstimator, LossSpec } from "../types.js";
+import type { Datum, KlEstimator, LossSpec, PolicyLoss } from "../types.js";
 
 /** Per-token inputs a loss reads besides the weights. */
 export type TokenInput = "samplingLogprobs" | "advantages" | "refLogprobs";
@@ -35,7 +35,7 @@ function checkClip(lo: number, hi: number): void {
 
 /** The per-token policy term ℓ_t [B, T]. */
 function policyTerm(
-  kind: "cross_entropy" | "importance_sampling" | "ppo" | "cispo",
+  kind: "cross_entropy" | PolicyLoss,
   lp: Tensor,
   inp: Partial<Record<TokenInput, Tensor>>,
   clipLow: number,

@@ -145,3 +145,19 @@ test("a parameter without a gradient is left untouched", () => {
   assert.ok(Math.abs(a[0] - (0.999 - 0.1)) < 1e-6);
   assert.equal(b[0], 1);
 });
+
+test("non-finite gradients are not applied: weights, moments and step count stay, skipped is reported", () => {
+  for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+    const w = Float32Array.from([1, 2]);
+    const opt = new AdamW(new Map([["w", w]]));
+    opt.step(new Map([["w", Float32Array.from([0.1, 0.1])]]), HP);
+    const before = { w: w.slice(), m: opt.state().m.get("w")!.slice(), t: opt.stepCount };
+    const r = opt.step(new Map([["w", Float32Array.from([bad, 0.1])]]), HP);
+    assert.equal(r.skipped, true);
+    assert.ok(!Number.isFinite(r.gradNorm));
+    assert.deepEqual(w, before.w);
+    assert.deepEqual(opt.state().m.get("w"), before.m);
+    assert.equal(opt.stepCount, before.t);
+    assert.equal(opt.step(new Map([["w", Float32Array.from([0.1, 0.1])]]), HP).skipped, false);
+  }
+});

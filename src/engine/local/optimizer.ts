@@ -17,6 +17,8 @@ export interface AdamStepResult {
   gradNorm: number;
   /** Whether clipping scaled the gradients down. */
   clipped: boolean;
+  /** The gradients held NaN or ±Inf: nothing was applied (weights, moments and step count unchanged). */
+  skipped: boolean;
 }
 
 /** Global L2 norm over all gradients, accumulated in float64. */
@@ -78,6 +80,7 @@ export class AdamW {
       }
     }
     const gradNorm = globalGradNorm(grads);
+    if (!Number.isFinite(gradNorm)) return { gradNorm, clipped: false, skipped: true };
     const clipped = p.gradClipNorm > 0 && gradNorm > p.gradClipNorm;
     const scale = clipped ? p.gradClipNorm / (gradNorm + 1e-6) : 1;
 
@@ -100,7 +103,7 @@ export class AdamW {
         w[i] = w[i] * decay - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
       }
     }
-    return { gradNorm, clipped };
+    return { gradNorm, clipped, skipped: false };
   }
 
   /** A copy of the optimizer state, for checkpoints. */

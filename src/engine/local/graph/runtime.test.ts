@@ -61,3 +61,29 @@ test("defaultThreadCount: RLVR_NUM_THREADS when set, all cores otherwise, a bad 
   );
   assert.throws(() => defaultThreadCount({ RLVR_NUM_THREADS: "0" }), /RLVR_NUM_THREADS/);
 });
+
+test("creating sessions leaves no empty /tmp/mat-debug-<pid>.log behind (onnxruntime's telemetry trace)", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { existsSync, rmSync } = await import("node:fs");
+  const script = `
+    import { Graph } from "./src/engine/local/graph/graph.js";
+    import * as op from "./src/engine/local/graph/ops.js";
+    import { CompiledGraph } from "./src/engine/local/graph/runtime.js";
+    const g = new Graph();
+    const x = g.input("x", [2]);
+    g.output("y", op.add(x, x));
+    await CompiledGraph.compile(g);
+    process.stdout.write(String(process.pid) + " " + (process.env.TMPDIR ?? "unset"));
+  `;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    env: { ...process.env, TMPDIR: "/tmp" },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const [pid, tmpdirAfter] = r.stdout.trim().split(" ");
+  const log = `/tmp/mat-debug-${pid}.log`;
+  const left = existsSync(log);
+  rmSync(log, { force: true });
+  assert.equal(left, false, `${log} was created`);
+  assert.equal(tmpdirAfter, "/tmp", "TMPDIR is restored");
+});

@@ -55,6 +55,28 @@ const ORT_TYPE: Record<DType, "float32" | "float64" | "int32" | "int64" | "bool"
   bool: "bool",
 };
 
+let environmentCreated = false;
+
+/**
+ * Creates a session; the first one also creates onnxruntime's environment, whose embedded telemetry SDK
+ * (1DS, "MATSDK") opens an empty trace log `$TMPDIR/mat-debug-<pid>.log` (default /tmp) that nothing
+ * removes, and no API turns it off. With TMPDIR pointing at /dev/null while that first session is created
+ * the log cannot be created; TMPDIR is restored as soon as the session exists (the environment is
+ * created asynchronously inside the call, so it is not restored earlier).
+ */
+async function createSession(bytes: Uint8Array, options: ort.InferenceSession.SessionOptions) {
+  if (environmentCreated) return ort.InferenceSession.create(bytes, options);
+  environmentCreated = true;
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = "/dev/null";
+  try {
+    return await ort.InferenceSession.create(bytes, options);
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+}
+
 export class CompiledGraph {
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -64,7 +86,7 @@ export class CompiledGraph {
 
   static async compile(graph: Graph, options: RuntimeOptions = {}): Promise<CompiledGraph> {
     const bytes = exportOnnx(graph, options);
-    const session = await ort.InferenceSession.create(bytes, {
+    const session = await createSession(bytes, {
       intraOpNumThreads: options.intraOpNumThreads ?? defaultThreadCount(),
       interOpNumThreads: 1,
       executionMode: "sequential",
