@@ -92,8 +92,8 @@ export class ProgressReporter {
   private readonly stream: ProgressStream;
   private readonly live: boolean;
   private readonly now: () => number;
-  private readonly startTime: number;
-  private readonly startStep: number;
+  private startTime: number;
+  private startStep: number;
   private current: string | undefined;
 
   constructor(private readonly options: ProgressOptions) {
@@ -102,6 +102,12 @@ export class ProgressReporter {
     this.now = options.now ?? Date.now;
     this.startTime = this.now();
     this.startStep = options.startStep ?? 0;
+  }
+
+  /** Restarts the ETA clock at `step` (a resumed run, once its checkpoint is known). */
+  startAt(step: number): void {
+    this.startStep = step;
+    this.startTime = this.now();
   }
 
   /** Reports `step` completed, with this step's numbers. */

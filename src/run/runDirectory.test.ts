@@ -8,6 +8,7 @@ import {
   readFileSync,
   rmSync,
   writeFileSync,
+  symlinkSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -261,4 +262,19 @@ test("writeEval writes eval/<name>.json atomically and rejects path-like names",
 
 test("openRunForResume on a directory that is not a run says so", () => {
   assert.throws(() => openRunForResume(root), /is not a run directory \(no config\.json\)/);
+});
+
+test("a full disk is reported with the path of the file that could not be written", () => {
+  if (!existsSync("/dev/full")) return; // Linux only: every write to /dev/full fails with ENOSPC
+  const out = join(root, "full");
+  const run = createRunDirectory(out, cfg());
+  rmSync(join(out, "metrics.jsonl"));
+  symlinkSync("/dev/full", join(out, "metrics.jsonl"));
+  assert.throws(
+    () => run.appendMetrics({ step: 1, "rollout/accuracy": 0.5 }),
+    (err: Error) =>
+      err instanceof RunDirectoryError &&
+      err.message === `cannot append to ${join(out, "metrics.jsonl")}: no space left on device`,
+  );
+  run.close();
 });

@@ -60,8 +60,7 @@ async function heldOutMetrics(session: ModelSession, config: Config): Promise<Me
  * task) before the run directory is touched, and one process at a time writes it (run/runLock.ts).
  */
 export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise<TrainRunResult> {
-  const progress =
-    o.progress ?? new ProgressReporter({ total: config.steps, label: config.algo, startStep: 0 });
+  const progress = o.progress ?? new ProgressReporter({ total: config.steps, label: config.algo });
   const log = (m: string) => progress.log(m);
   // A fresh run: model, engine and task are opened before anything is written, so a bad start leaves nothing.
   let session = o.resume ? undefined : openSession(config, { reference: needsReference(config) });
@@ -72,11 +71,14 @@ export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise
     lock = acquireRunLock(config.run.out, log);
     const opened = o.resume ? openRunForResume(config.run.out, { config, log }) : null;
     const checkpoint = opened?.checkpoint ?? null;
-    session ??= openSession(config, { weightsDir: checkpoint?.path, reference: needsReference(config) });
-    if (checkpoint) await session.engine.loadState(checkpoint.path);
+    const active =
+      session ?? openSession(config, { weightsDir: checkpoint?.path, reference: needsReference(config) });
+    session = active;
+    if (checkpoint) await active.engine.loadState(checkpoint.path);
     run = opened?.run ?? createRunDirectory(config.run.out, config);
     if (run.previousRun) log(`moved the previous run in ${run.dir} with this config to ${run.previousRun}`);
     const startStep = checkpoint?.step ?? 0;
+    progress.startAt(startStep);
     if (o.resume)
       log(
         startStep >= config.steps
@@ -89,15 +91,15 @@ export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise
     const loop = await runTrainingLoop({
       run,
       config,
-      engine: session.engine,
-      step: algorithmStepOf(config, session),
-      pool: session.task.problems("train", config.task.trainSize, config.seed),
+      engine: active.engine,
+      step: algorithmStepOf(config, active),
+      pool: active.task.problems("train", config.task.trainSize, config.seed),
       startStep,
       trainerState: opened?.trainerState,
       progress,
       evaluate:
         every > 0
-          ? (step) => (step % every === 0 || step === config.steps ? heldOutMetrics(session!, config) : null)
+          ? (step) => (step % every === 0 || step === config.steps ? heldOutMetrics(active, config) : null)
           : undefined,
       stopRequested: () => signals.received !== null,
     });

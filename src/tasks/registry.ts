@@ -7,7 +7,10 @@
 // | arith-ordinal  | ordinal | the same problems, partial credit (for CoRPO)         | mix              |
 // | arith-easy     | binary  | level 1 only: 2 operations                            | none             |
 // | arith-hard     | binary  | levels 4–5: 3–4 operations, up to 3-digit numbers     | none             |
+// | gsm8k, math    | math verifier | GSM8K; MATH 12k train with MATH500 as test       | formatWeight     |
+// | math500, minerva, olympiadbench, aime24, aime25, amc23 | math verifier | test split only | formatWeight |
 import { type ArithTaskOptions, createArithTask, type LevelWeight } from "./arith.js";
+import { createDatasetTask, DATASET_TASKS } from "./datasetTask.js";
 import type { Problem, Task, TaskSpec } from "./types.js";
 
 type Options = Readonly<Record<string, unknown>>;
@@ -36,6 +39,16 @@ function mixOption(options: Options): Pick<ArithTaskOptions, "mix"> {
   return { mix: mix as LevelWeight[] };
 }
 
+/** task.options.formatWeight: a non-negative number. */
+function formatWeightOption(name: string, options: Options): { formatWeight?: number } {
+  checkKeys(name, options, ["formatWeight"]);
+  const w = options.formatWeight;
+  if (w === undefined) return {};
+  if (typeof w !== "number" || !(w >= 0))
+    throw new Error("task.options.formatWeight: expected a number >= 0");
+  return { formatWeight: w };
+}
+
 const FACTORIES: Record<string, (options: Options) => Task> = {
   arith: (o) => {
     checkKeys("arith", o, ["mix"]);
@@ -60,6 +73,9 @@ const FACTORIES: Record<string, (options: Options) => Task> = {
     });
   },
 };
+
+for (const spec of DATASET_TASKS)
+  FACTORIES[spec.name] = (o) => createDatasetTask(spec, formatWeightOption(spec.name, o));
 
 export function taskNames(): string[] {
   return Object.keys(FACTORIES);

@@ -1,0 +1,89 @@
+// Math benchmarks as tasks: the problems of a shipped data file (data/, read on first use), scored with
+// the math verifier (the final answer extracted from the completion, checked for equivalence with the
+// gold; a truncated completion scores 0) plus an optional format bonus. Test-only benchmarks (MATH500,
+// AIME, AMC, Minerva, OlympiadBench) have no train split: train on `math` or `gsm8k`.
+import { fileURLToPath } from "node:url";
+import { scoreMathCompletion } from "../verifiers/mathReward.js";
+import { sharedVerifier } from "../verifiers/verify.js";
+import { type DatasetFormat, loadJsonDataset } from "./datasets.js";
+import type { Problem, ScoreResult, Split, Task } from "./types.js";
+
+/** data/ in the package (src/tasks and dist/tasks are both two levels below the root). */
+const DATA_DIR = fileURLToPath(new URL("../../data/", import.meta.url));
+
+/** A split's file under data/ and the convention of its gold answers. */
+export interface DatasetSplit {
+  file: string;
+  format: DatasetFormat;
+  /** Leave out rows without a usable gold answer (known in the source; listed where the spec says so). */
+  skipInvalid?: boolean;
+}
+
+export interface DatasetTaskSpec {
+  name: string;
+  splits: Partial<Record<Split, DatasetSplit>>;
+}
+
+export interface DatasetTaskOptions {
+  /** Added to the reward of a well-formed completion (a closed reasoning block, one answer). Default 0. */
+  formatWeight?: number;
+}
+
+/** Rows are read once per split, in file order; `count` takes the first ones (the seed does not reorder). */
+export function createDatasetTask(spec: DatasetTaskSpec, options: DatasetTaskOptions = {}): Task {
+  const cache = new Map<Split, Problem[]>();
+  const rows = (split: Split): Problem[] => {
+    const cached = cache.get(split);
+    if (cached) return cached;
+    const s = spec.splits[split];
+    if (!s) {
+      const has = Object.keys(spec.splits).join(", ");
+      throw new Error(`task ${spec.name} has no ${split} split (it has: ${has})`);
+    }
+    const loaded = loadJsonDataset(`${DATA_DIR}${s.file}`, s.format, {
+      name: `${spec.name}-${split}`,
+      onInvalid: s.skipInvalid ? "skip" : "error",
+    });
+    cache.set(split, loaded);
+    return loaded;
+  };
+  return {
+    name: spec.name,
+    problems: (split, count) => {
+      const all = rows(split);
+      return count === undefined ? all : all.slice(0, count);
+    },
+    score: async (problem, completion, { truncated }): Promise<ScoreResult> => {
+      const r = await scoreMathCompletion(sharedVerifier(), problem.gold, completion, {
+        stopReason: truncated ? "length" : "stop",
+        formatWeight: options.formatWeight ?? 0,
+      });
+      return { reward: r.reward, correct: r.correct, reason: r.reason };
+    },
+  };
+}
+
+/** The shipped benchmarks (data/README.md lists sources and licences). */
+export const DATASET_TASKS: readonly DatasetTaskSpec[] = [
+  {
+    name: "gsm8k",
+    splits: {
+      train: { file: "gsm8k/train.jsonl", format: "gsm8k" },
+      test: { file: "gsm8k/test.jsonl", format: "gsm8k" },
+    },
+  },
+  {
+    name: "math",
+    splits: {
+      // Lines 5530 and 5532 have an empty \boxed{} as their answer: left out (11,998 problems).
+      train: { file: "math_train/train12k_excl_math500.jsonl", format: "answer", skipInvalid: true },
+      test: { file: "math500/test.jsonl", format: "math500" },
+    },
+  },
+  { name: "math500", splits: { test: { file: "math500/test.jsonl", format: "math500" } } },
+  { name: "minerva", splits: { test: { file: "minerva_math/test.jsonl", format: "minerva" } } },
+  { name: "olympiadbench", splits: { test: { file: "olympiadbench/test.json", format: "olympiadbench" } } },
+  { name: "aime24", splits: { test: { file: "aime24/test.jsonl", format: "aime" } } },
+  { name: "aime25", splits: { test: { file: "aime25/test.jsonl", format: "aime" } } },
+  { name: "amc23", splits: { test: { file: "amc23/test.jsonl", format: "amc" } } },
+];
