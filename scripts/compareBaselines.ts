@@ -80,7 +80,7 @@ interface HeldOut {
 }
 
 async function heldOut(config: Config, weightsDir?: string): Promise<HeldOut> {
-  const session = openSession(config, { weightsDir });
+  const session = await openSession(config, { weightsDir });
   try {
     const problems = session.task.problems("test", evalProblems, 0);
     const sampling = { temperature: 1, topK: -1, topP: 1, maxTokens: config.sampling.maxTokens, seed: 0 };

@@ -197,7 +197,7 @@ async function train(algo: Algo, name: string, nSteps: number, seed: number): Pr
     (s, m) => s + Number(m["rollout/sampled_tokens"] ?? 0) + Number(m["layer2/sampled_tokens"] ?? 0),
     0,
   );
-  const session = openSession(config, { weightsDir: latestCheckpointOf(runDir).path });
+  const session = await openSession(config, { weightsDir: latestCheckpointOf(runDir).path });
   try {
     const result = await storedTwoTurn(
       join(runDir, EVAL_DIR, "compare-mgrpo.json"),
@@ -294,7 +294,7 @@ function summarize(perSeed: readonly Row[][]): Summary[] {
 
 const t0 = performance.now();
 const warmRows: Row[] = [];
-const warm = openSession(base);
+const warm = await openSession(base);
 try {
   console.error(`warm start: ${warm.modelDir}`);
   const stored = (guide: string) => join(out, "warm-start", `${guide}.json`);

@@ -32,7 +32,7 @@ const config = recipeConfig(
 
 /** Held-out accuracy at the training temperature (mean over 4 samples per problem) and greedy. */
 async function heldOut(c: Config, weightsDir?: string): Promise<{ sampled: number; greedy: number }> {
-  const session = openSession(c, { weightsDir });
+  const session = await openSession(c, { weightsDir });
   try {
     const problems = session.task.problems("test", EVAL_PROBLEMS, 0);
     const at = async (temperature: number, samplesPerProblem: number) =>

@@ -24,6 +24,12 @@ export interface TrainFlags {
   seed?: number;
   out?: string;
   checkpointEvery?: number;
+  dataset?: string;
+  testDataset?: string;
+  questionField?: string;
+  answerField?: string;
+  skipBadRows?: boolean;
+  reward?: string;
   resume?: string;
   /** "path=value" assignments, e.g. "loss.kl.coef=0". */
   set?: string[];
@@ -38,6 +44,12 @@ const FLAG_FIELDS: ReadonlyArray<readonly [keyof TrainFlags, string, string]> = 
   ["seed", "seed", "--seed"],
   ["out", "run.out", "--out"],
   ["checkpointEvery", "run.checkpointEvery", "--checkpoint-every"],
+  ["dataset", "task.options.file", "--dataset"],
+  ["testDataset", "task.options.testFile", "--test-dataset"],
+  ["questionField", "task.options.questionField", "--question-field"],
+  ["answerField", "task.options.answerField", "--answer-field"],
+  ["skipBadRows", "task.options.skipBadRows", "--skip-bad-rows"],
+  ["reward", "reward.module", "--reward"],
 ];
 
 function parseNumber(value: string): number {
@@ -66,6 +78,12 @@ export function addTrainOptions(cmd: Command, spec: TrainOptionsSpec = {}): Comm
     .option("--seed <n>", "seed of every random stream", parseNumber)
     .option("--out <dir>", "run directory (default runs/<algo>-<task>-seed<seed>)")
     .option("--checkpoint-every <n>", "checkpoint every N steps (0 = only at the end)", parseNumber)
+    .option("--dataset <file>", "train on your own problems (JSONL, JSON or Parquet; sets --task dataset)")
+    .option("--test-dataset <file>", "held-out problems of --dataset")
+    .option("--question-field <name>", "--dataset: the question's field (default question)")
+    .option("--answer-field <name>", "--dataset: the gold answer's field (default answer)")
+    .option("--skip-bad-rows", "--dataset: leave out rows without a usable question or answer (counted)")
+    .option("--reward <module>", "your reward: a module exporting score(completion, example)")
     .option(
       "--set <path=value>",
       "set any config field, e.g. --set loss.kl.coef=0 (repeatable; value is JSON or a string)",
@@ -115,6 +133,7 @@ export function flagsToOverrides(flags: TrainFlags): ConfigInput {
   for (const [flag, field] of FLAG_FIELDS) {
     if (flags[flag] !== undefined) setPath(named, field, flags[flag]);
   }
+  if (flags.dataset !== undefined && flags.task === undefined) setPath(named, "task.name", "dataset");
   return mergeConfig(out, named);
 }
 

@@ -118,6 +118,12 @@ const lossSchema = z.strictObject({
 const rewardSchema = z.strictObject({
   /** "binary" (1 if correct else 0) or "ordinal" (the task's partial credit in [0,1]). Default "binary". */
   kind: z.enum(REWARD_KINDS).default("binary"),
+  /**
+   * Your own reward: a module (.js/.mjs; .ts under tsx) exporting `score(completion, example)` that
+   * returns a number or { reward, correct?, reason? }, sync or async; it replaces the task's scorer.
+   * Absent = the task's verifier.
+   */
+  module: z.string().min(1).optional(),
 });
 
 const difficultyFilterSchema = z

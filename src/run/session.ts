@@ -5,7 +5,8 @@ import { loadTokenizer } from "../engine/tokenizer/loadTokenizer.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { TrainingEngine } from "../engine/types.js";
 import { promptRenderer } from "../tasks/chatTemplate.js";
-import { getTask } from "../tasks/registry.js";
+import { loadTask } from "../tasks/registry.js";
+import type { RewardFunction } from "../tasks/rewardModule.js";
 import type { Problem, Task } from "../tasks/types.js";
 import type { Config } from "./config.js";
 import { resolveModelDir } from "./models.js";
@@ -22,20 +23,24 @@ export interface ModelSession {
 }
 
 /** The parts of a config a session is built from. */
-export type SessionSpec = Pick<Config, "model" | "engine" | "task">;
+export type SessionSpec = Pick<Config, "model" | "engine" | "task" | "reward">;
 
 export interface OpenSessionOptions {
   /** The policy's weights come from here (a checkpoint directory) instead of the model. */
   weightsDir?: string;
   /** Open a frozen reference policy (the model's weights) too. Default false. */
   reference?: boolean;
+  /** A reward function in place of the task's scorer and of reward.module (library use). */
+  reward?: RewardFunction;
+  /** Gets what loading the task left out (skipped bad rows). */
+  notes?: string[];
 }
 
-/** Opens the config's model on its engine, with its task and prompt. */
-export function openSession(spec: SessionSpec, o: OpenSessionOptions = {}): ModelSession {
+/** Opens the config's model on its engine, with its task, reward and prompt. */
+export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {}): Promise<ModelSession> {
   const modelDir = resolveModelDir(spec.model);
   const tokenizer = loadTokenizer(modelDir);
-  const task = getTask(spec.task);
+  const task = await loadTask(spec.task, { reward: o.reward ?? spec.reward.module, notes: o.notes });
   const engines = openEngines(spec.engine, {
     modelDir,
     tokenizer,

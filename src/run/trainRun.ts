@@ -3,6 +3,7 @@
 // in the training loop, and closes everything. `rlvr train`, `npm start` and the compare scripts call it.
 import { evaluateAccuracy } from "../eval/accuracy.js";
 import { type Metrics, seconds } from "../core/metrics.js";
+import type { RewardFunction } from "../tasks/rewardModule.js";
 import { algorithmStepOf } from "./algorithmSteps.js";
 import type { Config } from "./config.js";
 import { ProgressReporter } from "./progress.js";
@@ -22,6 +23,8 @@ export interface TrainRunOptions {
   resume?: boolean;
   /** Progress line and log; default a reporter on stderr labelled with the algorithm. */
   progress?: ProgressReporter;
+  /** Your reward function in place of the task's scorer (the library's form of reward.module). */
+  reward?: RewardFunction;
 }
 
 export interface TrainRunResult {
@@ -63,7 +66,10 @@ export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise
   const progress = o.progress ?? new ProgressReporter({ total: config.steps, label: config.algo });
   const log = (m: string) => progress.log(m);
   // A fresh run: model, engine and task are opened before anything is written, so a bad start leaves nothing.
-  let session = o.resume ? undefined : openSession(config, { reference: needsReference(config) });
+  const notes: string[] = [];
+  const sessionOf = (weightsDir?: string) =>
+    openSession(config, { weightsDir, reference: needsReference(config), reward: o.reward, notes });
+  let session = o.resume ? undefined : await sessionOf();
   let lock: RunLock | undefined;
   let run: RunDirectory | undefined;
   const signals = catchStopSignals(log);
@@ -71,9 +77,9 @@ export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise
     lock = acquireRunLock(config.run.out, log);
     const opened = o.resume ? openRunForResume(config.run.out, { config, log }) : null;
     const checkpoint = opened?.checkpoint ?? null;
-    const active =
-      session ?? openSession(config, { weightsDir: checkpoint?.path, reference: needsReference(config) });
+    const active = session ?? (await sessionOf(checkpoint?.path));
     session = active;
+    for (const note of notes) log(note);
     if (checkpoint) await active.engine.loadState(checkpoint.path);
     run = opened?.run ?? createRunDirectory(config.run.out, config);
     if (run.previousRun) log(`moved the previous run in ${run.dir} with this config to ${run.previousRun}`);

@@ -21,7 +21,8 @@ export interface DatasetSplit {
 
 export interface DatasetTaskSpec {
   name: string;
-  splits: Partial<Record<Split, DatasetSplit>>;
+  /** A split's file under data/ (read on first use), or its problems already read. */
+  splits: Partial<Record<Split, DatasetSplit | readonly Problem[]>>;
 }
 
 export interface DatasetTaskOptions {
@@ -29,10 +30,12 @@ export interface DatasetTaskOptions {
   formatWeight?: number;
 }
 
+const isProblems = (s: DatasetSplit | readonly Problem[]): s is readonly Problem[] => Array.isArray(s);
+
 /** Rows are read once per split, in file order; `count` takes the first ones (the seed does not reorder). */
 export function createDatasetTask(spec: DatasetTaskSpec, options: DatasetTaskOptions = {}): Task {
-  const cache = new Map<Split, Problem[]>();
-  const rows = (split: Split): Problem[] => {
+  const cache = new Map<Split, readonly Problem[]>();
+  const rows = (split: Split): readonly Problem[] => {
     const cached = cache.get(split);
     if (cached) return cached;
     const s = spec.splits[split];
@@ -40,6 +43,7 @@ export function createDatasetTask(spec: DatasetTaskSpec, options: DatasetTaskOpt
       const has = Object.keys(spec.splits).join(", ");
       throw new Error(`task ${spec.name} has no ${split} split (it has: ${has})`);
     }
+    if (isProblems(s)) return s;
     const loaded = loadJsonDataset(`${DATA_DIR}${s.file}`, s.format, {
       name: `${spec.name}-${split}`,
       onInvalid: s.skipInvalid ? "skip" : "error",
@@ -51,7 +55,7 @@ export function createDatasetTask(spec: DatasetTaskSpec, options: DatasetTaskOpt
     name: spec.name,
     problems: (split, count) => {
       const all = rows(split);
-      return count === undefined ? all : all.slice(0, count);
+      return all.slice(0, count ?? all.length);
     },
     score: async (problem, completion, { truncated }): Promise<ScoreResult> => {
       const r = await scoreMathCompletion(sharedVerifier(), problem.gold, completion, {

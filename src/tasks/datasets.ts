@@ -48,6 +48,8 @@ export interface LoadDatasetOptions {
    */
   onInvalid?: "error" | "skip";
   skipped?: string[];
+  /** The user's own columns: the question and the gold answer (string or number) by field name. */
+  fields?: { question: string; answer: string };
 }
 
 type Row = Record<string, unknown>;
@@ -170,7 +172,12 @@ function toProblems(
     try {
       if (typeof row !== "object" || row === null || Array.isArray(row))
         throw new FieldError("expected a JSON object");
-      const { question, gold } = readRow(format, row as Row);
+      const { question, gold } = options.fields
+        ? {
+            question: stringField(row as Row, options.fields.question),
+            gold: answerField(row as Row, options.fields.answer),
+          }
+        : readRow(format, row as Row);
       out.push({ id: `${name}:${out.length}`, question, gold, meta: { source: where } });
     } catch (err) {
       const message = `${where}: ${(err as Error).message}`;

@@ -11,6 +11,8 @@
 // | math500, minerva, olympiadbench, aime24, aime25, amc23 | math verifier | test split only | formatWeight |
 import { type ArithTaskOptions, createArithTask, type LevelWeight } from "./arith.js";
 import { createDatasetTask, DATASET_TASKS } from "./datasetTask.js";
+import { fileDatasetOptions, loadFileDataset } from "./fileDataset.js";
+import { loadRewardModule, type RewardFunction, withReward } from "./rewardModule.js";
 import type { Problem, Task, TaskSpec } from "./types.js";
 
 type Options = Readonly<Record<string, unknown>>;
@@ -77,8 +79,11 @@ const FACTORIES: Record<string, (options: Options) => Task> = {
 for (const spec of DATASET_TASKS)
   FACTORIES[spec.name] = (o) => createDatasetTask(spec, formatWeightOption(spec.name, o));
 
+/** The user's own file (task.options.file), loaded by loadTask. */
+const FILE_DATASET = "dataset";
+
 export function taskNames(): string[] {
-  return Object.keys(FACTORIES);
+  return [...Object.keys(FACTORIES), FILE_DATASET];
 }
 
 /** Appends `suffix` to every problem's question (the task's problems, seen by every layer alike). */
@@ -90,11 +95,37 @@ function withSuffix(task: Task, suffix: string): Task {
   };
 }
 
-/** The task a config names, with its options, and the question suffix of its prompt when there is one. */
+function unknownTask(name: string): Error {
+  return new Error(`unknown task ${JSON.stringify(name)}; known tasks: ${taskNames().join(", ")}`);
+}
+
+/** A built-in task by name, with its options, and the question suffix of its prompt when there is one. */
 export function getTask(spec: TaskSpec | string): Task {
   const { name, options = {}, prompt } = typeof spec === "string" ? { name: spec } : spec;
+  if (name === FILE_DATASET) throw new Error("task dataset reads files: open it with loadTask");
   const make = Object.hasOwn(FACTORIES, name) ? FACTORIES[name] : undefined;
-  if (!make) throw new Error(`unknown task ${JSON.stringify(name)}; known tasks: ${taskNames().join(", ")}`);
+  if (!make) throw unknownTask(name);
   const task = make(options);
   return prompt?.suffix ? withSuffix(task, prompt.suffix) : task;
+}
+
+export interface LoadTaskOptions {
+  /** The user's reward in place of the task's scorer: a function, or a module path exporting `score`. */
+  reward?: RewardFunction | string;
+  /** Gets what loading left out (skipped bad rows). */
+  notes?: string[];
+}
+
+/** Any task of a config: a built-in one, or the user's file (`dataset`), with the user's reward if given. */
+export async function loadTask(spec: TaskSpec, o: LoadTaskOptions = {}): Promise<Task> {
+  let task =
+    spec.name === FILE_DATASET
+      ? await loadFileDataset(fileDatasetOptions(spec.options ?? {}), o.notes)
+      : getTask({ name: spec.name, options: spec.options });
+  if (o.reward !== undefined)
+    task =
+      typeof o.reward === "string"
+        ? withReward(task, await loadRewardModule(o.reward), o.reward)
+        : withReward(task, o.reward);
+  return spec.prompt?.suffix ? withSuffix(task, spec.prompt.suffix) : task;
 }

@@ -100,6 +100,7 @@ export function registerEval(program: Command): void {
       const spec: SessionSpec = {
         model,
         engine: runConfig?.engine ?? { kind: "local" },
+        reward: runConfig?.reward ?? { kind: "binary" },
         task:
           runConfig && runConfig.task.name === taskName
             ? runConfig.task
@@ -107,7 +108,7 @@ export function registerEval(program: Command): void {
       };
       flags.task = taskName;
       const guide = twoTurnGuide(flags.guide);
-      const session = openSession(spec, { weightsDir: weights });
+      const session = await openSession(spec, { weightsDir: weights });
       try {
         const n = positiveInt(flags.n, "--n");
         const problems = session.task.problems(flags.split, n, 0);
