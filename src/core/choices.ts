@@ -54,8 +54,8 @@ export type MgrpoOrder = (typeof MGRPO_ORDERS)[number];
 export const LAYER2_NORMALIZATIONS = ["paper", "attempt-mean"] as const;
 export type Layer2Normalization = (typeof LAYER2_NORMALIZATIONS)[number];
 
-/** Built-in chat templates a task's prompt can be rendered with. */
-export const CHAT_TEMPLATES = ["chatml-think"] as const;
+/** Chat templates a task's prompt can be rendered with: the built-in one, or the model's own. */
+export const CHAT_TEMPLATES = ["chatml-think", "model"] as const;
 export type ChatTemplateName = (typeof CHAT_TEMPLATES)[number];
 
 /** Engines a config can choose (engine/factory.ts). */

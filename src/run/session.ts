@@ -4,7 +4,9 @@ import { openEngines } from "../engine/factory.js";
 import { loadTokenizer } from "../engine/tokenizer/loadTokenizer.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { TrainingEngine } from "../engine/types.js";
-import { promptRenderer } from "../tasks/chatTemplate.js";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type ModelChatTemplate, modelChatTemplate, promptRenderer } from "../tasks/chatTemplate.js";
 import { loadTask } from "../tasks/registry.js";
 import type { RewardFunction } from "../tasks/rewardModule.js";
 import type { Problem, Task } from "../tasks/types.js";
@@ -36,6 +38,14 @@ export interface OpenSessionOptions {
   notes?: string[];
 }
 
+/** The model's own chat template, from its tokenizer_config.json. */
+function chatTemplateOf(modelDir: string): ModelChatTemplate {
+  const file = join(modelDir, "tokenizer_config.json");
+  if (!existsSync(file))
+    throw new Error(`${file}: not found (task.prompt.template "model" reads its chat_template)`);
+  return modelChatTemplate(JSON.parse(readFileSync(file, "utf8")), file);
+}
+
 /** Opens the config's model on its engine, with its task, reward and prompt. */
 export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {}): Promise<ModelSession> {
   const modelDir = resolveModelDir(spec.model);
@@ -53,7 +63,10 @@ export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {})
     reference: engines.reference,
     tokenizer,
     task,
-    renderPrompt: promptRenderer(spec.task.prompt),
+    renderPrompt: promptRenderer(
+      spec.task.prompt,
+      spec.task.prompt.template === "model" ? chatTemplateOf(modelDir) : undefined,
+    ),
     close: () => engines.close(),
   };
 }

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import {
+  type ChatMessage,
+  modelChatTemplate,
   PAPER_TABLE1_SYSTEM_PROMPT,
+  promptRenderer,
   renderChat,
   renderCompletion,
   renderPrompt,
@@ -71,4 +75,42 @@ test("bad messages and templates are clear errors; a custom template is used", (
   const t =
     "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}";
   assert.equal(renderPrompt("hi", { template: t }), "[user]hi[assistant]");
+});
+
+test("a model's own chat template renders what transformers' apply_chat_template renders (Qwen2.5, Phi-3)", () => {
+  const dir = new URL("../../test-data/tokenizers/", import.meta.url);
+  const golden = JSON.parse(readFileSync(new URL("golden_chat.json", dir), "utf8")) as Record<
+    string,
+    { messages: ChatMessage[]; add_generation_prompt: boolean; text: string }[]
+  >;
+  for (const model of ["qwen2.5", "phi-3-mini"]) {
+    const config = JSON.parse(readFileSync(new URL(`${model}/tokenizer_config.json`, dir), "utf8"));
+    const { template, variables } = modelChatTemplate(config, model);
+    for (const c of golden[`${model}:chat`])
+      assert.equal(
+        renderChat(c.messages, { template, variables, addGenerationPrompt: c.add_generation_prompt }),
+        c.text,
+        `${model}: ${c.messages.at(-1)?.content}`,
+      );
+  }
+  // The layer-1 prompt with the model's template: Qwen2.5's default system turn, the question as the user.
+  const qwen = modelChatTemplate(
+    JSON.parse(readFileSync(new URL("qwen2.5/tokenizer_config.json", dir), "utf8")),
+    "qwen2.5",
+  );
+  assert.equal(
+    promptRenderer({ template: "model" }, qwen)({ id: "a", question: "What is 2+3?", gold: "5" }),
+    golden["qwen2.5:chat"][0].text,
+  );
+  assert.throws(() => promptRenderer({ template: "model" }), /the model has no chat template/);
+  assert.throws(() => modelChatTemplate({}, "cfg.json"), /cfg\.json: no "chat_template"/);
+  // Qwen3's template (with its <think> handling) parses and renders.
+  const qwen3 = modelChatTemplate(
+    JSON.parse(readFileSync(new URL("qwen3/tokenizer_config.json", dir), "utf8")),
+    "qwen3",
+  );
+  assert.match(
+    renderChat([{ role: "user", content: "Hi" }], { ...qwen3, addGenerationPrompt: true }),
+    /<\|im_start\|>user\nHi<\|im_end\|>\n<\|im_start\|>assistant\n$/,
+  );
 });

@@ -61,6 +61,8 @@ export interface RenderChatOptions {
   continueFinalMessage?: boolean;
   /** A Jinja chat template; default CHATML_THINK_TEMPLATE. */
   template?: string;
+  /** Further template variables (a model's `bos_token`, `eos_token`). */
+  variables?: Readonly<Record<string, unknown>>;
 }
 
 const compiled = new Map<string, Template>();
@@ -104,6 +106,7 @@ export function renderChat(messages: readonly ChatMessage[], options: RenderChat
     throw new Error("chat: addGenerationPrompt and continueFinalMessage exclude each other");
   }
   return compile(options.template ?? CHATML_THINK_TEMPLATE).render({
+    ...options.variables,
     messages: messages.map((m) => ({ ...m })),
     add_generation_prompt: options.addGenerationPrompt ?? false,
     continue_final_message: continueFinal,
@@ -170,13 +173,63 @@ export function renderCompletion(
   ).completion;
 }
 
-/** The built-in templates a config can name (core/choices.ts CHAT_TEMPLATES). */
-export const CHAT_TEMPLATE_SOURCES: Readonly<Record<ChatTemplateName, string>> = {
+/** A model's own chat template and the special-token variables it may use. */
+export interface ModelChatTemplate {
+  template: string;
+  variables: Record<string, string>;
+}
+
+/** An AddedToken of tokenizer_config.json is a string or `{ content: string, … }`. */
+function tokenString(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (typeof v === "object" && v !== null && typeof (v as { content?: unknown }).content === "string")
+    return (v as { content: string }).content;
+  return undefined;
+}
+
+/**
+ * The chat template of a Hugging Face tokenizer_config.json (`chat_template`: a string, or a list of
+ * `{name, template}` of which "default" is used), with its bos/eos/pad tokens as template variables.
+ */
+export function modelChatTemplate(tokenizerConfig: unknown, source: string): ModelChatTemplate {
+  const c = (tokenizerConfig ?? {}) as Record<string, unknown>;
+  let template = c.chat_template;
+  if (Array.isArray(template))
+    template = template.find((t) => (t as { name?: unknown })?.name === "default")?.template;
+  if (typeof template !== "string" || template.trim() === "")
+    throw new Error(
+      `${source}: no "chat_template" (task.prompt.template "model" needs the model's own template)`,
+    );
+  const variables: Record<string, string> = {};
+  for (const name of ["bos_token", "eos_token", "pad_token"]) {
+    const t = tokenString(c[name]);
+    if (t !== undefined) variables[name] = t;
+  }
+  return { template, variables };
+}
+
+/** The built-in template a config can name (core/choices.ts CHAT_TEMPLATES). */
+export const CHAT_TEMPLATE_SOURCES: Readonly<Record<Exclude<ChatTemplateName, "model">, string>> = {
   "chatml-think": CHATML_THINK_TEMPLATE,
 };
 
-/** The layer-1 prompt of a problem under a config's task.prompt (template and system turn). */
-export function promptRenderer(spec: Pick<PromptSpec, "template" | "system">): (problem: Problem) => string {
-  const template = CHAT_TEMPLATE_SOURCES[spec.template];
-  return (problem) => renderPrompt(problem.question, { system: spec.system, template });
+/**
+ * The layer-1 prompt of a problem under a config's task.prompt: the built-in template, or (template
+ * "model") the model's own, which must then be given; with the system turn when there is one.
+ */
+export function promptRenderer(
+  spec: Pick<PromptSpec, "template" | "system">,
+  model?: ModelChatTemplate,
+): (problem: Problem) => string {
+  if (spec.template === "model" && !model)
+    throw new Error('task.prompt.template "model": the model has no chat template');
+  const options =
+    spec.template === "model"
+      ? { template: model!.template, variables: model!.variables }
+      : { template: CHAT_TEMPLATE_SOURCES[spec.template] };
+  return (problem) =>
+    renderChat(promptMessages(problem.question, { system: spec.system }), {
+      addGenerationPrompt: true,
+      ...options,
+    });
 }
