@@ -2,6 +2,7 @@
 // turn-1 / layer-1 completion) render the correction query q' = q + attempt + guide phrase, sample H
 // corrections through the engine and score them with the task's verifier. Used by the MGRPO step, the
 // two-turn evaluation and STaR with external prompts.
+import { stopTokenIds } from "../engine/tokenizer/stopTokens.js";
 import type { RewardKind } from "../core/choices.js";
 import { Rng } from "../core/rng.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
@@ -90,7 +91,7 @@ export async function sampleCorrections(
     options.sampling.maxTokens,
     engine.info.maxSequenceLength,
   );
-  const stopTokens = options.sampling.stopTokens ?? [tokenizer.eosTokenId];
+  const stopTokens = options.sampling.stopTokens ?? stopTokenIds(tokenizer);
   const sampled = await engine.sampleMany(prompts, options.groupSize, {
     ...options.sampling,
     maxTokens,

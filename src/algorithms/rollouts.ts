@@ -2,6 +2,7 @@
 // the task's verifier. The one place where text, tokens and rewards meet; every algorithm uses it.
 import type { RewardKind } from "../core/choices.js";
 import type { SampledSequence, SamplingEngine, SamplingParams } from "../engine/types.js";
+import { stopTokenIds } from "../engine/tokenizer/stopTokens.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { Problem, Task } from "../tasks/types.js";
 import type { Trajectory, TrajectoryGroup } from "../core/trajectory.js";
@@ -29,11 +30,10 @@ export interface RolloutOptions {
   reward: RewardKind;
 }
 
-/** Decodes a completion and strips the end-of-turn token the sampler stopped on. */
+/** Decodes a completion and strips the eos or end-of-turn token the sampler stopped on. */
 export function completionText(tokenizer: Tokenizer, tokens: readonly number[]): string {
-  const body =
-    tokens.length > 0 && tokens[tokens.length - 1] === tokenizer.eosTokenId ? tokens.slice(0, -1) : tokens;
-  return tokenizer.decode(body);
+  const stopped = tokens.length > 0 && stopTokenIds(tokenizer).includes(tokens[tokens.length - 1]);
+  return tokenizer.decode(stopped ? tokens.slice(0, -1) : tokens);
 }
 
 /** How long an asynchronous verifier may take on one completion before the sample is marked. */
@@ -79,7 +79,7 @@ export async function sampleGroups(
   options: RolloutOptions,
 ): Promise<RolloutGroup[]> {
   const prompts = problems.map((p) => tokenizer.encode(options.renderPrompt(p)));
-  const stopTokens = options.sampling.stopTokens ?? [tokenizer.eosTokenId];
+  const stopTokens = options.sampling.stopTokens ?? stopTokenIds(tokenizer);
   const sampled = await engine.sampleMany(prompts, options.groupSize, { ...options.sampling, stopTokens });
   return Promise.all(
     problems.map(async (problem, p) => ({
