@@ -7,6 +7,7 @@ import { registerConfig } from "./commands/config.js";
 import { registerEval } from "./commands/eval.js";
 import { registerLogprobs } from "./commands/logprobs.js";
 import { registerSft } from "./commands/sft.js";
+import { registerTokenize } from "./commands/tokenize.js";
 import { registerTrain } from "./commands/train.js";
 import { registerVerify } from "./commands/verify.js";
 
@@ -53,6 +54,7 @@ export function createProgram(output: CliOutput = processOutput): Command {
   registerVerify(program);
   registerConfig(program);
   registerLogprobs(program);
+  registerTokenize(program);
   return program;
 }
 

@@ -79,7 +79,7 @@ test("bad messages and templates are clear errors; a custom template is used", (
 
 test("a model's own chat template renders what transformers' apply_chat_template renders (Qwen2.5, Phi-3)", () => {
   const dir = new URL("../../test-data/tokenizers/", import.meta.url);
-  const golden = JSON.parse(readFileSync(new URL("golden_chat.json", dir), "utf8")) as Record<
+  const golden = JSON.parse(readFileSync(new URL("golden_ids.json", dir), "utf8")) as Record<
     string,
     { messages: ChatMessage[]; add_generation_prompt: boolean; text: string }[]
   >;

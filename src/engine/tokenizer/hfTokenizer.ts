@@ -5,6 +5,7 @@
 // template, which writes them itself; special tokens written in the text are still single ids.
 // `decode` keeps special tokens in the text. EOS is `eos_token` of tokenizer_config.json; PAD is
 // `pad_token` when set, else the EOS.
+import { readBpeFiles } from "./bpeFiles.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer as HfTokenizerImpl } from "@huggingface/tokenizers";
@@ -24,6 +25,29 @@ function tokenContent(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A SentencePiece-style tokenizer.json (Llama, Phi-3: normalizer Prepend "▁" + Replace " " → "▁") whose
+ * tokenizer_config.json says `"legacy": false` is the tokenizer transformers builds as: no normalizer and
+ * a Metaspace pre-tokenizer that prepends "▁" only to the text's first piece, and only when it does not
+ * start with one (so no "▁" after a special token, and "   " is three "▁"), as its LlamaConverter does.
+ */
+export function nonLegacyMetaspace(
+  json: Record<string, unknown>,
+  config: Record<string, unknown>,
+): Record<string, unknown> {
+  const n = json.normalizer as { type?: string; normalizers?: { type?: string }[] } | null | undefined;
+  const isSentencePiece =
+    n?.type === "Sequence" &&
+    (n.normalizers ?? []).every((x) => x.type === "Prepend" || x.type === "Replace") &&
+    (n.normalizers ?? []).some((x) => x.type === "Prepend");
+  if (config.legacy !== false || !isSentencePiece || json.pre_tokenizer) return json;
+  return {
+    ...json,
+    normalizer: null,
+    pre_tokenizer: { type: "Metaspace", replacement: "\u2581", prepend_scheme: "first", split: false },
+  };
+}
+
 export class HfTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly eosTokenId: number;
@@ -37,7 +61,7 @@ export class HfTokenizer implements Tokenizer {
     source = "tokenizer.json",
   ) {
     try {
-      this.impl = new HfTokenizerImpl(tokenizerJson, config);
+      this.impl = new HfTokenizerImpl(nonLegacyMetaspace(tokenizerJson, config), config);
     } catch (err) {
       throw new Error(`${source}: cannot build the tokenizer: ${(err as Error).message}`);
     }
@@ -85,11 +109,16 @@ export class HfTokenizer implements Tokenizer {
     return this.impl.token_to_id(token);
   }
 
-  /** Reads `<dir>/tokenizer.json` and `<dir>/tokenizer_config.json` (the latter may be absent: `{}`). */
+  /**
+   * Reads `<dir>/tokenizer.json`, or the `vocab.json` + `merges.txt` pair when there is no tokenizer.json,
+   * and `<dir>/tokenizer_config.json` (which may be absent: `{}`).
+   */
   static load(dir: string): HfTokenizer {
     const file = join(dir, "tokenizer.json");
     const configFile = join(dir, "tokenizer_config.json");
     const config = existsSync(configFile) ? readJsonObject(configFile) : {};
+    if (!existsSync(file) && existsSync(join(dir, "vocab.json")) && existsSync(join(dir, "merges.txt")))
+      return new HfTokenizer(readBpeFiles(dir, config), config, join(dir, "vocab.json"));
     return new HfTokenizer(readJsonObject(file), config, file);
   }
 }
