@@ -8,8 +8,10 @@ import { findChromium, launchChromium } from "./browser.js";
 /** Chromium for a test, or null after marking the test skipped (never under CI=true: there it throws). */
 export async function browserOrSkip(t: TestContext): Promise<Browser | null> {
   if (!findChromium()) {
-    const why =
-      "no Chromium at /usr/bin/chromium (nor $CHROMIUM): install Debian's chromium to run this test";
+    const where = process.env.CHROMIUM
+      ? `CHROMIUM=${process.env.CHROMIUM} does not exist`
+      : "no /usr/bin/chromium";
+    const why = `no Chromium (${where}): install Debian's chromium to run this test`;
     if (process.env.CI === "true") throw new Error(`CI=true but ${why} (.ci/run installs it)`);
     t.skip(why);
     return null;

@@ -269,16 +269,28 @@
     if (s.steps[j] !== undefined) showStep(s.steps[j], 0);
   }
 
+  /**
+   * Searches the run's samples from byte `from`: the server scans a bounded part of the file per call,
+   * so calls go on (with the share searched shown) until some match is found or the file is done;
+   * "more matches" continues from there. A new search stops the one before.
+   */
   async function searchAll(from) {
     const s = S.samples;
     const f = currentFilter();
     const results = $("s-results");
+    const token = {};
+    S.search = token;
     if (!from) results.textContent = "";
     results.querySelector(".more")?.remove();
-    const r = await getJson(
-      `/api/search?${q({ run: s.run, q: f.text, outcome: f.outcome, from: from || 0 })}`,
-    );
     results.hidden = false;
+    let r;
+    for (let cursor = from || 0; ; cursor = r.next) {
+      r = await getJson(`/api/search?${q({ run: s.run, q: f.text, outcome: f.outcome, from: cursor })}`);
+      if (S.search !== token) return;
+      const searched = r.next === null ? 100 : (100 * r.next) / Math.max(1, r.indexedBytes);
+      $("s-status").textContent = `searched ${searched.toFixed(0)}% of samples.jsonl`;
+      if (r.matches.length > 0 || r.next === null) break;
+    }
     for (const m of r.matches) {
       const rec = m.record;
       const text = [rec.completion, rec.question].find((t) => typeof t === "string") || "";
