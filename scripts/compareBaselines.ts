@@ -9,6 +9,7 @@
 // The training config is recipes/compare-baselines.json (or --config FILE) with the flags on top.
 import { parseArgs } from "node:util";
 import { ADVANTAGE_ESTIMATORS, type AdvantageEstimator } from "../src/core/choices.js";
+import { writeCompareReport } from "../src/dashboard/report.js";
 import { evaluateAccuracy } from "../src/eval/accuracy.js";
 import type { Config } from "../src/run/config.js";
 import { ProgressReporter } from "../src/run/progress.js";
@@ -171,6 +172,10 @@ const table = [
     ...DIAGNOSTICS.flatMap((k) => [fmt(r.start[k], k.endsWith("share")), fmt(r.end[k], k.endsWith("share"))]),
   ]),
 ];
+const title =
+  `${TASK}, ${steps} steps × ${first.batch.promptsPerStep} prompts × G=${first.batch.groupSize}, seed ${first.seed}; held-out: ` +
+  `${evalProblems} test problems, greedy and ${evalSamples} samples at T=1 (pass@k unbiased); ` +
+  `diagnostics: mean over the first / last ${window} steps`;
 if (flags.json) {
   console.log(
     JSON.stringify({ task: TASK, steps, window, evalProblems, evalSamples, before, rows }, null, 2),
@@ -179,13 +184,13 @@ if (flags.json) {
   const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => (row[c] ?? "").length)));
   const line = (cells: string[]) =>
     `| ${header.map((_, c) => (cells[c] ?? "").padEnd(widths[c])).join(" | ")} |`;
-  console.log(
-    `${TASK}, ${steps} steps × ${first.batch.promptsPerStep} prompts × G=${first.batch.groupSize}, seed ${first.seed}; held-out: ` +
-      `${evalProblems} test problems, greedy and ${evalSamples} samples at T=1 (pass@k unbiased); ` +
-      `diagnostics: mean over the first / last ${window} steps`,
-  );
+  console.log(title);
   console.log(line(header));
   console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
   for (const row of table) console.log(line(row));
   console.log(`runs: ${out}`);
 }
+// The table and a report with the runs' curves, in --out (rlvr dashboard OUT shows them too).
+const padded = table.map((row) => header.map((_, c) => row[c] ?? ""));
+for (const path of await writeCompareReport(out, { title, header, rows: padded }))
+  console.error(`wrote ${path}`);

@@ -30,6 +30,7 @@ import { mean, sampleStd } from "../src/core/advantages.js";
 import { writeFileAtomic } from "../src/core/atomicFile.js";
 import type { Algo } from "../src/core/choices.js";
 import type { SelfCorrectionMetrics } from "../src/core/selfCorrectionMetrics.js";
+import { writeCompareReport } from "../src/dashboard/report.js";
 import { evaluateTwoTurn, type TwoTurnGuide } from "../src/eval/twoTurn.js";
 import type { Config } from "../src/run/config.js";
 import { ProgressReporter } from "../src/run/progress.js";
@@ -341,47 +342,50 @@ const settings = {
   minutes,
   out,
 };
+// one seed: the value; several: mean±sd over the seeds
+const show = (c: Cell, scale: number, digits: number, sign = false) => {
+  if (c === null) return "–";
+  const m = `${sign && c.mean > 0 ? "+" : ""}${(scale * c.mean).toFixed(digits)}`;
+  return seeds.length > 1 && c.sd > 0 ? `${m}±${(scale * c.sd).toFixed(digits)}` : m;
+};
+const header = [
+  "Method",
+  "Acc@t1",
+  "Acc@t1'",
+  "Acc@t2",
+  "Δ(t1,t2)",
+  "Δi→c",
+  "Δc→i",
+  "steps",
+  "sampled tokens",
+];
+const table = rows.map((r) => [
+  r.method,
+  show(r.t1, 100, 1),
+  show(r.t1p, 100, 1),
+  show(r.t2, 100, 1),
+  show(r.delta, 100, 1, true),
+  show(r.i2c, 100, 1),
+  show(r.c2i, 100, 1),
+  show(r.steps, 1, 0),
+  show(r.tokens, 1, 0),
+]);
+const title =
+  `${TASK}, ${seeds.length > 1 ? `seeds ${seeds.join(",")} (mean±sd)` : `seed ${seeds[0]}`}, ${steps} steps × ${settings.prompts_per_step} prompts × G=${settings.group} ` +
+  `(H=${settings.layer2_group}), lr ${settings.lr} (${settings.schedule})${settings.set.map((a) => `, ${a}`).join("")}; two-turn evaluation on ${settings.eval_problems} test ` +
+  `problems × ${settings.eval_samples} samples at T=${settings.eval_temperature}, guide phrases = the ` +
+  `paper's pool (percent; Acc@t1' of MGRPO = the one-round GRPO model corrected, i.e. before layer-2 training)`;
 if (flags.json) {
   console.log(JSON.stringify({ settings, rows, per_seed: perSeed }, null, 2));
 } else {
-  // one seed: the value; several: mean±sd over the seeds
-  const show = (c: Cell, scale: number, digits: number, sign = false) => {
-    if (c === null) return "–";
-    const m = `${sign && c.mean > 0 ? "+" : ""}${(scale * c.mean).toFixed(digits)}`;
-    return seeds.length > 1 && c.sd > 0 ? `${m}±${(scale * c.sd).toFixed(digits)}` : m;
-  };
-  const header = [
-    "Method",
-    "Acc@t1",
-    "Acc@t1'",
-    "Acc@t2",
-    "Δ(t1,t2)",
-    "Δi→c",
-    "Δc→i",
-    "steps",
-    "sampled tokens",
-  ];
-  const table = rows.map((r) => [
-    r.method,
-    show(r.t1, 100, 1),
-    show(r.t1p, 100, 1),
-    show(r.t2, 100, 1),
-    show(r.delta, 100, 1, true),
-    show(r.i2c, 100, 1),
-    show(r.c2i, 100, 1),
-    show(r.steps, 1, 0),
-    show(r.tokens, 1, 0),
-  ]);
   const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c].length)));
   const line = (cells: string[]) => `| ${cells.map((x, c) => x.padEnd(widths[c])).join(" | ")} |`;
-  console.log(
-    `${TASK}, ${seeds.length > 1 ? `seeds ${seeds.join(",")} (mean±sd)` : `seed ${seeds[0]}`}, ${steps} steps × ${settings.prompts_per_step} prompts × G=${settings.group} ` +
-      `(H=${settings.layer2_group}), lr ${settings.lr} (${settings.schedule})${settings.set.map((a) => `, ${a}`).join("")}; two-turn evaluation on ${settings.eval_problems} test ` +
-      `problems × ${settings.eval_samples} samples at T=${settings.eval_temperature}, guide phrases = the ` +
-      `paper's pool (percent; Acc@t1' of MGRPO = the one-round GRPO model corrected, i.e. before layer-2 training)`,
-  );
+  console.log(title);
   console.log(line(header));
   console.log(`| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
   for (const row of table) console.log(line(row));
   console.log(`runs: ${out} (${minutes.toFixed(1)} min)`);
 }
+// The table and a report with the runs' curves, in --out (rlvr dashboard OUT shows them too).
+for (const path of await writeCompareReport(out, { title, header, rows: table }))
+  console.error(`wrote ${path}`);

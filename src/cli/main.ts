@@ -4,8 +4,10 @@ import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { registerConfig } from "./commands/config.js";
+import { registerDashboard } from "./commands/dashboard.js";
 import { registerEval } from "./commands/eval.js";
 import { registerLogprobs } from "./commands/logprobs.js";
+import { registerReport } from "./commands/report.js";
 import { registerSft } from "./commands/sft.js";
 import { registerTokenize } from "./commands/tokenize.js";
 import { registerTrain } from "./commands/train.js";
@@ -55,6 +57,8 @@ export function createProgram(output: CliOutput = processOutput): Command {
   registerConfig(program);
   registerLogprobs(program);
   registerTokenize(program);
+  registerDashboard(program);
+  registerReport(program);
   return program;
 }
 
