@@ -4,14 +4,13 @@
  * LaTeX is parsed by the compute engine into MathJSON, read into an answer structure (tuple, set,
  * interval, matrix, relation, scalar …) and compared structurally; scalars are compared by
  * evaluating them with 50 significant digits (constants) or at random points (expressions with
- * variables). Plain-text answers (`sqrt(2)/2`) are first turned into LaTeX with `mathjs`.
+ * variables). Plain-text answers (`sqrt(2)/2`) are first turned into LaTeX (`plainMath.ts`).
  *
  * This can be slow on adversarial input (`100000!`, `9^{9^{9}}`), so it is meant to run in a
  * worker thread under a time budget (see `timedEquivalence.ts`); nothing here is async.
  */
 
 import { ComputeEngine } from "@cortex-js/compute-engine";
-import { type BigNumber, bignumber, parse as parsePlainMath } from "mathjs";
 import {
   type AnswerValue,
   argsOf,
@@ -21,7 +20,21 @@ import {
   outerBracketOf,
   toAnswerValue,
 } from "./answerStructure.js";
+import { exactValue } from "./exactValue.js";
 import type { NormalizedAnswer } from "./normalize.js";
+import { plainMathToLatex } from "./plainMath.js";
+import {
+  abs as absRational,
+  compare as compareRational,
+  div as divRational,
+  fromDecimalString,
+  fromNumber,
+  mul as mulRational,
+  type Rational,
+  rational,
+  sub as subRational,
+  ZERO,
+} from "./rational.js";
 import {
   DEFAULT_TOLERANCE,
   decimalLiteral,
@@ -107,6 +120,22 @@ function literalOf(json: MathJson): ReturnType<typeof decimalLiteral> {
   return undefined;
 }
 
+/** A computed value (CE's numeric value) read exactly as the decimal it is. */
+function realOf(x: unknown): Rational | "+inf" | "-inf" | undefined {
+  if (typeof x === "number") {
+    if (Number.isNaN(x)) return undefined;
+    if (!Number.isFinite(x)) return x > 0 ? "+inf" : "-inf";
+    return fromNumber(x);
+  }
+  if (x !== null && typeof x === "object" && "toString" in x) {
+    const text = String(x);
+    if (/^\+?Infinity$/.test(text)) return "+inf";
+    if (text === "-Infinity") return "-inf";
+    return fromDecimalString(text);
+  }
+  return undefined;
+}
+
 function toSide(
   value: Boxed,
   source: MathJson,
@@ -114,45 +143,24 @@ function toSide(
 ): NumberSide | undefined {
   if (!value.isNumberLiteral) return undefined;
   const nv = value.numericValue;
-  let re: BigNumber;
-  let im: BigNumber;
-  if (typeof nv === "number") {
-    if (Number.isNaN(nv)) return undefined;
-    re = bignumber(nv);
-    im = bignumber(0);
-  } else if (nv !== undefined && nv.decimal !== undefined) {
-    re = bignumber(nv.decimal.toString());
-    im = bignumber(nv.im ?? 0);
+  let re: ReturnType<typeof realOf>;
+  let im: ReturnType<typeof realOf> = ZERO;
+  if (typeof nv === "number") re = realOf(nv);
+  else if (nv !== undefined && nv.decimal !== undefined) {
+    re = realOf(nv.decimal);
+    im = realOf(nv.im ?? 0);
   } else if (nv !== undefined && typeof nv.re === "number") {
-    re = bignumber(nv.re);
-    im = bignumber(nv.im ?? 0);
-  } else {
-    return undefined;
-  }
-  if (re.isNaN() || im.isNaN()) return undefined;
-  const side: NumberSide = { re, im, hasDecimal: containsDecimal(source) };
+    re = realOf(nv.re);
+    im = realOf(nv.im ?? 0);
+  } else return undefined;
+  if (re === undefined || im === undefined) return undefined;
+  const hasDecimal = containsDecimal(source);
+  if (typeof im === "string") return undefined; // complex infinity
+  if (typeof re === "string") return { re: ZERO, im: ZERO, infinite: re === "+inf" ? 1 : -1, hasDecimal };
+  const side: NumberSide = { re, im, hasDecimal };
   const literal = topLiteral ?? literalOf(source);
   if (literal !== undefined) side.literal = literal;
   return side;
-}
-
-/** An exact rational [numerator, denominator] when the MathJSON is an integer or a rational. */
-function exactRational(json: MathJson): [bigint, bigint] | undefined {
-  if (typeof json === "number") return Number.isSafeInteger(json) ? [BigInt(json), 1n] : undefined;
-  if (typeof json === "object" && json !== null && !Array.isArray(json) && "num" in json) {
-    return /^[+-]?\d+$/.test(json.num) ? [BigInt(json.num), 1n] : undefined;
-  }
-  const head = headOf(json);
-  if (head === "Negate") {
-    const inner = exactRational(argsOf(json)[0]!);
-    return inner ? [-inner[0], inner[1]] : undefined;
-  }
-  if (head === "Rational") {
-    const [a, b] = argsOf(json).map(exactRational);
-    if (a === undefined || b === undefined || a[1] !== 1n || b[1] !== 1n || b[0] === 0n) return undefined;
-    return [a[0], b[0]];
-  }
-  return undefined;
 }
 
 function evaluate(json: MathJson, point?: Record<string, number>): Boxed {
@@ -189,6 +197,18 @@ function structurallySame(a: MathJson, b: MathJson): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+function exactSide(
+  value: Rational,
+  source: MathJson,
+  hasDecimal: boolean,
+  topLiteral?: ReturnType<typeof decimalLiteral>,
+): NumberSide {
+  const side: NumberSide = { re: value, im: ZERO, hasDecimal };
+  const literal = topLiteral ?? literalOf(source);
+  if (literal !== undefined) side.literal = literal;
+  return side;
+}
+
 /** Scalars: numbers with the tolerance policy; expressions with variables at random points. */
 export function scalarsEquivalent(gold: MathJson, pred: MathJson, ctx: Context): Decision {
   if (structurallySame(gold, pred)) return { equivalent: true, reason: "same expression" };
@@ -196,17 +216,36 @@ export function scalarsEquivalent(gold: MathJson, pred: MathJson, ctx: Context):
   const pv = freeVariables(pred);
   if (!sameSet(gv, pv)) return { equivalent: false, reason: "different variables" };
   if (gv.size === 0) {
-    // Exact arithmetic first: 50 significant digits cannot tell 2^{100} from 2^{100}+1.
-    const ge = exactRational(ce().box(gold).evaluate().json);
-    const pe = exactRational(ce().box(pred).evaluate().json);
-    if (ge !== undefined && pe !== undefined && !containsDecimal(gold) && !containsDecimal(pred)) {
-      const same = ge[0] * pe[1] === pe[0] * ge[1];
+    // Integers and rationals exactly, at any size: 50 significant digits cannot tell 10^{20} from
+    // 10^{20}+1. A value too large to compute exactly is not compared at all.
+    const ge = exactValue(gold);
+    const pe = exactValue(pred);
+    if (ge.kind === "too-large" || pe.kind === "too-large")
+      return { equivalent: false, reason: "too large to compare exactly" };
+    if (ge.kind === "exact" && pe.kind === "exact" && !ge.hasDecimal && !pe.hasDecimal) {
+      const same = compareRational(ge.value, pe.value) === 0;
       return { equivalent: same, reason: same ? "equal value (exact)" : "different value (exact)" };
     }
-    const g = toSide(evaluate(gold), gold, ctx.goldLiteral);
-    const p = toSide(evaluate(pred), pred, ctx.predLiteral);
+    const g =
+      ge.kind === "exact"
+        ? exactSide(ge.value, gold, ge.hasDecimal, ctx.goldLiteral)
+        : toSide(evaluate(gold), gold, ctx.goldLiteral);
+    const p =
+      pe.kind === "exact"
+        ? exactSide(pe.value, pred, pe.hasDecimal, ctx.predLiteral)
+        : toSide(evaluate(pred), pred, ctx.predLiteral);
     if (g === undefined || p === undefined) return { equivalent: false, reason: "not a number" };
     const a = numbersAgree(g, p, ctx.policy);
+    // An exact integer against a value computed with 50 digits: the relative tolerance cannot tell
+    // n from n + 1 once |n| ≥ 1/tolerance (`30!+1` against `\prod_{k=1}^{30} k`), so agreement
+    // there proves nothing.
+    const exactOne =
+      ge.kind === "exact" && !ge.hasDecimal ? ge : pe.kind === "exact" && !pe.hasDecimal ? pe : undefined;
+    if (a.agree && exactOne !== undefined && (ge.kind !== "exact" || pe.kind !== "exact")) {
+      const limit = fromNumber(1 / ctx.policy.exactRelativeTolerance);
+      if (limit !== undefined && compareRational(absRational(exactOne.value), limit) >= 0)
+        return { equivalent: false, reason: "too large to compare exactly" };
+    }
     return { equivalent: a.agree, reason: a.reason };
   }
   const vars = [...gv].sort();
@@ -218,7 +257,7 @@ export function scalarsEquivalent(gold: MathJson, pred: MathJson, ctx: Context):
     const g = toSide(evaluate(gold, point), gold);
     const p = toSide(evaluate(pred, point), pred);
     if (g === undefined && p === undefined) continue;
-    if (g === undefined || p === undefined || !g.re.isFinite() || !p.re.isFinite()) {
+    if (g === undefined || p === undefined || g.infinite !== undefined || p.infinite !== undefined) {
       // Defined on one side only: different functions (or different domains).
       return { equivalent: false, reason: "differs at a sample point (domain)" };
     }
@@ -351,27 +390,36 @@ function differencesProportional(
   const pv = freeVariables(dp);
   if (!sameSet(gv, pv)) return { equivalent: false, reason: "different variables" };
   const vars = [...gv].sort();
-  let ratio: BigNumber | undefined;
+  let ratio: Rational | undefined;
   let agreeing = 0;
+  // Below this a computed difference is zero (values carry 50 significant digits).
+  const tiny = rational(1n, 10n ** 30n);
   for (let attempt = 0; attempt < 12 && agreeing < 4; attempt++) {
     const point = samplePoint(vars, attempt);
     const a = toSide(evaluate(dg, point), dg);
     const b = toSide(evaluate(dp, point), dp);
-    if (a === undefined || b === undefined || !a.im.isZero() || !b.im.isZero()) continue;
-    if (a.re.abs().lt(1e-30) || b.re.abs().lt(1e-30)) {
-      if (a.re.abs().lt(1e-30) && b.re.abs().lt(1e-30)) continue;
+    if (a === undefined || b === undefined || a.infinite || b.infinite) continue;
+    if (a.im.num !== 0n || b.im.num !== 0n) continue;
+    const aZero = compareRational(absRational(a.re), tiny) < 0;
+    const bZero = compareRational(absRational(b.re), tiny) < 0;
+    if (aZero || bZero) {
+      if (aZero && bZero) continue;
       return { equivalent: false, reason: "different equations" };
     }
-    const r = a.re.div(b.re);
+    const r = divRational(a.re, b.re)!;
     if (ratio === undefined) ratio = r;
-    else if (r.sub(ratio).abs().gt(ratio.abs().mul(1e-15)))
+    else if (
+      compareRational(
+        absRational(subRational(r, ratio)),
+        mulRational(absRational(ratio), rational(1n, 10n ** 15n)),
+      ) > 0
+    )
       return { equivalent: false, reason: "different equations" };
     agreeing++;
   }
   if (ratio === undefined || agreeing < 2)
     return { equivalent: false, reason: "could not evaluate the equations" };
-  if (requirePositive && ratio.isNegative())
-    return { equivalent: false, reason: "inequality direction differs" };
+  if (requirePositive && ratio.num < 0n) return { equivalent: false, reason: "inequality direction differs" };
   return { equivalent: true, reason: "equivalent relations" };
 }
 
@@ -496,16 +544,9 @@ export function valuesEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Cont
   return { equivalent: false, reason: `different kinds of answer (${gold.kind} vs ${pred.kind})` };
 }
 
-/** Plain-text math (`sqrt(2)/2`, `3*pi`) becomes LaTeX through mathjs; LaTeX passes unchanged. */
+/** Plain-text math (`sqrt(2)/2`, `3*pi`, `2**10`) becomes LaTeX (`plainMath.ts`); LaTeX passes unchanged. */
 export function toParsableLatex(answer: string): string {
-  if (answer.includes("\\")) return answer;
-  if (!/\b(?:sqrt|pi|sin|cos|tan|log|ln|exp|abs|inf|infinity)\b|\*/.test(answer)) return answer;
-  try {
-    const plain = answer.replace(/\*\*/g, "^").replace(/\binf(?:inity)?\b/g, "Infinity");
-    return parsePlainMath(plain).toTex({ parenthesis: "keep", implicit: "hide" });
-  } catch {
-    return answer;
-  }
+  return plainMathToLatex(answer) ?? answer;
 }
 
 const MAX_LATEX_LENGTH = 4000;
