@@ -2,8 +2,10 @@
  * The verifier's public API: is a predicted answer (or a whole solution) equivalent to the gold?
  *
  * Every result says how it decided. Plain answers are decided inline (microseconds); the rest go
- * to the computer-algebra path in a worker thread under a time budget, whose overrun is reported
- * as reason "timeout" and never rewarded. Nothing here throws on bad input: a reward that throws
+ * to the computer-algebra path in a worker thread under a time budget that bounds the whole call
+ * (a cold start of the worker included), whose overrun is reported as reason "timeout" and never
+ * rewarded. This module and what it imports on the calling thread load neither the algebra system
+ * nor mathjs, so that a one-shot caller (`rlvr verify`) starts in a fraction of a second. Nothing here throws on bad input: a reward that throws
  * would lose the sample.
  */
 
@@ -81,6 +83,11 @@ export class AnswerVerifier {
 
   get timeoutMs(): number {
     return this.checker.timeoutMs;
+  }
+
+  /** Starts the algebra worker(s) now and resolves when they are ready. */
+  warmUp(): Promise<void> {
+    return this.checker.warmUp();
   }
 
   /** Is `pred` (an answer, not a whole solution) equivalent to `gold`? */
