@@ -10,24 +10,26 @@
  * worker thread under a time budget (see `timedEquivalence.ts`); nothing here is async.
  */
 
-import { ComputeEngine } from "@cortex-js/compute-engine";
+import { evaluate, literalOf, samplePoint, toSide, containsDecimal } from "./algebraEngine.js";
 import {
   type AnswerValue,
   argsOf,
-  findError,
+  asInterval,
+  freeVariables,
   headOf,
+  type IntervalValue,
   type MathJson,
-  outerBracketOf,
+  relationAsInterval,
   toAnswerValue,
 } from "./answerStructure.js";
 import { exactValue } from "./exactValue.js";
+import { isName } from "./names.js";
 import type { NormalizedAnswer } from "./normalize.js";
-import { plainMathToLatex } from "./plainMath.js";
+import { parseAnswer } from "./parseAnswer.js";
 import {
   abs as absRational,
   compare as compareRational,
   div as divRational,
-  fromDecimalString,
   fromNumber,
   mul as mulRational,
   type Rational,
@@ -35,6 +37,8 @@ import {
   sub as subRational,
   ZERO,
 } from "./rational.js";
+import { sameSet as sameRealSet } from "./realSet.js";
+import { evaluateFiniteSets, isSetShaped, toRealSet } from "./setAnswers.js";
 import {
   DEFAULT_TOLERANCE,
   decimalLiteral,
@@ -46,141 +50,6 @@ import {
 export interface Decision {
   equivalent: boolean;
   reason: string;
-}
-
-/** The part of the compute-engine API used here (its own typings are very wide). */
-interface Boxed {
-  readonly json: MathJson;
-  readonly isNumberLiteral: boolean;
-  readonly numericValue: number | { decimal?: { toString(): string }; re?: number; im?: number } | undefined;
-  N(): Boxed;
-  evaluate(): Boxed;
-  subs(map: Record<string, Boxed>): Boxed;
-}
-interface Engine {
-  precision: number | "machine" | "auto";
-  parse(latex: string): Boxed;
-  box(json: MathJson): Boxed;
-  number(value: number | string): Boxed;
-}
-
-let engine: Engine | undefined;
-
-function ce(): Engine {
-  if (engine === undefined) {
-    engine = new ComputeEngine() as unknown as Engine;
-    engine.precision = 50;
-  }
-  return engine;
-}
-
-const CONSTANTS = new Set([
-  "Pi",
-  "ExponentialE",
-  "ImaginaryUnit",
-  "PositiveInfinity",
-  "NegativeInfinity",
-  "ComplexInfinity",
-  "NaN",
-  "Nothing",
-  "EmptySet",
-  "True",
-  "False",
-  "GoldenRatio",
-  "CatalanConstant",
-  "EulerGamma",
-  "Half",
-]);
-
-/** Free variables of a MathJSON expression (function names are not variables). */
-export function freeVariables(json: MathJson, out = new Set<string>()): Set<string> {
-  if (typeof json === "string") {
-    if (!/^'.*'$/s.test(json) && !CONSTANTS.has(json)) out.add(json);
-  } else if (Array.isArray(json)) {
-    for (const arg of json.slice(1)) freeVariables(arg, out);
-  } else if (typeof json === "object" && json !== null && "sym" in json) {
-    if (!CONSTANTS.has(json.sym)) out.add(json.sym);
-  }
-  return out;
-}
-
-function containsDecimal(json: MathJson): boolean {
-  if (typeof json === "number") return !Number.isInteger(json);
-  if (Array.isArray(json)) return json.slice(1).some(containsDecimal);
-  if (typeof json === "object" && json !== null && "num" in json) return /\./.test(json.num);
-  return false;
-}
-
-/** The literal a scalar is, when it is one decimal number (`-0.25`). */
-function literalOf(json: MathJson): ReturnType<typeof decimalLiteral> {
-  if (typeof json === "number") return Number.isInteger(json) ? undefined : decimalLiteral(String(json));
-  if (typeof json === "object" && !Array.isArray(json) && json !== null && "num" in json)
-    return decimalLiteral(json.num);
-  if (headOf(json) === "Negate") return literalOf(argsOf(json)[0]!);
-  return undefined;
-}
-
-/** A computed value (CE's numeric value) read exactly as the decimal it is. */
-function realOf(x: unknown): Rational | "+inf" | "-inf" | undefined {
-  if (typeof x === "number") {
-    if (Number.isNaN(x)) return undefined;
-    if (!Number.isFinite(x)) return x > 0 ? "+inf" : "-inf";
-    return fromNumber(x);
-  }
-  if (x !== null && typeof x === "object" && "toString" in x) {
-    const text = String(x);
-    if (/^\+?Infinity$/.test(text)) return "+inf";
-    if (text === "-Infinity") return "-inf";
-    return fromDecimalString(text);
-  }
-  return undefined;
-}
-
-function toSide(
-  value: Boxed,
-  source: MathJson,
-  topLiteral?: ReturnType<typeof decimalLiteral>,
-): NumberSide | undefined {
-  if (!value.isNumberLiteral) return undefined;
-  const nv = value.numericValue;
-  let re: ReturnType<typeof realOf>;
-  let im: ReturnType<typeof realOf> = ZERO;
-  if (typeof nv === "number") re = realOf(nv);
-  else if (nv !== undefined && nv.decimal !== undefined) {
-    re = realOf(nv.decimal);
-    im = realOf(nv.im ?? 0);
-  } else if (nv !== undefined && typeof nv.re === "number") {
-    re = realOf(nv.re);
-    im = realOf(nv.im ?? 0);
-  } else return undefined;
-  if (re === undefined || im === undefined) return undefined;
-  const hasDecimal = containsDecimal(source);
-  if (typeof im === "string") return undefined; // complex infinity
-  if (typeof re === "string") return { re: ZERO, im: ZERO, infinite: re === "+inf" ? 1 : -1, hasDecimal };
-  const side: NumberSide = { re, im, hasDecimal };
-  const literal = topLiteral ?? literalOf(source);
-  if (literal !== undefined) side.literal = literal;
-  return side;
-}
-
-function evaluate(json: MathJson, point?: Record<string, number>): Boxed {
-  let boxed = ce().box(json);
-  if (point !== undefined) {
-    const map: Record<string, Boxed> = {};
-    for (const [k, v] of Object.entries(point)) map[k] = ce().number(v);
-    boxed = boxed.subs(map);
-  }
-  return boxed.N();
-}
-
-/** Deterministic points (no RNG state shared between calls): a fixed low-discrepancy sequence. */
-function samplePoint(vars: string[], attempt: number): Record<string, number> {
-  const point: Record<string, number> = {};
-  vars.forEach((v, i) => {
-    const u = (((attempt + 1) * 0.6180339887498949 + (i + 1) * 0.41421356237309503) % 1) + 0.0001;
-    point[v] = Number((0.3 + 2.4 * u).toFixed(6));
-  });
-  return point;
 }
 
 function sameSet(a: Set<string>, b: Set<string>): boolean {
@@ -308,47 +177,6 @@ function unorderedEquivalent(
   return { equivalent: true, reason: `equal ${what}s` };
 }
 
-type IntervalValue = Extract<AnswerValue, { kind: "interval" }>;
-
-/** A 2-tuple written `(a,b)` or `[a,b]` read as an interval, for comparison with one. */
-function asInterval(v: AnswerValue): IntervalValue | undefined {
-  if (v.kind === "interval") return v;
-  if (v.kind === "tuple" && v.items.length === 2 && (v.bracket === "(" || v.bracket === "[")) {
-    const open = v.bracket === "(";
-    return { kind: "interval", lo: v.items[0]!, hi: v.items[1]!, loOpen: open, hiOpen: open };
-  }
-  if (v.kind === "relation") return relationAsInterval(v);
-  return undefined;
-}
-
-const NEG_INF: AnswerValue = { kind: "scalar", json: "NegativeInfinity" };
-const POS_INF: AnswerValue = { kind: "scalar", json: "PositiveInfinity" };
-
-/** `x < 3`, `2 \le x < 5`, `3 > x` as intervals (only one variable, constant bounds). */
-function relationAsInterval(v: Extract<AnswerValue, { kind: "relation" }>): IntervalValue | undefined {
-  if (v.ops.some((op) => op !== "<" && op !== "<=")) return undefined;
-  const vars = v.args.map((a) => freeVariables(a));
-  if (v.args.length === 2) {
-    const [a, b] = v.args as [MathJson, MathJson];
-    const open = v.ops[0] === "<";
-    if (typeof a === "string" && vars[0]!.size === 1 && vars[1]!.size === 0)
-      return { kind: "interval", lo: NEG_INF, hi: { kind: "scalar", json: b }, loOpen: true, hiOpen: open };
-    if (typeof b === "string" && vars[1]!.size === 1 && vars[0]!.size === 0)
-      return { kind: "interval", lo: { kind: "scalar", json: a }, hi: POS_INF, loOpen: open, hiOpen: true };
-    return undefined;
-  }
-  if (v.args.length === 3 && typeof v.args[1] === "string" && vars[0]!.size === 0 && vars[2]!.size === 0) {
-    return {
-      kind: "interval",
-      lo: { kind: "scalar", json: v.args[0]! },
-      hi: { kind: "scalar", json: v.args[2]! },
-      loOpen: v.ops[0] === "<",
-      hiOpen: v.ops[1] === "<",
-    };
-  }
-  return undefined;
-}
-
 function intervalsEquivalent(g: IntervalValue, p: IntervalValue, ctx: Context): Decision {
   if (g.loOpen !== p.loOpen || g.hiOpen !== p.hiOpen)
     return { equivalent: false, reason: "interval ends differ (open/closed)" };
@@ -368,14 +196,10 @@ function assignedValue(v: AnswerValue): AnswerValue | undefined {
   return undefined;
 }
 
+/** `x`, `f(x)`, `|PQ|`, `(p, q)`: a left side that names the value on the right. */
 function isAssignable(json: MathJson): boolean {
-  if (typeof json === "string") return !CONSTANTS.has(json) && !/^'/.test(json);
-  const head = headOf(json);
-  if (head === "Tuple") return argsOf(json).every(isAssignable);
-  // A user function applied to variables: f(x) (compute-engine operators are capitalised).
-  if (head !== undefined && /^[a-z]\w*$/.test(head)) return argsOf(json).every((a) => typeof a === "string");
-  if (head === "Subscript") return true;
-  return false;
+  if (headOf(json) === "Tuple") return argsOf(json).every(isAssignable);
+  return isName(json);
 }
 
 /** Two equations are the same when lhs − rhs of one is a non-zero constant times the other's. */
@@ -448,10 +272,78 @@ function relationsEquivalent(
   return { equivalent: true, reason: "equivalent relations" };
 }
 
+/** Several answers, written with their names (`x = 2, y = -1`), against a list or tuple of values. */
+function labelledEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Context): Decision | undefined {
+  if (gold.kind !== "labelled" && pred.kind !== "labelled") return undefined;
+  if (gold.kind === "labelled" && pred.kind === "labelled") {
+    if (gold.entries.length !== pred.entries.length) return { equivalent: false, reason: "different names" };
+    for (const g of gold.entries) {
+      const p = pred.entries.find((e) => structurallySame(e.label, g.label));
+      if (p === undefined) return { equivalent: false, reason: "different names" };
+      const d = valuesEquivalent(g.value, p.value, NO_LITERALS(ctx));
+      if (!d.equivalent) return { equivalent: false, reason: `value of a name: ${d.reason}` };
+    }
+    return { equivalent: true, reason: "equal values by name" };
+  }
+  // Bare values against named ones: in the order the names were given.
+  const labelled = (gold.kind === "labelled" ? gold : pred) as Extract<AnswerValue, { kind: "labelled" }>;
+  const other = gold.kind === "labelled" ? pred : gold;
+  if (other.kind !== "tuple")
+    return { equivalent: false, reason: "named values against another kind of answer" };
+  const values = labelled.entries.map((e) => e.value);
+  return gold.kind === "labelled"
+    ? allEquivalent(values, other.items, ctx, "value")
+    : allEquivalent(other.items, values, ctx, "value");
+}
+
+/** Ratios `a:b` and `c:d` are equal when a·d = b·c (term by term for longer ratios). */
+function ratiosEquivalent(
+  g: Extract<AnswerValue, { kind: "ratio" }>,
+  p: Extract<AnswerValue, { kind: "ratio" }>,
+  ctx: Context,
+): Decision {
+  if (g.terms.length !== p.terms.length) return { equivalent: false, reason: "ratios of different lengths" };
+  for (let i = 1; i < g.terms.length; i++) {
+    // g₀·pᵢ = gᵢ·p₀
+    const d = scalarsEquivalent(
+      ["Multiply", g.terms[0]!, p.terms[i]!],
+      ["Multiply", g.terms[i]!, p.terms[0]!],
+      NO_LITERALS(ctx),
+    );
+    if (!d.equivalent) return { equivalent: false, reason: "different ratios" };
+  }
+  return { equivalent: true, reason: "equal ratios" };
+}
+
+/** Set algebra and intervals: as subsets of ℝ, or as finite sets of anything. */
+function setsEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Context): Decision | undefined {
+  if (!isSetShaped(gold) && !isSetShaped(pred)) return undefined;
+  const g = toRealSet(gold);
+  const p = toRealSet(pred);
+  if (g !== undefined && p !== undefined) {
+    const same = sameRealSet(g, p);
+    return { equivalent: same, reason: same ? "equal sets of reals" : "different sets of reals" };
+  }
+  const same = (a: AnswerValue, b: AnswerValue) => valuesEquivalent(a, b, NO_LITERALS(ctx)).equivalent;
+  const gs = evaluateFiniteSets(gold, same);
+  const ps = evaluateFiniteSets(pred, same);
+  if (gs !== undefined && ps !== undefined && (gold.kind !== "set" || pred.kind !== "set"))
+    return unorderedEquivalent(gs, ps, ctx, "set");
+  return undefined;
+}
+
+/** Is this tuple an ordered one (written in brackets), as opposed to a bare list of answers? */
+function isOrdered(v: AnswerValue): boolean {
+  return v.kind === "tuple" && v.bracket !== "bare" && v.items.length >= 2;
+}
+
 /** Structural comparison of two answer values. */
 export function valuesEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Context): Decision {
   if (gold.kind === "invalid") return { equivalent: false, reason: `gold: ${gold.reason}` };
   if (pred.kind === "invalid") return { equivalent: false, reason: pred.reason };
+
+  const labelled = labelledEquivalent(gold, pred, ctx);
+  if (labelled !== undefined) return labelled;
 
   const goldAssigned = assignedValue(gold);
   const predAssigned = assignedValue(pred);
@@ -459,12 +351,19 @@ export function valuesEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Cont
   if (goldAssigned && pred.kind !== "relation") return valuesEquivalent(goldAssigned, pred, ctx);
   if (predAssigned && gold.kind !== "relation") return valuesEquivalent(gold, predAssigned, ctx);
 
+  const sets = setsEquivalent(gold, pred, ctx);
+  if (sets !== undefined) return sets;
+
   if (gold.kind === "relation" && pred.kind === "relation") {
     const gi = relationAsInterval(gold);
     const pi = relationAsInterval(pred);
     if (gi && pi) return intervalsEquivalent(gi, pi, ctx);
     return relationsEquivalent(gold, pred);
   }
+
+  // An ordered tuple is not a set, and a set is not an ordered tuple: (4,7,9) does not answer {4,7,9}.
+  if ((gold.kind === "set" && isOrdered(pred)) || (isOrdered(gold) && pred.kind === "set"))
+    return { equivalent: false, reason: "an ordered tuple against a set" };
 
   switch (gold.kind) {
     case "scalar":
@@ -489,12 +388,8 @@ export function valuesEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Cont
         if (!compatible) return { equivalent: false, reason: "different brackets" };
         return allEquivalent(gold.items, pred.items, ctx, "tuple");
       }
-      if (pred.kind === "set") {
-        return gold.bracket === "bare"
-          ? unorderedEquivalent(gold.items, pred.items, ctx, "set")
-          : allEquivalent(gold.items, pred.items, ctx, "tuple");
-      }
-      if (pred.kind === "interval" || pred.kind === "relation") {
+      if (pred.kind === "set") return unorderedEquivalent(gold.items, pred.items, ctx, "set");
+      if (pred.kind === "relation") {
         const gi = asInterval(gold);
         const pi = asInterval(pred);
         if (gi && pi) return intervalsEquivalent(gi, pi, ctx);
@@ -504,25 +399,10 @@ export function valuesEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Cont
     }
     case "set":
       if (pred.kind === "set") return unorderedEquivalent(gold.items, pred.items, ctx, "set");
-      if (pred.kind === "tuple") {
-        return pred.bracket === "bare"
-          ? unorderedEquivalent(gold.items, pred.items, ctx, "set")
-          : allEquivalent(gold.items, pred.items, ctx, "tuple");
-      }
+      if (pred.kind === "tuple") return unorderedEquivalent(gold.items, pred.items, ctx, "set");
       if (pred.kind === "scalar" && gold.items.length === 1)
         return valuesEquivalent(gold.items[0]!, pred, ctx);
-      if (pred.kind === "union") return valuesEquivalent({ kind: "union", parts: [gold] }, pred, ctx);
       break;
-    case "interval": {
-      const pi = asInterval(pred);
-      if (pi) return intervalsEquivalent(gold, pi, ctx);
-      if (pred.kind === "union") return valuesEquivalent({ kind: "union", parts: [gold] }, pred, ctx);
-      break;
-    }
-    case "union": {
-      const parts = pred.kind === "union" ? pred.parts : [pred];
-      return unorderedEquivalent(gold.parts, parts, ctx, "union");
-    }
     case "matrix":
       if (pred.kind === "matrix") {
         if (gold.rows.length !== pred.rows.length)
@@ -534,30 +414,19 @@ export function valuesEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Cont
       }
       break;
     case "relation":
-      if (pred.kind === "interval" || pred.kind === "tuple") {
+      if (pred.kind === "tuple") {
         const gi = asInterval(gold);
         const pi = asInterval(pred);
         if (gi && pi) return intervalsEquivalent(gi, pi, ctx);
       }
       break;
+    case "ratio":
+      if (pred.kind === "ratio") return ratiosEquivalent(gold, pred, ctx);
+      break;
+    default:
+      break;
   }
   return { equivalent: false, reason: `different kinds of answer (${gold.kind} vs ${pred.kind})` };
-}
-
-/** Plain-text math (`sqrt(2)/2`, `3*pi`, `2**10`) becomes LaTeX (`plainMath.ts`); LaTeX passes unchanged. */
-export function toParsableLatex(answer: string): string {
-  return plainMathToLatex(answer) ?? answer;
-}
-
-const MAX_LATEX_LENGTH = 4000;
-
-export function parseAnswer(latex: string): AnswerValue {
-  if (latex.length > MAX_LATEX_LENGTH) return { kind: "invalid", reason: "answer too long" };
-  const source = toParsableLatex(latex);
-  const json = ce().parse(source).json;
-  const error = findError(json);
-  if (error !== undefined) return { kind: "invalid", reason: error };
-  return toAnswerValue(json, outerBracketOf(source));
 }
 
 /** Alternatives for a number written with a percent or degree sign, against one written without. */
@@ -572,6 +441,29 @@ function alternatives(gold: NormalizedAnswer, pred: NormalizedAnswer): [string, 
   return pairs;
 }
 
+/** `j` as the imaginary unit (`1-4j`) when it is the only variable and the other side has none. */
+function engineeringImaginary(a: AnswerValue, b: AnswerValue, latexA: string): AnswerValue {
+  const vars = (v: AnswerValue) => (v.kind === "scalar" ? [...freeVariables(v.json)] : undefined);
+  const va = vars(a);
+  const vb = vars(b);
+  if (va?.length !== 1 || va[0] !== "j" || vb === undefined || vb.length !== 0) return a;
+  return parseAnswer(latexA.replace(/(?<![A-Za-z\\])j(?![A-Za-z])/g, "i"));
+}
+
+/** One answer's value: several boxed answers are a list of answers (repeats of one value once). */
+function answerValue(answer: NormalizedAnswer, latex: string, ctx: Context): AnswerValue {
+  if (answer.several === undefined) return parseAnswer(latex);
+  const items: AnswerValue[] = [];
+  for (const part of answer.several) {
+    const v = parseAnswer(part.latex);
+    if (v.kind === "invalid") return v;
+    for (const item of v.kind === "tuple" && v.bracket === "bare" ? v.items : [v]) {
+      if (!items.some((x) => valuesEquivalent(x, item, NO_LITERALS(ctx)).equivalent)) items.push(item);
+    }
+  }
+  return items.length === 1 ? items[0]! : { kind: "tuple", bracket: "bare", items };
+}
+
 /** Full comparison of two normalised answers with the computer-algebra system. */
 export function compareWithAlgebra(
   gold: NormalizedAnswer,
@@ -579,16 +471,26 @@ export function compareWithAlgebra(
   policy: TolerancePolicy = DEFAULT_TOLERANCE,
 ): Decision {
   let last: Decision = { equivalent: false, reason: "no comparison" };
-  for (const [g, p] of alternatives(gold, pred)) {
-    const gv = parseAnswer(g);
-    if (gv.kind === "invalid") return { equivalent: false, reason: `gold: ${gv.reason}` };
-    const pv = parseAnswer(p);
-    if (pv.kind === "invalid") return { equivalent: false, reason: pv.reason };
+  const pairs = alternatives(gold, pred);
+  for (const [index, [g, p]] of pairs.entries()) {
     const ctx: Context = { policy };
     const gl = decimalLiteral(g);
     const pl = decimalLiteral(p);
     if (gl) ctx.goldLiteral = gl;
     if (pl) ctx.predLiteral = pl;
+    let gv = answerValue(gold, g, ctx);
+    let pv = answerValue(pred, p, ctx);
+    // Only the answers as written must parse; a rewritten alternative that does not is skipped.
+    if (gv.kind === "invalid") {
+      if (index === 0) return { equivalent: false, reason: `gold: ${gv.reason}` };
+      continue;
+    }
+    if (pv.kind === "invalid") {
+      if (index === 0) return { equivalent: false, reason: pv.reason };
+      continue;
+    }
+    gv = engineeringImaginary(gv, pv, g);
+    pv = engineeringImaginary(pv, gv, p);
     last = valuesEquivalent(gv, pv, ctx);
     if (last.equivalent) return last;
   }

@@ -12,6 +12,7 @@
  */
 
 import { extractAnswer } from "./extract.js";
+import { numberWordsToDigits } from "./numberWords.js";
 
 export interface NormalizedAnswer {
   /** Cleaned LaTeX (or plain text math). */
@@ -20,8 +21,12 @@ export interface NormalizedAnswer {
   percent: boolean;
   /** The answer was written with a degree sign / "degrees". */
   degrees: boolean;
-  /** A multiple-choice letter A–E, when the answer is just that. */
+  /** A multiple-choice letter A–E, when the answer is that letter (possibly followed by its option). */
   choice?: string;
+  /** The option written after the letter (`(D) 8\pi`, `C. \frac{1}{2}`), normalised. */
+  choiceText?: NormalizedAnswer;
+  /** Several separate answers (one box each): compared as a list in no particular order. */
+  several?: NormalizedAnswer[];
   /** A text answer (a name, a word), lower-cased, when the answer is words only. */
   text?: string;
   /** A number written in another base, e.g. `204_5`. */
@@ -147,6 +152,13 @@ function removeLayout(s: string): string {
     .replace(/π/g, "\\pi ")
     .replace(/√/g, "\\sqrt");
   s = s.replace(/∞/g, "\\infty ");
+  // `infinity` spelled out, `\text{lcm}(4,6)`, `gcd(12, 18)`: the commands the parser knows.
+  s = s.replace(/\\text\{\s*(infinity|inf)\s*\}|(?<![A-Za-z\\])(?:infinity|inf)(?![A-Za-z])/gi, "\\infty ");
+  s = s.replace(
+    /\\text\{\s*(gcd|lcm)\s*\}|(?<![A-Za-z\\])(gcd|lcm)(?=\s*\()/gi,
+    (_m, a?: string, b?: string) =>
+      (a ?? b ?? "").toLowerCase() === "gcd" ? "\\gcd" : "\\operatorname{lcm}",
+  );
   return s.replace(/\s+/g, " ").trim();
 }
 
@@ -183,9 +195,15 @@ function stripTrailingUnit(s: string): string {
 /** `\text{(C)}`, `(C)`, `C` → "C". Only upper-case letters: a lower-case `e` is Euler's number. */
 function choiceLetter(s: string): string | undefined {
   const inner = s.replace(/^\\text\{([\s\S]*)\}$/, "$1").trim();
-  const m = /^\(?([A-E])\)?$/.exec(inner) ?? /^\(([A-E])\)\s*\S.*$/.exec(inner);
+  const m = /^\(?([A-E])\)?$/.exec(inner);
   return m ? m[1] : undefined;
 }
+
+/** A letter followed by its option: `(D) 8\pi`, `C. \frac{1}{2}`, `B: 45^\circ`, `A) 3`. */
+const CHOICE_WITH_OPTION = /^(?:\(([A-E])\)|([A-E])[.:)])\s*(\S[\s\S]*)$/;
+
+/** Ordinals as numbers: `3^{\mathrm{rd}}` (the `\mathrm` already removed), `21^{\text{st}}`, `2nd`. */
+const ORDINAL = /^(\d+)\s*(?:\^\s*\{?\s*(?:\\text\s*\{)?\s*(?:st|nd|rd|th)\s*\}?\s*\}?|(?:st|nd|rd|th))$/;
 
 /** Answers that are words: `\text{Evelyn}`, `Monday`, `\text{no solution}`. */
 function textAnswer(s: string): string | undefined {
@@ -212,6 +230,22 @@ export function normalizeAnswer(raw: string): NormalizedAnswer {
   s = stripDelimiters(s);
   // "x \in [0,1)", "x\in S": the set is the answer.
   s = s.replace(/^[A-Za-z](?:_\{?\w+\}?)?\s*\\in\s*/, "");
+  // A letter followed by its option: the letter is the answer; the option is kept to compare with
+  // an answer that gives the option instead of the letter.
+  const option = CHOICE_WITH_OPTION.exec(s.replace(/\$/g, " ").trim());
+  if (option !== null) {
+    return {
+      latex: option[1] ?? option[2]!,
+      percent: false,
+      degrees: false,
+      choice: option[1] ?? option[2]!,
+      choiceText: normalizeAnswer(option[3]!),
+    };
+  }
+  // Numbers in words (`seven`, `2 \text{ billion}`) and ordinals (`3^{rd}`): before units are
+  // stripped, which would take `billion` for one.
+  s = numberWordsToDigits(s) ?? s;
+  s = s.replace(ORDINAL, "$1");
 
   let percent = false;
   let degrees = false;

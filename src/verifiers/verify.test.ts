@@ -16,6 +16,19 @@ describe("adversarial answers get a reason and no reward", () => {
       conflictingBoxes: "use-last",
     });
     assert.equal(lastWins.equivalent, true);
+    const never = await verifier.verifySolution("3, 5", "\\boxed{3} and \\boxed{5}", {
+      conflictingBoxes: "reject",
+    });
+    assert.equal(never.equivalent, false);
+  });
+  it("several boxes are the several answers of a problem", async () => {
+    const r = await verifier.verifySolution(
+      "(1,5), (5,1)",
+      "So \\boxed{(1, 5)} \\quad \\text{and} \\quad \\boxed{(5, 1)}.",
+    );
+    assert.equal(r.equivalent, true, r.reason);
+    const missing = await verifier.verifySolution("(1,5), (5,1)", "So \\boxed{(1, 5)}.");
+    assert.equal(missing.equivalent, false);
   });
   it("a box inside the reasoning block only", async () => {
     const r = await verifier.verifySolution("5", "<think>the answer is \\boxed{5}</think> I am not sure.");
