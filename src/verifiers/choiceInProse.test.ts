@@ -13,6 +13,7 @@ describe("committedChoice", () => {
   it("refuses a hedge", () => {
     assert.equal(committedChoice("A or B"), undefined);
     assert.equal(committedChoice("(A) or (C), both look right"), undefined);
+    assert.equal(committedChoice("I'd say B, but maybe C"), undefined);
   });
   it("does not take the article A for an option", () => {
     assert.equal(committedChoice("A quick check shows E works"), "E");

@@ -42,6 +42,7 @@ function mentions(text: string): Mention[] {
 /** The option the text commits to, or undefined (none, or a hedge between several). */
 export function committedChoice(text: string): string | undefined {
   const all = mentions(text);
+  const kept = new Set<string>();
   let i = 0;
   while (i < all.length) {
     const group = [all[i]!];
@@ -53,8 +54,8 @@ export function committedChoice(text: string): string | undefined {
     const before = text.slice(Math.max(0, group[0]!.start - 40), group[0]!.start);
     const after = text.slice(group.at(-1)!.end, group.at(-1)!.end + 60);
     if (NEGATED_BEFORE.test(before) || NEGATED_AFTER.test(after)) continue;
-    const letters = new Set(group.map((g) => g.letter));
-    return letters.size === 1 ? group[0]!.letter : undefined;
+    for (const g of group) kept.add(g.letter);
   }
-  return undefined;
+  // One option left standing is the answer; two ("B, but maybe C") are a hedge.
+  return kept.size === 1 ? [...kept][0] : undefined;
 }

@@ -130,6 +130,8 @@ export const EQUIVALENCE_CASES: Record<string, EquivalenceCase[]> = {
     ["(1,5)", "(1,3] \\cup (3,5)", true],
     ["\\emptyset", "\\{3\\} \\cap \\{4\\}", true],
     ["\\{(1,2),(3,4)\\}", "\\{(1,2)\\} \\cup \\{(3,4)\\}", true],
+    ["(-\\infty, \\infty)", "all reals", true],
+    ["x \\neq -3", "(-\\infty,-3)\\cup(-3,\\infty)", true],
     // near-misses
     ["\\{1,2\\} \\cup \\{2,9\\}", "\\{1,9\\}", false],
     ["\\{6\\}", "\\{2,6,10\\} \\cap \\{3,6,10\\}", false],
@@ -140,6 +142,8 @@ export const EQUIVALENCE_CASES: Record<string, EquivalenceCase[]> = {
     ["\\infty", "-inf", false],
     ["[0,10]", "[0,4] \\cup [6,10]", false],
     ["(1,5)", "(1,3) \\cup (3,5)", false],
+    ["\\mathbb{R}", "all real numbers except 0", false],
+    ["x \\neq -3", "(-\\infty,-3)\\cup(3,\\infty)", false],
   ]),
   "answers in free text": rows([
     ["D", "I would pick D because A and C fail", true],
@@ -166,6 +170,7 @@ export const EQUIVALENCE_CASES: Record<string, EquivalenceCase[]> = {
     ["10", "Final answer: 10\nGlad to help!<|eot_id|>", true],
     ["9", "Final Answer: 9 marbles. Hope this helps, see step 4!", true],
     ["\\frac{1}{4}", "The final answer is $\\frac{1}{4}$. I hope it is correct. (2 steps)", true],
+    ["8", "Respuesta: 8 días", true],
     // near-misses: the rejected options, the numbers of the chatter
     ["A", "I would pick D because A and C fail", false],
     ["E", "C. not B or E", false],
@@ -178,6 +183,7 @@ export const EQUIVALENCE_CASES: Record<string, EquivalenceCase[]> = {
     ["7", "La réponse est 5 (on vérifie : 5 + 2 = 7).", false],
     ["3", "Final Answer: 42\n\nHope this helps! Ask me 3 more.", false],
     ["2", "Final Answer: $y=5$ 🙂 Anything else? 2 more?", false],
+    ["9", "Respuesta: 8 días", false],
   ]),
   "labelled gold against a bare value": rows([
     ["|MN| = 7", "7", true],
@@ -193,6 +199,7 @@ export const EQUIVALENCE_CASES: Record<string, EquivalenceCase[]> = {
     ["a_{5} = 81", "81", true],
     ["P(B) = \\frac{2}{5}", "0.4", true],
     ["A = 16\\pi", "16\\pi", true],
+    ["g(5) = 11", "11", true],
     // near-misses, and left sides that are not names
     ["|MN| = 7", "49", false],
     ["S_{\\triangle PQR} : S = 2:9", "9:2", false],
@@ -203,6 +210,7 @@ export const EQUIVALENCE_CASES: Record<string, EquivalenceCase[]> = {
     ["A = 16\\pi", "16", false],
     ["3x = 12", "12", false],
     ["a + b = 9", "9", false],
+    ["g(5) = 11", "5", false],
   ]),
   notation: rows([
     ["47{,}250", "47250", true],
@@ -231,6 +239,7 @@ export const EQUIVALENCE_CASES: Record<string, EquivalenceCase[]> = {
       true,
     ],
     ["3\\begin{pmatrix}1&2\\\\0&-1\\end{pmatrix}", "\\begin{pmatrix}3&6\\\\0&-3\\end{pmatrix}", true],
+    ["\\begin{pmatrix}2&0\\\\0&3\\end{pmatrix}^2", "\\begin{pmatrix}4&0\\\\0&9\\end{pmatrix}", true],
     // near-misses
     ["47{,}250", "47205", false],
     ["nine", "8", false],
@@ -250,6 +259,7 @@ export const EQUIVALENCE_CASES: Record<string, EquivalenceCase[]> = {
       "\\begin{pmatrix}1&1\\\\0&1\\end{pmatrix}\\begin{pmatrix}2&1\\\\1&1\\end{pmatrix}",
       false,
     ],
+    ["\\begin{pmatrix}2&0\\\\0&3\\end{pmatrix}^2", "\\begin{pmatrix}4&0\\\\0&6\\end{pmatrix}", false],
   ]),
   "fractions and mixed numbers": rows([
     ["10/9", "\\frac{10}{9}", true],

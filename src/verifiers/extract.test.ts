@@ -132,6 +132,8 @@ describe("extractAnswer: other languages, chatter, choices", () => {
     const r = answerOf("所以 x = 4，代入检验 2×4 = 8。");
     assert.equal(r.answer, "x = 4");
     assert.equal(r.method, "conclusion-phrase");
+    // The clause goes on with prose: not a conclusion; the last number is taken instead.
+    assert.equal(answerOf("Therefore x = 5 is impossible, so x = 3").method, "last-number");
   });
   it("stops at the chatter after 'Final Answer:' and drops chat-template tokens", () => {
     assert.equal(answerOf("Final Answer: 17\n\nHope this helps! Ask 2 more.").answer, "17");

@@ -268,10 +268,19 @@ function lastConclusion(text: string): string | null {
   let found: string | null = null;
   CONCLUSION_PHRASE.lastIndex = 0;
   for (let m = CONCLUSION_PHRASE.exec(text); m; m = CONCLUSION_PHRASE.exec(text)) {
-    // Only when math follows at once: "所以 x = 4", not "so we need three more".
-    const rest = cutSentence(text.slice(m.index + m[0].length).replace(/^[\s,，:：]+/, ""));
-    const math = leadingMath(rest);
-    if (math !== undefined) found = math;
+    // Only when the clause it opens is math and nothing else: "所以 x = 4，代入…", not
+    // "therefore x = 5 is impossible" nor "so we need three more".
+    const clause = cutSentence(text.slice(m.index + m[0].length).replace(/^[\s,，:：]+/, ""));
+    const math = leadingMath(clause);
+    if (
+      math !== undefined &&
+      math ===
+        clause
+          .trim()
+          .replace(/[.,;:!?]+$/, "")
+          .trim()
+    )
+      found = math;
   }
   return found;
 }

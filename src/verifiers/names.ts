@@ -55,9 +55,10 @@ export function isName(json: MathJson, depth = 0): boolean {
       return all(args);
     default:
       if (DECORATIONS.has(head)) return all(args);
-      // f(x), P(A), g(x, y): a function that the algebra system does not know (its operators are
-      // capitalised words: Sin, Sqrt, ...) applied to names.
-      if (/^[A-Za-z](?:_\w+)?$/.test(head)) return all(args);
+      // f(x), P(A), g(x, y), h(2): a function that the algebra system does not know (its operators
+      // are capitalised words: Sin, Sqrt, ...) applied to names or numbers.
+      if (/^[A-Za-z](?:_\w+)?$/.test(head))
+        return args.every((a) => typeof a === "number" || isName(a, depth + 1));
       return false;
   }
 }

@@ -70,19 +70,26 @@ function stripDelimiters(s: string): string {
   for (;;) {
     const before = s;
     s = s.trim();
-    s = s.replace(/^\$+([\s\S]*?)\$+$/, "$1");
-    s = s.replace(/^\\\(([\s\S]*)\\\)$/, "$1");
-    s = s.replace(/^\\\[([\s\S]*)\\\]$/, "$1");
-    s = s.replace(
-      /^\\begin\{(?:align\*?|equation\*?|displaymath)\}([\s\S]*)\\end\{(?:align\*?|equation\*?|displaymath)\}$/,
-      "$1",
-    );
-    s = s.replace(/(?<!\\)[.;]+$/, "");
-    s = s.replace(/,+$/, "");
-    s = s.replace(/^\*\*([\s\S]*)\*\*$/, "$1");
+    // Each rewrite only when the answer starts or ends with what it removes (this runs on every check).
+    const first = s[0];
+    const last = s[s.length - 1];
+    if (first === "$") s = s.replace(/^\$+([\s\S]*?)\$+$/, "$1");
+    if (first === "\\") {
+      s = s.replace(/^\\\(([\s\S]*)\\\)$/, "$1");
+      s = s.replace(/^\\\[([\s\S]*)\\\]$/, "$1");
+      s = s.replace(
+        /^\\begin\{(?:align\*?|equation\*?|displaymath)\}([\s\S]*)\\end\{(?:align\*?|equation\*?|displaymath)\}$/,
+        "$1",
+      );
+    }
+    if (last === "." || last === ";") s = s.replace(/(?<!\\)[.;]+$/, "");
+    if (last === ",") s = s.replace(/,+$/, "");
+    if (first === "*") s = s.replace(/^\*\*([\s\S]*)\*\*$/, "$1");
     if (s === before) return s;
   }
 }
+
+const COMMAND_PATTERNS = new Map<string, RegExp>();
 
 /** Replaces `\cmd{content}` (brace-matched) by `replace(content)` for the given commands. */
 export function rewriteCommand(
@@ -90,7 +97,14 @@ export function rewriteCommand(
   commands: readonly string[],
   replace: (content: string) => string,
 ): string {
-  const re = new RegExp(`\\\\(?:${commands.join("|")})\\s*\\{`, "g");
+  if (!s.includes("\\")) return s;
+  const key = commands.join("|");
+  let re = COMMAND_PATTERNS.get(key);
+  if (re === undefined) {
+    re = new RegExp(`\\\\(?:${key})\\s*\\{`, "g");
+    COMMAND_PATTERNS.set(key, re);
+  }
+  re.lastIndex = 0;
   let out = "";
   let pos = 0;
   for (let m = re.exec(s); m; m = re.exec(s)) {
@@ -116,7 +130,11 @@ export function rewriteCommand(
   return out + s.slice(pos);
 }
 
+/** Anything removeLayout rewrites besides spaces; a plain number has none of it and skips the rest. */
+const LAYOUT_CANDIDATES = /[\\{~<>=!−×÷π√∞]|inf|gcd|lcm/i;
+
 function removeLayout(s: string): string {
+  if (!LAYOUT_CANDIDATES.test(s)) return s.replace(/\s+/g, " ").trim();
   s = s.replace(/\\(?:d|t|c)frac/g, "\\frac");
   s = s.replace(
     /\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)\s*(\\?[()[\]{}|.]|\\[lr]?[a-z]+)/g,
@@ -184,7 +202,7 @@ function stripTrailingUnit(s: string): string {
   const textUnit = /^(.*?\S)\s*\\text\{\s*([A-Za-z][A-Za-z .\-/]*)\}\s*(?:\^\s*\{?\d\}?)?$/.exec(s);
   if (textUnit && /[\d}]\s*$/.test(textUnit[1]!) && !/\\text\{[^}]*$/.test(textUnit[1]!))
     return textUnit[1]!.trim();
-  const words = /^(.*?[\d})])\s*((?:[A-Za-z]{2,}\.?\s*)+)(?:\^\s*\{?\d\}?|²|³)?$/.exec(s);
+  const words = /^(.*?[\d})])\s*((?:\p{L}{2,}\.?\s*)+)(?:\^\s*\{?\d\}?|²|³)?$/u.exec(s);
   if (words) {
     const list = words[2]!.trim().split(/\s+/);
     if (list.every((w) => !MATH_WORDS.has(w.toLowerCase().replace(/\.$/, "")))) return words[1]!.trim();
@@ -242,6 +260,8 @@ export function normalizeAnswer(raw: string): NormalizedAnswer {
       choiceText: normalizeAnswer(option[3]!),
     };
   }
+  // The reals in words.
+  s = s.replace(/^(?:\\text\{)?\s*(?:all|any|every)\s+real(?:\s+numbers?|s)?\s*\}?$/i, "\\mathbb{R}");
   // Numbers in words (`seven`, `2 \text{ billion}`) and ordinals (`3^{rd}`): before units are
   // stripped, which would take `billion` for one.
   s = numberWordsToDigits(s) ?? s;

@@ -50,11 +50,12 @@ function containsMatrix(json: MathJson, depth = 0): boolean {
   return json.slice(1).some((a) => containsMatrix(a, depth + 1));
 }
 
-/** `A + B`, `AB`, `2A` of explicit matrices: the matrix they evaluate to. */
+/** `A + B`, `AB`, `2A`, `A^2` of explicit matrices: the matrix they evaluate to. */
 function evaluateMatrixArithmetic(json: MathJson): MathJson {
   const head = headOf(json);
   if (head === "Matrix" || head === undefined || !containsMatrix(json)) return json;
-  if (!["Add", "Subtract", "Multiply", "Negate", "Divide"].includes(head)) return json;
+  if (!["Add", "Subtract", "Multiply", "Negate", "Divide", "Power", "MatrixPower"].includes(head))
+    return json;
   const value = ce().box(json).evaluate().json;
   const rows = argsOf(value);
   const isMatrix = headOf(value) === "List" && rows.length > 0 && rows.every((r) => headOf(r) === "List");

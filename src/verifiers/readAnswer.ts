@@ -53,8 +53,20 @@ function severalAnswers(boxes: string[]): NormalizedAnswer {
   return { latex: several.map((n) => n.latex).join(", "), percent: false, degrees: false, several };
 }
 
+/**
+ * Can the text hold a marker at all (a box, a word, a CJK character, a chat token)? Most answers
+ * (`-17`, `\frac{3}{4}`, `x = 2`) cannot, and skip extraction: it is most of the cost of a check.
+ */
+function mayHoldMarkers(text: string): boolean {
+  if (/\\(?:boxed|fbox)|<\|?\/?s?>|<\|/.test(text)) return true;
+  return /\p{L}{2,}|[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u.test(
+    text.replace(/\\[A-Za-z]+/g, " "),
+  );
+}
+
 /** Reads the answer that `text` gives (see the module comment). */
 export function readAnswer(text: string, options: ReadOptions = {}): AnswerReading {
+  if (!mayHoldMarkers(text)) return { answer: normalizeAnswer(text) };
   const cleaned = text.replace(CHAT_TOKENS, " ").trim();
   const methods = options.expectChoice ? [...EXPLICIT, "choice-letter" as const] : EXPLICIT;
   const explicit = extractAnswer(cleaned, {

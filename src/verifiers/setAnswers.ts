@@ -6,7 +6,13 @@
  */
 
 import { evaluate, toSide } from "./algebraEngine.js";
-import { type AnswerValue, asInterval, freeVariables, relationAsInterval } from "./answerStructure.js";
+import {
+  type AnswerValue,
+  asInterval,
+  freeVariables,
+  type MathJson,
+  relationAsInterval,
+} from "./answerStructure.js";
 import { exactValue } from "./exactValue.js";
 import {
   type Bound,
@@ -15,6 +21,7 @@ import {
   intersection,
   interval,
   point,
+  REALS,
   type RealSet,
   union,
 } from "./realSet.js";
@@ -63,6 +70,30 @@ export function toRealSet(v: AnswerValue, depth = 0): RealSet | undefined {
         first!,
       );
     }
+    case "relation":
+      if (v.ops.length === 1 && v.ops[0] === "!=") return notEqualSet(v);
+      return intervalSet(v);
+    case "interval":
+    case "tuple":
+      return intervalSet(v);
+    default:
+      return undefined;
+  }
+}
+
+/** `x \neq 1`: the reals but one point (one variable against a constant). */
+function notEqualSet(v: Extract<AnswerValue, { kind: "relation" }>): RealSet | undefined {
+  const [a, b] = v.args as [MathJson, MathJson];
+  const [name, value] = typeof a === "string" && freeVariables(b).size === 0 ? [a, b] : [b, a];
+  if (typeof name !== "string" || freeVariables(name).size !== 1 || freeVariables(value).size !== 0)
+    return undefined;
+  const bound = boundOf({ kind: "scalar", json: value });
+  if (bound === undefined || bound.kind !== "finite") return undefined;
+  return difference(REALS, point(bound.value, bound.exact));
+}
+
+function intervalSet(v: AnswerValue): RealSet | undefined {
+  switch (v.kind) {
     case "interval":
     case "tuple":
     case "relation": {
@@ -103,5 +134,6 @@ export function evaluateFiniteSets(
 
 /** Does the answer involve set algebra or intervals (so that it is compared as a set)? */
 export function isSetShaped(v: AnswerValue): boolean {
+  if (v.kind === "relation") return v.ops.length === 1 && v.ops[0] === "!=";
   return v.kind === "union" || v.kind === "setop" || v.kind === "interval";
 }

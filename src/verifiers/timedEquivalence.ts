@@ -155,6 +155,7 @@ class EquivalenceWorkerSlot {
     if (started === this.spare) this.spare = undefined;
     if (started !== this.active) return;
     this.active = undefined;
+    for (const resolve of this.readyWaiters.splice(0)) resolve(); // a failed start ends the wait too
     this.finish({ equivalent: false, reason });
   }
 

@@ -87,6 +87,9 @@ export function registerVerify(program: Command): Command {
       const verifier = new AnswerVerifier({ timeoutMs, spareWorker: opts.jsonl !== undefined });
       try {
         if (opts.jsonl !== undefined) {
+          // Many checks: start the algebra worker once, before the first line, so that its start-up
+          // is not charged to whichever line happens to need it first.
+          await verifier.warmUp();
           await runJsonl(verifier, opts.jsonl, opts.kind, out);
           return;
         }
