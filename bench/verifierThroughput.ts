@@ -1,6 +1,8 @@
 /**
  * Verifier throughput bench: checks per second per core on a mixed set of typical answers, the
- * algebra path on its own, and the worst-case latency on adversarial inputs against the time budget.
+ * algebra path on its own, the worst-case latency on adversarial inputs against the time budget,
+ * the agreement with the labels of the held-out set (test-data/verifier-heldout.jsonl), and the
+ * same figures for Math-Verify when a Python with `math_verify` is found ($RLVR_PYTHON, python3).
  *
  *   npx tsx bench/verifierThroughput.ts --json      (one JSON object on stdout)
  *
@@ -8,8 +10,63 @@
  * figure does not depend on how many cores the machine has.
  */
 
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { EQUIVALENCE_CASES } from "../src/verifiers/equivalenceCases.js";
 import { AnswerVerifier } from "../src/verifiers/verify.js";
+import { agreement } from "./verifierAgreement.js";
+
+const HELD_OUT = new URL("../test-data/verifier-heldout.jsonl", import.meta.url);
+const MATH_VERIFY_SCRIPT = new URL("./mathverify_reference.py", import.meta.url);
+/** Pairs of the typical mix given to Math-Verify (it checks far fewer per second). */
+const MATH_VERIFY_PAIRS = 2000;
+
+interface LabelledPair extends Pair {
+  label: boolean;
+  kind?: string;
+}
+
+/** First interpreter that can `import math_verify`, or null. */
+function findMathVerifyPython(): string | null {
+  for (const python of [process.env.RLVR_PYTHON, "python3", "/usr/bin/python3"]) {
+    if (!python) continue;
+    const probe = spawnSync(python, ["-c", "import math_verify"], { stdio: "ignore", timeout: 60_000 });
+    if (probe.status === 0) return python;
+  }
+  return null;
+}
+
+interface MathVerifyRun {
+  checksPerSecondPerCore: number;
+  verdicts: boolean[];
+}
+
+function runMathVerify(python: string, pairs: Pair[]): MathVerifyRun {
+  const dir = mkdtempSync(join(tmpdir(), "rlvr-mathverify-"));
+  try {
+    const file = join(dir, "pairs.jsonl");
+    writeFileSync(file, pairs.map((p) => JSON.stringify({ gold: p.gold, pred: p.pred })).join("\n"));
+    const run = spawnSync(python, [MATH_VERIFY_SCRIPT.pathname, file], {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 15 * 60_000,
+    });
+    if (run.status !== 0) throw new Error(`mathverify_reference.py failed: ${run.stderr.slice(-500)}`);
+    const lines = run.stdout.trim().split("\n");
+    return JSON.parse(lines.at(-1)!) as MathVerifyRun;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readHeldOut(): LabelledPair[] {
+  return readFileSync(HELD_OUT, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as LabelledPair);
+}
 
 interface Pair {
   gold: string;
@@ -97,19 +154,46 @@ async function main(): Promise<void> {
     const algebra = await timeRun(verifier, algebraOnly);
     const latencies: { pred: string; ms: number; reason: string }[] = [];
     for (const p of ADVERSARIAL) {
-      await verifier.verifyAnswer("x", "x+0"); // make sure a ready worker is in place
+      await verifier.warmUp(); // a ready worker: the latency measured is the comparison's
       const s = performance.now();
       const r = await verifier.verifyAnswer(p.gold, p.pred);
       latencies.push({ pred: p.pred.slice(0, 40), ms: Math.round(performance.now() - s), reason: r.reason });
     }
     const worst = Math.max(...latencies.map((l) => l.ms));
+
+    const heldOut = readHeldOut();
+    const verdicts = [];
+    for (const p of heldOut) verdicts.push(await verifier.verifyAnswer(p.gold, p.pred));
+    const ours = agreement(heldOut, verdicts);
+
+    const python = findMathVerifyPython();
+    let mathVerify: Record<string, number | string> = {
+      mathVerify: "not found (no python with math_verify: pip install math-verify, or set RLVR_PYTHON)",
+    };
+    if (python !== null) {
+      const speed = runMathVerify(python, typical.slice(0, MATH_VERIFY_PAIRS));
+      const onHeldOut = runMathVerify(python, heldOut);
+      const theirs = agreement(
+        heldOut,
+        onHeldOut.verdicts.map((equivalent) => ({ equivalent, reason: "math-verify" })),
+      );
+      mathVerify = {
+        mathVerifyChecksPerSecondPerCore: Math.round(speed.checksPerSecondPerCore),
+        mathVerifyHeldOutAgreementPercent: Number(((100 * theirs.agreeing) / theirs.pairs).toFixed(1)),
+        mathVerifyHeldOutFalsePositives: theirs.falsePositives,
+      };
+    }
     const result = {
       bench: "verifierThroughput",
+      checksPerSecondPerCore: Math.round(typical.length / mixed.cpuS),
+      ...mathVerify,
       mixedChecks: typical.length,
-      mixedChecksPerSecondPerCore: Math.round(typical.length / mixed.cpuS),
       mixedChecksPerSecondWall: Math.round(typical.length / mixed.wallS),
       algebraShareOfMixed: 0.1,
       algebraChecksPerSecondPerCore: Math.round(algebraOnly.length / algebra.cpuS),
+      heldOutPairs: ours.pairs,
+      heldOutAgreementPercent: Number(((100 * ours.agreeing) / ours.pairs).toFixed(1)),
+      heldOutFalsePositives: ours.falsePositives,
       timeBudgetMs: timeoutMs,
       adversarialWorstLatencyMs: worst,
       adversarialWithinBudget: worst <= timeoutMs + 250,

@@ -14,14 +14,23 @@ export type Bracket = "(" | "[" | "<" | "bare";
 
 export type RelationOp = "=" | "<" | "<=" | "!=";
 
+/**
+ * `tuple` with bracket "bare" is a list written without brackets (`1, 2, 3`, `3 \text{ and } -4`,
+ * one box per answer): the answers of a problem, in no particular order. `labelled` is a list of
+ * `name = value` with different names (`x = 2, y = -1`, `PQ = 2, RS = 7`): its order is the names'.
+ * `setop` is an intersection or difference of sets, evaluated when compared.
+ */
 export type AnswerValue =
   | { kind: "scalar"; json: MathJson }
   | { kind: "tuple"; items: AnswerValue[]; bracket: Bracket }
-  | { kind: "set"; items: AnswerValue[] }
+  | { kind: "set"; items: AnswerValue[]; plusMinus?: boolean }
   | { kind: "interval"; lo: AnswerValue; hi: AnswerValue; loOpen: boolean; hiOpen: boolean }
   | { kind: "union"; parts: AnswerValue[] }
+  | { kind: "setop"; op: "intersection" | "difference"; args: AnswerValue[] }
   | { kind: "matrix"; rows: AnswerValue[][] }
   | { kind: "relation"; ops: RelationOp[]; args: MathJson[] }
+  | { kind: "labelled"; entries: { label: MathJson; value: AnswerValue }[] }
+  | { kind: "ratio"; terms: MathJson[] }
   | { kind: "text"; text: string }
   | { kind: "invalid"; reason: string };
 
@@ -68,6 +77,7 @@ const RELATIONS: Record<string, { op: RelationOp; flip: boolean }> = {
 function plusMinus(center: MathJson, spread: MathJson): AnswerValue {
   return {
     kind: "set",
+    plusMinus: true,
     items: [
       { kind: "scalar", json: ["Add", center, spread] },
       { kind: "scalar", json: ["Subtract", center, spread] },
@@ -115,6 +125,8 @@ export function toAnswerValue(json: MathJson, outerBracket: Bracket = "bare", de
   const text = isStringLiteral(json);
   if (text !== undefined) return { kind: "text", text: text.trim().toLowerCase() };
   if (json === "EmptySet") return { kind: "set", items: [] };
+  if (json === "RealNumbers")
+    return { kind: "interval", lo: NEG_INF, hi: POS_INF, loOpen: true, hiOpen: true };
   const head = headOf(json);
   const args = argsOf(json);
   // A tuple nested in another structure was necessarily written in parentheses.
@@ -149,6 +161,13 @@ export function toAnswerValue(json: MathJson, outerBracket: Bracket = "bare", de
     case "Union":
     case "Or":
       return { kind: "union", parts: args.map(inner) };
+    case "Intersection":
+      return { kind: "setop", op: "intersection", args: args.map(inner) };
+    case "SetMinus":
+      return { kind: "setop", op: "difference", args: args.map(inner) };
+    case "Colon":
+      // A ratio `5:18`; CE nests `a:b:c` to the right.
+      return { kind: "ratio", terms: flattenColon(json) };
     case "And": {
       // `2 \le x < 5` arrives as And(2 ≤ x, x < 5): rebuild the chain.
       const parts = args.map(inner);
@@ -184,6 +203,98 @@ export function toAnswerValue(json: MathJson, outerBracket: Bracket = "bare", de
     return { kind: "relation", ops: ordered.slice(1).map(() => op), args: ordered };
   }
   return { kind: "scalar", json };
+}
+
+function flattenColon(json: MathJson): MathJson[] {
+  return headOf(json) === "Colon" ? argsOf(json).flatMap(flattenColon) : [json];
+}
+
+/** MathJSON symbols that are constants, not variables. */
+export const CONSTANTS = new Set([
+  "Pi",
+  "ExponentialE",
+  "ImaginaryUnit",
+  "PositiveInfinity",
+  "NegativeInfinity",
+  "ComplexInfinity",
+  "NaN",
+  "Nothing",
+  "EmptySet",
+  "True",
+  "False",
+  "GoldenRatio",
+  "CatalanConstant",
+  "EulerGamma",
+  "Half",
+  "RealNumbers",
+]);
+
+/** Free variables of a MathJSON expression (function names are not variables). */
+export function freeVariables(json: MathJson, out = new Set<string>()): Set<string> {
+  if (typeof json === "string") {
+    if (!/^'.*'$/s.test(json) && !CONSTANTS.has(json)) out.add(json);
+  } else if (Array.isArray(json)) {
+    for (const arg of json.slice(1)) freeVariables(arg, out);
+  } else if (typeof json === "object" && json !== null && "sym" in json) {
+    if (!CONSTANTS.has(json.sym)) out.add(json.sym);
+  }
+  return out;
+}
+
+export type IntervalValue = Extract<AnswerValue, { kind: "interval" }>;
+
+export const NEG_INF: AnswerValue = { kind: "scalar", json: "NegativeInfinity" };
+export const POS_INF: AnswerValue = { kind: "scalar", json: "PositiveInfinity" };
+
+/** A 2-tuple written `(a,b)` or `[a,b]` read as an interval, for comparison with one. */
+export function asInterval(v: AnswerValue): IntervalValue | undefined {
+  if (v.kind === "interval") return v;
+  if (v.kind === "tuple" && v.items.length === 2 && (v.bracket === "(" || v.bracket === "[")) {
+    const open = v.bracket === "(";
+    return { kind: "interval", lo: v.items[0]!, hi: v.items[1]!, loOpen: open, hiOpen: open };
+  }
+  if (v.kind === "relation") return relationAsInterval(v);
+  return undefined;
+}
+
+/**
+ * `x < 3`, `2 \le x < 5`, `0 < g(x) < 2` as intervals: one variable or one name in the middle,
+ * constant bounds.
+ */
+export function relationAsInterval(v: Extract<AnswerValue, { kind: "relation" }>): IntervalValue | undefined {
+  if (v.ops.some((op) => op !== "<" && op !== "<=")) return undefined;
+  const vars = v.args.map((a) => freeVariables(a));
+  const isLabel = (j: MathJson) => typeof j === "string" || isFunctionOfNames(j);
+  if (v.args.length === 2) {
+    const [a, b] = v.args as [MathJson, MathJson];
+    const open = v.ops[0] === "<";
+    if (isLabel(a) && vars[0]!.size >= 1 && vars[1]!.size === 0)
+      return { kind: "interval", lo: NEG_INF, hi: { kind: "scalar", json: b }, loOpen: true, hiOpen: open };
+    if (isLabel(b) && vars[1]!.size >= 1 && vars[0]!.size === 0)
+      return { kind: "interval", lo: { kind: "scalar", json: a }, hi: POS_INF, loOpen: open, hiOpen: true };
+    return undefined;
+  }
+  if (v.args.length === 3 && isLabel(v.args[1]!) && vars[0]!.size === 0 && vars[2]!.size === 0) {
+    return {
+      kind: "interval",
+      lo: { kind: "scalar", json: v.args[0]! },
+      hi: { kind: "scalar", json: v.args[2]! },
+      loOpen: v.ops[0] === "<",
+      hiOpen: v.ops[1] === "<",
+    };
+  }
+  return undefined;
+}
+
+/** `g(x)`, `f(x, y)`: a function the algebra system does not know, applied to variables. */
+function isFunctionOfNames(json: MathJson): boolean {
+  const head = headOf(json);
+  return (
+    head !== undefined &&
+    /^[A-Za-z](?:_\w+)?$/.test(head) &&
+    argsOf(json).length > 0 &&
+    argsOf(json).every((a) => typeof a === "string")
+  );
 }
 
 /** The bracket written around a whole answer, read from its (normalised) source. */

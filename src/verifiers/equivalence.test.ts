@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { EQUIVALENCE_CASES } from "./equivalenceCases.js";
 import { AnswerVerifier } from "./verify.js";
 
 const verifier = new AnswerVerifier({ timeoutMs: 5000 });
+before(() => verifier.warmUp()); // the budget counts a cold start; these cases test the answers
 after(() => verifier.close());
 
 describe("math answer equivalence", () => {

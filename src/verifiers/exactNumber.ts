@@ -7,7 +7,7 @@
  * computer-algebra path.
  */
 
-import { bignumber } from "mathjs";
+import { rational, ZERO } from "./rational.js";
 import { type DecimalLiteral, decimalLiteral, type NumberSide } from "./tolerance.js";
 
 export interface ExactNumber {
@@ -119,13 +119,9 @@ export function exactEquals(a: ExactNumber, b: ExactNumber): boolean {
   return a.num * b.den === b.num * a.den;
 }
 
-/** The same number as a 64-digit decimal for the tolerance policy. */
+/** The same number, exactly, for the tolerance policy. */
 export function toNumberSide(x: ExactNumber): NumberSide {
-  const side: NumberSide = {
-    re: bignumber(x.num.toString()).div(bignumber(x.den.toString())),
-    im: bignumber(0),
-    hasDecimal: x.hasDecimal,
-  };
+  const side: NumberSide = { re: rational(x.num, x.den), im: ZERO, hasDecimal: x.hasDecimal };
   if (x.literal) side.literal = x.literal;
   return side;
 }

@@ -120,3 +120,30 @@ describe("extractAnswer: phrases and fallbacks", () => {
     assert.equal(extractAnswer(`\\boxed{${"9".repeat(5000)}}`).ok, false);
   });
 });
+
+describe("extractAnswer: other languages, chatter, choices", () => {
+  it("reads answer phrases in other languages", () => {
+    assert.equal(answerOf("Réponse : $x = \\frac{3}{2}$").answer, "x = \\frac{3}{2}");
+    assert.equal(answerOf("所以答案为 7。检验：7 + 3 = 10").answer, "7");
+    assert.equal(answerOf("Die Antwort ist 24.").answer, "24");
+    assert.equal(answerOf("Ответ: 64").method, "answer-phrase");
+  });
+  it("reads a conclusion followed by math, when there is no answer phrase", () => {
+    const r = answerOf("所以 x = 4，代入检验 2×4 = 8。");
+    assert.equal(r.answer, "x = 4");
+    assert.equal(r.method, "conclusion-phrase");
+    // The clause goes on with prose: not a conclusion; the last number is taken instead.
+    assert.equal(answerOf("Therefore x = 5 is impossible, so x = 3").method, "last-number");
+  });
+  it("stops at the chatter after 'Final Answer:' and drops chat-template tokens", () => {
+    assert.equal(answerOf("Final Answer: 17\n\nHope this helps! Ask 2 more.").answer, "17");
+    assert.equal(answerOf("Final Answer: 12 apples. Hope this helps, see step 3!").answer, "12 apples");
+    assert.equal(answerOf("Final answer: 36\nHope this helps!<|eot_id|>").answer, "36");
+  });
+  it("reads the option a free-text answer commits to, when a choice is expected", () => {
+    const r = answerOf("I'd go with C since A and B fail", { expectChoice: true });
+    assert.equal(r.answer, "C");
+    assert.equal(r.method, "choice-letter");
+    assert.equal(answerOf("A and B fail, so the answer must be D.").answer, "D");
+  });
+});

@@ -2,12 +2,21 @@
  * Answer extraction: find the final answer a model committed to inside a whole solution.
  *
  * Order of preference (the first that finds something wins):
- *   1. the last `\boxed{…}` / `\fbox{…}` (brace-matched, so nested braces survive),
+ *   1. the `\boxed{…}` / `\fbox{…}` answers (brace-matched, so nested braces survive): the last one,
+ *      and all of them when there are several different ones (`several`),
  *   2. "the final answer is …",
  *   3. "Answer: …" on its own line / at a line start,
- *   4. a multiple-choice letter in prose ("the answer is (C)"),
- *   5. the last LaTeX math span (`$…$`, `\(…\)`, `\[…\]`),
- *   6. the last number.
+ *   4. a multiple-choice letter named as the answer ("the answer is (C)", "Option A is"),
+ *   5. an answer phrase in English or another language ("The answer is", "Réponse :", "答案是"),
+ *   6. when a choice is expected, the option a free-text answer commits to ("I'd go with C since A
+ *      and B fail"),
+ *   7. a conclusion phrase followed by math ("所以 x = 4", "therefore x = 4"),
+ *   8. the last LaTeX math span (`$…$`, `\(…\)`, `\[…\]`),
+ *   9. the last number.
+ *
+ * After a phrase, the answer is the math that follows it up to the first prose or chatter
+ * (`answerSpan.ts`): "Final Answer: 17 … Hope this helps! … 2 more" is 17. Chat-template tokens
+ * (`<|im_end|>`) are removed first.
  *
  * A reasoning block (`<think>…</think>`) is excluded by default: an answer that only appears
  * while the model is still thinking is not a committed answer. An unclosed `<think>` means the
@@ -18,10 +27,16 @@
  * adversarially long solution cannot make extraction slow.
  */
 
+import { ANSWER_PHRASE, CHAT_TOKENS, CONCLUSION_PHRASE } from "./answerPhrases.js";
+import { answerAfterPhrase, cutAtSentenceEnd, leadingMath } from "./answerSpan.js";
+import { committedChoice } from "./choiceInProse.js";
+
 export type ExtractMethod =
   | "boxed"
   | "final-answer-phrase"
   | "answer-colon"
+  | "answer-phrase"
+  | "conclusion-phrase"
   | "latex-span"
   | "last-number"
   | "choice-letter";
@@ -31,7 +46,7 @@ export type ExtractResult =
       ok: true;
       answer: string;
       method: ExtractMethod;
-      /** Set when several boxed answers with different contents were found (the last one is used). */
+      /** Set when several boxed answers with different contents were found (`answer` is the last). */
       conflictingBoxes?: string[];
     }
   | { ok: false; reason: string };
@@ -41,6 +56,8 @@ export interface ExtractOptions {
   excludeThink?: boolean;
   /** Which fallbacks are allowed (default all). Strict graders may want only boxed answers. */
   methods?: readonly ExtractMethod[];
+  /** The gold is a multiple-choice letter: read the option a free-text answer commits to. */
+  expectChoice?: boolean;
 }
 
 /** Longest answer we accept; longer "answers" are a parser attack or garbage, not a result. */
@@ -208,10 +225,7 @@ function afterLastMatch(text: string, re: RegExp): string | null {
 
 /** Cuts a phrase answer at a sentence end ("… is 5. I hope it is correct."). */
 function cutSentence(s: string): string {
-  // Period followed by space + capital or end is a sentence end; a decimal point is not.
-  const m = /\.\s+(?=[A-Z])|\.\s*$/.exec(s);
-  const cut = m ? s.slice(0, m.index) : s;
-  return cut;
+  return cutAtSentenceEnd(s);
 }
 
 function lastMathSpan(text: string): string | null {
@@ -250,6 +264,27 @@ function accept(answer: string, method: ExtractMethod, conflicting?: string[]): 
     : { ok: true, answer: tidy, method };
 }
 
+function lastConclusion(text: string): string | null {
+  let found: string | null = null;
+  CONCLUSION_PHRASE.lastIndex = 0;
+  for (let m = CONCLUSION_PHRASE.exec(text); m; m = CONCLUSION_PHRASE.exec(text)) {
+    // Only when the clause it opens is math and nothing else: "所以 x = 4，代入…", not
+    // "therefore x = 5 is impossible" nor "so we need three more".
+    const clause = cutSentence(text.slice(m.index + m[0].length).replace(/^[\s,，:：]+/, ""));
+    const math = leadingMath(clause);
+    if (
+      math !== undefined &&
+      math ===
+        clause
+          .trim()
+          .replace(/[.,;:!?]+$/, "")
+          .trim()
+    )
+      found = math;
+  }
+  return found;
+}
+
 /** Extracts the final answer of a solution; says how, or why nothing was found. */
 export function extractAnswer(solution: string, options: ExtractOptions = {}): ExtractResult {
   const allowed = new Set<ExtractMethod>(
@@ -258,6 +293,8 @@ export function extractAnswer(solution: string, options: ExtractOptions = {}): E
       "final-answer-phrase",
       "answer-colon",
       "choice-letter",
+      "answer-phrase",
+      "conclusion-phrase",
       "latex-span",
       "last-number",
     ],
@@ -268,6 +305,7 @@ export function extractAnswer(solution: string, options: ExtractOptions = {}): E
     if (stripped === null) return { ok: false, reason: "reasoning block never closed" };
     text = stripped;
   }
+  text = text.replace(CHAT_TOKENS, " ");
   if (text.trim().length === 0) return { ok: false, reason: "no text outside the reasoning block" };
 
   if (allowed.has("boxed")) {
@@ -278,7 +316,7 @@ export function extractAnswer(solution: string, options: ExtractOptions = {}): E
       if (allowed.has("final-answer-phrase")) {
         const after = afterLastMatch(text.slice(boxes.lastEnd), FINAL_ANSWER_PHRASE);
         if (after !== null && cutSentence(after).trim() !== "")
-          return accept(cutSentence(after), "final-answer-phrase");
+          return accept(answerAfterPhrase(after), "final-answer-phrase");
       }
       const last = boxes.contents.at(-1)!;
       const distinct = [...new Set(boxes.contents.map((b) => b.replace(/\s+/g, "")))];
@@ -287,15 +325,32 @@ export function extractAnswer(solution: string, options: ExtractOptions = {}): E
   }
   if (allowed.has("final-answer-phrase")) {
     const phrase = afterLastMatch(text, FINAL_ANSWER_PHRASE);
-    if (phrase !== null) return accept(cutSentence(phrase), "final-answer-phrase");
+    if (phrase !== null) return accept(answerAfterPhrase(phrase), "final-answer-phrase");
   }
   if (allowed.has("answer-colon")) {
     const colon = afterLastMatch(text, ANSWER_COLON);
-    if (colon !== null) return accept(cutSentence(colon), "answer-colon");
+    if (colon !== null) return accept(answerAfterPhrase(colon), "answer-colon");
   }
   if (allowed.has("choice-letter")) {
     const letter = lastChoiceLetter(text);
     if (letter !== null) return accept(letter, "choice-letter");
+  }
+  if (allowed.has("answer-phrase")) {
+    const phrase = afterLastMatch(text, ANSWER_PHRASE);
+    if (phrase !== null) {
+      const answer = answerAfterPhrase(phrase);
+      const letter = /^\(?([A-E])\)?$/.exec(answer.replace(/[.*]+$/, "").trim());
+      if (letter && allowed.has("choice-letter")) return accept(letter[1]!, "choice-letter");
+      return accept(answer, "answer-phrase");
+    }
+  }
+  if (options.expectChoice && allowed.has("choice-letter")) {
+    const letter = committedChoice(text);
+    if (letter !== undefined) return accept(letter, "choice-letter");
+  }
+  if (allowed.has("conclusion-phrase")) {
+    const conclusion = lastConclusion(text);
+    if (conclusion !== null) return accept(conclusion, "conclusion-phrase");
   }
   if (allowed.has("latex-span")) {
     const span = lastMathSpan(text);

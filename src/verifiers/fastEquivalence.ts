@@ -50,6 +50,12 @@ function decideBase(gold: NormalizedAnswer, pred: NormalizedAnswer): Decision | 
     : { equivalent: false, reason: "different number" };
 }
 
+/** `x = 3`, `a_{10} = 512`: the number a one-letter name is given (the algebra path agrees). */
+function assignedNumber(latex: string): string {
+  const m = /^[A-Za-z](?:_\{?\w+\}?)?\s*=\s*([^=<>]+)$/.exec(latex);
+  return m ? m[1]!.trim() : latex;
+}
+
 export function decideFast(
   gold: NormalizedAnswer,
   pred: NormalizedAnswer,
@@ -77,8 +83,8 @@ export function decideFast(
   ) {
     return { equivalent: true, reason: "identical after normalisation" };
   }
-  const g = parseExactNumber(gold.latex);
-  const p = parseExactNumber(pred.latex);
+  const g = parseExactNumber(assignedNumber(gold.latex));
+  const p = parseExactNumber(assignedNumber(pred.latex));
   if (g === undefined || p === undefined) return undefined;
 
   const golds = [g];

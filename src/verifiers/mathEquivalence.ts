@@ -4,24 +4,41 @@
  * LaTeX is parsed by the compute engine into MathJSON, read into an answer structure (tuple, set,
  * interval, matrix, relation, scalar …) and compared structurally; scalars are compared by
  * evaluating them with 50 significant digits (constants) or at random points (expressions with
- * variables). Plain-text answers (`sqrt(2)/2`) are first turned into LaTeX with `mathjs`.
+ * variables). Plain-text answers (`sqrt(2)/2`) are first turned into LaTeX (`plainMath.ts`).
  *
  * This can be slow on adversarial input (`100000!`, `9^{9^{9}}`), so it is meant to run in a
  * worker thread under a time budget (see `timedEquivalence.ts`); nothing here is async.
  */
 
-import { ComputeEngine } from "@cortex-js/compute-engine";
-import { type BigNumber, bignumber, parse as parsePlainMath } from "mathjs";
+import { evaluate, literalOf, samplePoint, toSide, containsDecimal } from "./algebraEngine.js";
 import {
   type AnswerValue,
   argsOf,
-  findError,
+  asInterval,
+  freeVariables,
   headOf,
+  type IntervalValue,
   type MathJson,
-  outerBracketOf,
+  relationAsInterval,
   toAnswerValue,
 } from "./answerStructure.js";
+import { exactValue } from "./exactValue.js";
+import { isName } from "./names.js";
 import type { NormalizedAnswer } from "./normalize.js";
+import { parseAnswer } from "./parseAnswer.js";
+import {
+  abs as absRational,
+  compare as compareRational,
+  div as divRational,
+  fromNumber,
+  mul as mulRational,
+  type Rational,
+  rational,
+  sub as subRational,
+  ZERO,
+} from "./rational.js";
+import { sameSet as sameRealSet } from "./realSet.js";
+import { evaluateFiniteSets, isSetShaped, toRealSet } from "./setAnswers.js";
 import {
   DEFAULT_TOLERANCE,
   decimalLiteral,
@@ -33,146 +50,6 @@ import {
 export interface Decision {
   equivalent: boolean;
   reason: string;
-}
-
-/** The part of the compute-engine API used here (its own typings are very wide). */
-interface Boxed {
-  readonly json: MathJson;
-  readonly isNumberLiteral: boolean;
-  readonly numericValue: number | { decimal?: { toString(): string }; re?: number; im?: number } | undefined;
-  N(): Boxed;
-  evaluate(): Boxed;
-  subs(map: Record<string, Boxed>): Boxed;
-}
-interface Engine {
-  precision: number | "machine" | "auto";
-  parse(latex: string): Boxed;
-  box(json: MathJson): Boxed;
-  number(value: number | string): Boxed;
-}
-
-let engine: Engine | undefined;
-
-function ce(): Engine {
-  if (engine === undefined) {
-    engine = new ComputeEngine() as unknown as Engine;
-    engine.precision = 50;
-  }
-  return engine;
-}
-
-const CONSTANTS = new Set([
-  "Pi",
-  "ExponentialE",
-  "ImaginaryUnit",
-  "PositiveInfinity",
-  "NegativeInfinity",
-  "ComplexInfinity",
-  "NaN",
-  "Nothing",
-  "EmptySet",
-  "True",
-  "False",
-  "GoldenRatio",
-  "CatalanConstant",
-  "EulerGamma",
-  "Half",
-]);
-
-/** Free variables of a MathJSON expression (function names are not variables). */
-export function freeVariables(json: MathJson, out = new Set<string>()): Set<string> {
-  if (typeof json === "string") {
-    if (!/^'.*'$/s.test(json) && !CONSTANTS.has(json)) out.add(json);
-  } else if (Array.isArray(json)) {
-    for (const arg of json.slice(1)) freeVariables(arg, out);
-  } else if (typeof json === "object" && json !== null && "sym" in json) {
-    if (!CONSTANTS.has(json.sym)) out.add(json.sym);
-  }
-  return out;
-}
-
-function containsDecimal(json: MathJson): boolean {
-  if (typeof json === "number") return !Number.isInteger(json);
-  if (Array.isArray(json)) return json.slice(1).some(containsDecimal);
-  if (typeof json === "object" && json !== null && "num" in json) return /\./.test(json.num);
-  return false;
-}
-
-/** The literal a scalar is, when it is one decimal number (`-0.25`). */
-function literalOf(json: MathJson): ReturnType<typeof decimalLiteral> {
-  if (typeof json === "number") return Number.isInteger(json) ? undefined : decimalLiteral(String(json));
-  if (typeof json === "object" && !Array.isArray(json) && json !== null && "num" in json)
-    return decimalLiteral(json.num);
-  if (headOf(json) === "Negate") return literalOf(argsOf(json)[0]!);
-  return undefined;
-}
-
-function toSide(
-  value: Boxed,
-  source: MathJson,
-  topLiteral?: ReturnType<typeof decimalLiteral>,
-): NumberSide | undefined {
-  if (!value.isNumberLiteral) return undefined;
-  const nv = value.numericValue;
-  let re: BigNumber;
-  let im: BigNumber;
-  if (typeof nv === "number") {
-    if (Number.isNaN(nv)) return undefined;
-    re = bignumber(nv);
-    im = bignumber(0);
-  } else if (nv !== undefined && nv.decimal !== undefined) {
-    re = bignumber(nv.decimal.toString());
-    im = bignumber(nv.im ?? 0);
-  } else if (nv !== undefined && typeof nv.re === "number") {
-    re = bignumber(nv.re);
-    im = bignumber(nv.im ?? 0);
-  } else {
-    return undefined;
-  }
-  if (re.isNaN() || im.isNaN()) return undefined;
-  const side: NumberSide = { re, im, hasDecimal: containsDecimal(source) };
-  const literal = topLiteral ?? literalOf(source);
-  if (literal !== undefined) side.literal = literal;
-  return side;
-}
-
-/** An exact rational [numerator, denominator] when the MathJSON is an integer or a rational. */
-function exactRational(json: MathJson): [bigint, bigint] | undefined {
-  if (typeof json === "number") return Number.isSafeInteger(json) ? [BigInt(json), 1n] : undefined;
-  if (typeof json === "object" && json !== null && !Array.isArray(json) && "num" in json) {
-    return /^[+-]?\d+$/.test(json.num) ? [BigInt(json.num), 1n] : undefined;
-  }
-  const head = headOf(json);
-  if (head === "Negate") {
-    const inner = exactRational(argsOf(json)[0]!);
-    return inner ? [-inner[0], inner[1]] : undefined;
-  }
-  if (head === "Rational") {
-    const [a, b] = argsOf(json).map(exactRational);
-    if (a === undefined || b === undefined || a[1] !== 1n || b[1] !== 1n || b[0] === 0n) return undefined;
-    return [a[0], b[0]];
-  }
-  return undefined;
-}
-
-function evaluate(json: MathJson, point?: Record<string, number>): Boxed {
-  let boxed = ce().box(json);
-  if (point !== undefined) {
-    const map: Record<string, Boxed> = {};
-    for (const [k, v] of Object.entries(point)) map[k] = ce().number(v);
-    boxed = boxed.subs(map);
-  }
-  return boxed.N();
-}
-
-/** Deterministic points (no RNG state shared between calls): a fixed low-discrepancy sequence. */
-function samplePoint(vars: string[], attempt: number): Record<string, number> {
-  const point: Record<string, number> = {};
-  vars.forEach((v, i) => {
-    const u = (((attempt + 1) * 0.6180339887498949 + (i + 1) * 0.41421356237309503) % 1) + 0.0001;
-    point[v] = Number((0.3 + 2.4 * u).toFixed(6));
-  });
-  return point;
 }
 
 function sameSet(a: Set<string>, b: Set<string>): boolean {
@@ -189,6 +66,18 @@ function structurallySame(a: MathJson, b: MathJson): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+function exactSide(
+  value: Rational,
+  source: MathJson,
+  hasDecimal: boolean,
+  topLiteral?: ReturnType<typeof decimalLiteral>,
+): NumberSide {
+  const side: NumberSide = { re: value, im: ZERO, hasDecimal };
+  const literal = topLiteral ?? literalOf(source);
+  if (literal !== undefined) side.literal = literal;
+  return side;
+}
+
 /** Scalars: numbers with the tolerance policy; expressions with variables at random points. */
 export function scalarsEquivalent(gold: MathJson, pred: MathJson, ctx: Context): Decision {
   if (structurallySame(gold, pred)) return { equivalent: true, reason: "same expression" };
@@ -196,17 +85,36 @@ export function scalarsEquivalent(gold: MathJson, pred: MathJson, ctx: Context):
   const pv = freeVariables(pred);
   if (!sameSet(gv, pv)) return { equivalent: false, reason: "different variables" };
   if (gv.size === 0) {
-    // Exact arithmetic first: 50 significant digits cannot tell 2^{100} from 2^{100}+1.
-    const ge = exactRational(ce().box(gold).evaluate().json);
-    const pe = exactRational(ce().box(pred).evaluate().json);
-    if (ge !== undefined && pe !== undefined && !containsDecimal(gold) && !containsDecimal(pred)) {
-      const same = ge[0] * pe[1] === pe[0] * ge[1];
+    // Integers and rationals exactly, at any size: 50 significant digits cannot tell 10^{20} from
+    // 10^{20}+1. A value too large to compute exactly is not compared at all.
+    const ge = exactValue(gold);
+    const pe = exactValue(pred);
+    if (ge.kind === "too-large" || pe.kind === "too-large")
+      return { equivalent: false, reason: "too large to compare exactly" };
+    if (ge.kind === "exact" && pe.kind === "exact" && !ge.hasDecimal && !pe.hasDecimal) {
+      const same = compareRational(ge.value, pe.value) === 0;
       return { equivalent: same, reason: same ? "equal value (exact)" : "different value (exact)" };
     }
-    const g = toSide(evaluate(gold), gold, ctx.goldLiteral);
-    const p = toSide(evaluate(pred), pred, ctx.predLiteral);
+    const g =
+      ge.kind === "exact"
+        ? exactSide(ge.value, gold, ge.hasDecimal, ctx.goldLiteral)
+        : toSide(evaluate(gold), gold, ctx.goldLiteral);
+    const p =
+      pe.kind === "exact"
+        ? exactSide(pe.value, pred, pe.hasDecimal, ctx.predLiteral)
+        : toSide(evaluate(pred), pred, ctx.predLiteral);
     if (g === undefined || p === undefined) return { equivalent: false, reason: "not a number" };
     const a = numbersAgree(g, p, ctx.policy);
+    // An exact integer against a value computed with 50 digits: the relative tolerance cannot tell
+    // n from n + 1 once |n| ≥ 1/tolerance (`30!+1` against `\prod_{k=1}^{30} k`), so agreement
+    // there proves nothing.
+    const exactOne =
+      ge.kind === "exact" && !ge.hasDecimal ? ge : pe.kind === "exact" && !pe.hasDecimal ? pe : undefined;
+    if (a.agree && exactOne !== undefined && (ge.kind !== "exact" || pe.kind !== "exact")) {
+      const limit = fromNumber(1 / ctx.policy.exactRelativeTolerance);
+      if (limit !== undefined && compareRational(absRational(exactOne.value), limit) >= 0)
+        return { equivalent: false, reason: "too large to compare exactly" };
+    }
     return { equivalent: a.agree, reason: a.reason };
   }
   const vars = [...gv].sort();
@@ -218,7 +126,7 @@ export function scalarsEquivalent(gold: MathJson, pred: MathJson, ctx: Context):
     const g = toSide(evaluate(gold, point), gold);
     const p = toSide(evaluate(pred, point), pred);
     if (g === undefined && p === undefined) continue;
-    if (g === undefined || p === undefined || !g.re.isFinite() || !p.re.isFinite()) {
+    if (g === undefined || p === undefined || g.infinite !== undefined || p.infinite !== undefined) {
       // Defined on one side only: different functions (or different domains).
       return { equivalent: false, reason: "differs at a sample point (domain)" };
     }
@@ -269,47 +177,6 @@ function unorderedEquivalent(
   return { equivalent: true, reason: `equal ${what}s` };
 }
 
-type IntervalValue = Extract<AnswerValue, { kind: "interval" }>;
-
-/** A 2-tuple written `(a,b)` or `[a,b]` read as an interval, for comparison with one. */
-function asInterval(v: AnswerValue): IntervalValue | undefined {
-  if (v.kind === "interval") return v;
-  if (v.kind === "tuple" && v.items.length === 2 && (v.bracket === "(" || v.bracket === "[")) {
-    const open = v.bracket === "(";
-    return { kind: "interval", lo: v.items[0]!, hi: v.items[1]!, loOpen: open, hiOpen: open };
-  }
-  if (v.kind === "relation") return relationAsInterval(v);
-  return undefined;
-}
-
-const NEG_INF: AnswerValue = { kind: "scalar", json: "NegativeInfinity" };
-const POS_INF: AnswerValue = { kind: "scalar", json: "PositiveInfinity" };
-
-/** `x < 3`, `2 \le x < 5`, `3 > x` as intervals (only one variable, constant bounds). */
-function relationAsInterval(v: Extract<AnswerValue, { kind: "relation" }>): IntervalValue | undefined {
-  if (v.ops.some((op) => op !== "<" && op !== "<=")) return undefined;
-  const vars = v.args.map((a) => freeVariables(a));
-  if (v.args.length === 2) {
-    const [a, b] = v.args as [MathJson, MathJson];
-    const open = v.ops[0] === "<";
-    if (typeof a === "string" && vars[0]!.size === 1 && vars[1]!.size === 0)
-      return { kind: "interval", lo: NEG_INF, hi: { kind: "scalar", json: b }, loOpen: true, hiOpen: open };
-    if (typeof b === "string" && vars[1]!.size === 1 && vars[0]!.size === 0)
-      return { kind: "interval", lo: { kind: "scalar", json: a }, hi: POS_INF, loOpen: open, hiOpen: true };
-    return undefined;
-  }
-  if (v.args.length === 3 && typeof v.args[1] === "string" && vars[0]!.size === 0 && vars[2]!.size === 0) {
-    return {
-      kind: "interval",
-      lo: { kind: "scalar", json: v.args[0]! },
-      hi: { kind: "scalar", json: v.args[2]! },
-      loOpen: v.ops[0] === "<",
-      hiOpen: v.ops[1] === "<",
-    };
-  }
-  return undefined;
-}
-
 function intervalsEquivalent(g: IntervalValue, p: IntervalValue, ctx: Context): Decision {
   if (g.loOpen !== p.loOpen || g.hiOpen !== p.hiOpen)
     return { equivalent: false, reason: "interval ends differ (open/closed)" };
@@ -329,14 +196,10 @@ function assignedValue(v: AnswerValue): AnswerValue | undefined {
   return undefined;
 }
 
+/** `x`, `f(x)`, `|PQ|`, `(p, q)`: a left side that names the value on the right. */
 function isAssignable(json: MathJson): boolean {
-  if (typeof json === "string") return !CONSTANTS.has(json) && !/^'/.test(json);
-  const head = headOf(json);
-  if (head === "Tuple") return argsOf(json).every(isAssignable);
-  // A user function applied to variables: f(x) (compute-engine operators are capitalised).
-  if (head !== undefined && /^[a-z]\w*$/.test(head)) return argsOf(json).every((a) => typeof a === "string");
-  if (head === "Subscript") return true;
-  return false;
+  if (headOf(json) === "Tuple") return argsOf(json).every(isAssignable);
+  return isName(json);
 }
 
 /** Two equations are the same when lhs − rhs of one is a non-zero constant times the other's. */
@@ -351,27 +214,36 @@ function differencesProportional(
   const pv = freeVariables(dp);
   if (!sameSet(gv, pv)) return { equivalent: false, reason: "different variables" };
   const vars = [...gv].sort();
-  let ratio: BigNumber | undefined;
+  let ratio: Rational | undefined;
   let agreeing = 0;
+  // Below this a computed difference is zero (values carry 50 significant digits).
+  const tiny = rational(1n, 10n ** 30n);
   for (let attempt = 0; attempt < 12 && agreeing < 4; attempt++) {
     const point = samplePoint(vars, attempt);
     const a = toSide(evaluate(dg, point), dg);
     const b = toSide(evaluate(dp, point), dp);
-    if (a === undefined || b === undefined || !a.im.isZero() || !b.im.isZero()) continue;
-    if (a.re.abs().lt(1e-30) || b.re.abs().lt(1e-30)) {
-      if (a.re.abs().lt(1e-30) && b.re.abs().lt(1e-30)) continue;
+    if (a === undefined || b === undefined || a.infinite || b.infinite) continue;
+    if (a.im.num !== 0n || b.im.num !== 0n) continue;
+    const aZero = compareRational(absRational(a.re), tiny) < 0;
+    const bZero = compareRational(absRational(b.re), tiny) < 0;
+    if (aZero || bZero) {
+      if (aZero && bZero) continue;
       return { equivalent: false, reason: "different equations" };
     }
-    const r = a.re.div(b.re);
+    const r = divRational(a.re, b.re)!;
     if (ratio === undefined) ratio = r;
-    else if (r.sub(ratio).abs().gt(ratio.abs().mul(1e-15)))
+    else if (
+      compareRational(
+        absRational(subRational(r, ratio)),
+        mulRational(absRational(ratio), rational(1n, 10n ** 15n)),
+      ) > 0
+    )
       return { equivalent: false, reason: "different equations" };
     agreeing++;
   }
   if (ratio === undefined || agreeing < 2)
     return { equivalent: false, reason: "could not evaluate the equations" };
-  if (requirePositive && ratio.isNegative())
-    return { equivalent: false, reason: "inequality direction differs" };
+  if (requirePositive && ratio.num < 0n) return { equivalent: false, reason: "inequality direction differs" };
   return { equivalent: true, reason: "equivalent relations" };
 }
 
@@ -400,10 +272,78 @@ function relationsEquivalent(
   return { equivalent: true, reason: "equivalent relations" };
 }
 
+/** Several answers, written with their names (`x = 2, y = -1`), against a list or tuple of values. */
+function labelledEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Context): Decision | undefined {
+  if (gold.kind !== "labelled" && pred.kind !== "labelled") return undefined;
+  if (gold.kind === "labelled" && pred.kind === "labelled") {
+    if (gold.entries.length !== pred.entries.length) return { equivalent: false, reason: "different names" };
+    for (const g of gold.entries) {
+      const p = pred.entries.find((e) => structurallySame(e.label, g.label));
+      if (p === undefined) return { equivalent: false, reason: "different names" };
+      const d = valuesEquivalent(g.value, p.value, NO_LITERALS(ctx));
+      if (!d.equivalent) return { equivalent: false, reason: `value of a name: ${d.reason}` };
+    }
+    return { equivalent: true, reason: "equal values by name" };
+  }
+  // Bare values against named ones: in the order the names were given.
+  const labelled = (gold.kind === "labelled" ? gold : pred) as Extract<AnswerValue, { kind: "labelled" }>;
+  const other = gold.kind === "labelled" ? pred : gold;
+  if (other.kind !== "tuple")
+    return { equivalent: false, reason: "named values against another kind of answer" };
+  const values = labelled.entries.map((e) => e.value);
+  return gold.kind === "labelled"
+    ? allEquivalent(values, other.items, ctx, "value")
+    : allEquivalent(other.items, values, ctx, "value");
+}
+
+/** Ratios `a:b` and `c:d` are equal when a·d = b·c (term by term for longer ratios). */
+function ratiosEquivalent(
+  g: Extract<AnswerValue, { kind: "ratio" }>,
+  p: Extract<AnswerValue, { kind: "ratio" }>,
+  ctx: Context,
+): Decision {
+  if (g.terms.length !== p.terms.length) return { equivalent: false, reason: "ratios of different lengths" };
+  for (let i = 1; i < g.terms.length; i++) {
+    // g₀·pᵢ = gᵢ·p₀
+    const d = scalarsEquivalent(
+      ["Multiply", g.terms[0]!, p.terms[i]!],
+      ["Multiply", g.terms[i]!, p.terms[0]!],
+      NO_LITERALS(ctx),
+    );
+    if (!d.equivalent) return { equivalent: false, reason: "different ratios" };
+  }
+  return { equivalent: true, reason: "equal ratios" };
+}
+
+/** Set algebra and intervals: as subsets of ℝ, or as finite sets of anything. */
+function setsEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Context): Decision | undefined {
+  if (!isSetShaped(gold) && !isSetShaped(pred)) return undefined;
+  const g = toRealSet(gold);
+  const p = toRealSet(pred);
+  if (g !== undefined && p !== undefined) {
+    const same = sameRealSet(g, p);
+    return { equivalent: same, reason: same ? "equal sets of reals" : "different sets of reals" };
+  }
+  const same = (a: AnswerValue, b: AnswerValue) => valuesEquivalent(a, b, NO_LITERALS(ctx)).equivalent;
+  const gs = evaluateFiniteSets(gold, same);
+  const ps = evaluateFiniteSets(pred, same);
+  if (gs !== undefined && ps !== undefined && (gold.kind !== "set" || pred.kind !== "set"))
+    return unorderedEquivalent(gs, ps, ctx, "set");
+  return undefined;
+}
+
+/** Is this tuple an ordered one (written in brackets), as opposed to a bare list of answers? */
+function isOrdered(v: AnswerValue): boolean {
+  return v.kind === "tuple" && v.bracket !== "bare" && v.items.length >= 2;
+}
+
 /** Structural comparison of two answer values. */
 export function valuesEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Context): Decision {
   if (gold.kind === "invalid") return { equivalent: false, reason: `gold: ${gold.reason}` };
   if (pred.kind === "invalid") return { equivalent: false, reason: pred.reason };
+
+  const labelled = labelledEquivalent(gold, pred, ctx);
+  if (labelled !== undefined) return labelled;
 
   const goldAssigned = assignedValue(gold);
   const predAssigned = assignedValue(pred);
@@ -411,12 +351,19 @@ export function valuesEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Cont
   if (goldAssigned && pred.kind !== "relation") return valuesEquivalent(goldAssigned, pred, ctx);
   if (predAssigned && gold.kind !== "relation") return valuesEquivalent(gold, predAssigned, ctx);
 
+  const sets = setsEquivalent(gold, pred, ctx);
+  if (sets !== undefined) return sets;
+
   if (gold.kind === "relation" && pred.kind === "relation") {
     const gi = relationAsInterval(gold);
     const pi = relationAsInterval(pred);
     if (gi && pi) return intervalsEquivalent(gi, pi, ctx);
     return relationsEquivalent(gold, pred);
   }
+
+  // An ordered tuple is not a set, and a set is not an ordered tuple: (4,7,9) does not answer {4,7,9}.
+  if ((gold.kind === "set" && isOrdered(pred)) || (isOrdered(gold) && pred.kind === "set"))
+    return { equivalent: false, reason: "an ordered tuple against a set" };
 
   switch (gold.kind) {
     case "scalar":
@@ -441,12 +388,8 @@ export function valuesEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Cont
         if (!compatible) return { equivalent: false, reason: "different brackets" };
         return allEquivalent(gold.items, pred.items, ctx, "tuple");
       }
-      if (pred.kind === "set") {
-        return gold.bracket === "bare"
-          ? unorderedEquivalent(gold.items, pred.items, ctx, "set")
-          : allEquivalent(gold.items, pred.items, ctx, "tuple");
-      }
-      if (pred.kind === "interval" || pred.kind === "relation") {
+      if (pred.kind === "set") return unorderedEquivalent(gold.items, pred.items, ctx, "set");
+      if (pred.kind === "relation") {
         const gi = asInterval(gold);
         const pi = asInterval(pred);
         if (gi && pi) return intervalsEquivalent(gi, pi, ctx);
@@ -456,25 +399,10 @@ export function valuesEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Cont
     }
     case "set":
       if (pred.kind === "set") return unorderedEquivalent(gold.items, pred.items, ctx, "set");
-      if (pred.kind === "tuple") {
-        return pred.bracket === "bare"
-          ? unorderedEquivalent(gold.items, pred.items, ctx, "set")
-          : allEquivalent(gold.items, pred.items, ctx, "tuple");
-      }
+      if (pred.kind === "tuple") return unorderedEquivalent(gold.items, pred.items, ctx, "set");
       if (pred.kind === "scalar" && gold.items.length === 1)
         return valuesEquivalent(gold.items[0]!, pred, ctx);
-      if (pred.kind === "union") return valuesEquivalent({ kind: "union", parts: [gold] }, pred, ctx);
       break;
-    case "interval": {
-      const pi = asInterval(pred);
-      if (pi) return intervalsEquivalent(gold, pi, ctx);
-      if (pred.kind === "union") return valuesEquivalent({ kind: "union", parts: [gold] }, pred, ctx);
-      break;
-    }
-    case "union": {
-      const parts = pred.kind === "union" ? pred.parts : [pred];
-      return unorderedEquivalent(gold.parts, parts, ctx, "union");
-    }
     case "matrix":
       if (pred.kind === "matrix") {
         if (gold.rows.length !== pred.rows.length)
@@ -486,37 +414,19 @@ export function valuesEquivalent(gold: AnswerValue, pred: AnswerValue, ctx: Cont
       }
       break;
     case "relation":
-      if (pred.kind === "interval" || pred.kind === "tuple") {
+      if (pred.kind === "tuple") {
         const gi = asInterval(gold);
         const pi = asInterval(pred);
         if (gi && pi) return intervalsEquivalent(gi, pi, ctx);
       }
       break;
+    case "ratio":
+      if (pred.kind === "ratio") return ratiosEquivalent(gold, pred, ctx);
+      break;
+    default:
+      break;
   }
   return { equivalent: false, reason: `different kinds of answer (${gold.kind} vs ${pred.kind})` };
-}
-
-/** Plain-text math (`sqrt(2)/2`, `3*pi`) becomes LaTeX through mathjs; LaTeX passes unchanged. */
-export function toParsableLatex(answer: string): string {
-  if (answer.includes("\\")) return answer;
-  if (!/\b(?:sqrt|pi|sin|cos|tan|log|ln|exp|abs|inf|infinity)\b|\*/.test(answer)) return answer;
-  try {
-    const plain = answer.replace(/\*\*/g, "^").replace(/\binf(?:inity)?\b/g, "Infinity");
-    return parsePlainMath(plain).toTex({ parenthesis: "keep", implicit: "hide" });
-  } catch {
-    return answer;
-  }
-}
-
-const MAX_LATEX_LENGTH = 4000;
-
-export function parseAnswer(latex: string): AnswerValue {
-  if (latex.length > MAX_LATEX_LENGTH) return { kind: "invalid", reason: "answer too long" };
-  const source = toParsableLatex(latex);
-  const json = ce().parse(source).json;
-  const error = findError(json);
-  if (error !== undefined) return { kind: "invalid", reason: error };
-  return toAnswerValue(json, outerBracketOf(source));
 }
 
 /** Alternatives for a number written with a percent or degree sign, against one written without. */
@@ -531,6 +441,29 @@ function alternatives(gold: NormalizedAnswer, pred: NormalizedAnswer): [string, 
   return pairs;
 }
 
+/** `j` as the imaginary unit (`1-4j`) when it is the only variable and the other side has none. */
+function engineeringImaginary(a: AnswerValue, b: AnswerValue, latexA: string): AnswerValue {
+  const vars = (v: AnswerValue) => (v.kind === "scalar" ? [...freeVariables(v.json)] : undefined);
+  const va = vars(a);
+  const vb = vars(b);
+  if (va?.length !== 1 || va[0] !== "j" || vb === undefined || vb.length !== 0) return a;
+  return parseAnswer(latexA.replace(/(?<![A-Za-z\\])j(?![A-Za-z])/g, "i"));
+}
+
+/** One answer's value: several boxed answers are a list of answers (repeats of one value once). */
+function answerValue(answer: NormalizedAnswer, latex: string, ctx: Context): AnswerValue {
+  if (answer.several === undefined) return parseAnswer(latex);
+  const items: AnswerValue[] = [];
+  for (const part of answer.several) {
+    const v = parseAnswer(part.latex);
+    if (v.kind === "invalid") return v;
+    for (const item of v.kind === "tuple" && v.bracket === "bare" ? v.items : [v]) {
+      if (!items.some((x) => valuesEquivalent(x, item, NO_LITERALS(ctx)).equivalent)) items.push(item);
+    }
+  }
+  return items.length === 1 ? items[0]! : { kind: "tuple", bracket: "bare", items };
+}
+
 /** Full comparison of two normalised answers with the computer-algebra system. */
 export function compareWithAlgebra(
   gold: NormalizedAnswer,
@@ -538,16 +471,26 @@ export function compareWithAlgebra(
   policy: TolerancePolicy = DEFAULT_TOLERANCE,
 ): Decision {
   let last: Decision = { equivalent: false, reason: "no comparison" };
-  for (const [g, p] of alternatives(gold, pred)) {
-    const gv = parseAnswer(g);
-    if (gv.kind === "invalid") return { equivalent: false, reason: `gold: ${gv.reason}` };
-    const pv = parseAnswer(p);
-    if (pv.kind === "invalid") return { equivalent: false, reason: pv.reason };
+  const pairs = alternatives(gold, pred);
+  for (const [index, [g, p]] of pairs.entries()) {
     const ctx: Context = { policy };
     const gl = decimalLiteral(g);
     const pl = decimalLiteral(p);
     if (gl) ctx.goldLiteral = gl;
     if (pl) ctx.predLiteral = pl;
+    let gv = answerValue(gold, g, ctx);
+    let pv = answerValue(pred, p, ctx);
+    // Only the answers as written must parse; a rewritten alternative that does not is skipped.
+    if (gv.kind === "invalid") {
+      if (index === 0) return { equivalent: false, reason: `gold: ${gv.reason}` };
+      continue;
+    }
+    if (pv.kind === "invalid") {
+      if (index === 0) return { equivalent: false, reason: pv.reason };
+      continue;
+    }
+    gv = engineeringImaginary(gv, pv, g);
+    pv = engineeringImaginary(pv, gv, p);
     last = valuesEquivalent(gv, pv, ctx);
     if (last.equivalent) return last;
   }

@@ -12,6 +12,7 @@
  */
 
 import { extractAnswer } from "./extract.js";
+import { numberWordsToDigits } from "./numberWords.js";
 
 export interface NormalizedAnswer {
   /** Cleaned LaTeX (or plain text math). */
@@ -20,8 +21,12 @@ export interface NormalizedAnswer {
   percent: boolean;
   /** The answer was written with a degree sign / "degrees". */
   degrees: boolean;
-  /** A multiple-choice letter A–E, when the answer is just that. */
+  /** A multiple-choice letter A–E, when the answer is that letter (possibly followed by its option). */
   choice?: string;
+  /** The option written after the letter (`(D) 8\pi`, `C. \frac{1}{2}`), normalised. */
+  choiceText?: NormalizedAnswer;
+  /** Several separate answers (one box each): compared as a list in no particular order. */
+  several?: NormalizedAnswer[];
   /** A text answer (a name, a word), lower-cased, when the answer is words only. */
   text?: string;
   /** A number written in another base, e.g. `204_5`. */
@@ -65,19 +70,26 @@ function stripDelimiters(s: string): string {
   for (;;) {
     const before = s;
     s = s.trim();
-    s = s.replace(/^\$+([\s\S]*?)\$+$/, "$1");
-    s = s.replace(/^\\\(([\s\S]*)\\\)$/, "$1");
-    s = s.replace(/^\\\[([\s\S]*)\\\]$/, "$1");
-    s = s.replace(
-      /^\\begin\{(?:align\*?|equation\*?|displaymath)\}([\s\S]*)\\end\{(?:align\*?|equation\*?|displaymath)\}$/,
-      "$1",
-    );
-    s = s.replace(/(?<!\\)[.;]+$/, "");
-    s = s.replace(/,+$/, "");
-    s = s.replace(/^\*\*([\s\S]*)\*\*$/, "$1");
+    // Each rewrite only when the answer starts or ends with what it removes (this runs on every check).
+    const first = s[0];
+    const last = s[s.length - 1];
+    if (first === "$") s = s.replace(/^\$+([\s\S]*?)\$+$/, "$1");
+    if (first === "\\") {
+      s = s.replace(/^\\\(([\s\S]*)\\\)$/, "$1");
+      s = s.replace(/^\\\[([\s\S]*)\\\]$/, "$1");
+      s = s.replace(
+        /^\\begin\{(?:align\*?|equation\*?|displaymath)\}([\s\S]*)\\end\{(?:align\*?|equation\*?|displaymath)\}$/,
+        "$1",
+      );
+    }
+    if (last === "." || last === ";") s = s.replace(/(?<!\\)[.;]+$/, "");
+    if (last === ",") s = s.replace(/,+$/, "");
+    if (first === "*") s = s.replace(/^\*\*([\s\S]*)\*\*$/, "$1");
     if (s === before) return s;
   }
 }
+
+const COMMAND_PATTERNS = new Map<string, RegExp>();
 
 /** Replaces `\cmd{content}` (brace-matched) by `replace(content)` for the given commands. */
 export function rewriteCommand(
@@ -85,7 +97,14 @@ export function rewriteCommand(
   commands: readonly string[],
   replace: (content: string) => string,
 ): string {
-  const re = new RegExp(`\\\\(?:${commands.join("|")})\\s*\\{`, "g");
+  if (!s.includes("\\")) return s;
+  const key = commands.join("|");
+  let re = COMMAND_PATTERNS.get(key);
+  if (re === undefined) {
+    re = new RegExp(`\\\\(?:${key})\\s*\\{`, "g");
+    COMMAND_PATTERNS.set(key, re);
+  }
+  re.lastIndex = 0;
   let out = "";
   let pos = 0;
   for (let m = re.exec(s); m; m = re.exec(s)) {
@@ -111,7 +130,11 @@ export function rewriteCommand(
   return out + s.slice(pos);
 }
 
+/** Anything removeLayout rewrites besides spaces; a plain number has none of it and skips the rest. */
+const LAYOUT_CANDIDATES = /[\\{~<>=!−×÷π√∞]|inf|gcd|lcm/i;
+
 function removeLayout(s: string): string {
+  if (!LAYOUT_CANDIDATES.test(s)) return s.replace(/\s+/g, " ").trim();
   s = s.replace(/\\(?:d|t|c)frac/g, "\\frac");
   s = s.replace(
     /\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big|bigg|Bigg)\s*(\\?[()[\]{}|.]|\\[lr]?[a-z]+)/g,
@@ -147,6 +170,13 @@ function removeLayout(s: string): string {
     .replace(/π/g, "\\pi ")
     .replace(/√/g, "\\sqrt");
   s = s.replace(/∞/g, "\\infty ");
+  // `infinity` spelled out, `\text{lcm}(4,6)`, `gcd(12, 18)`: the commands the parser knows.
+  s = s.replace(/\\text\{\s*(infinity|inf)\s*\}|(?<![A-Za-z\\])(?:infinity|inf)(?![A-Za-z])/gi, "\\infty ");
+  s = s.replace(
+    /\\text\{\s*(gcd|lcm)\s*\}|(?<![A-Za-z\\])(gcd|lcm)(?=\s*\()/gi,
+    (_m, a?: string, b?: string) =>
+      (a ?? b ?? "").toLowerCase() === "gcd" ? "\\gcd" : "\\operatorname{lcm}",
+  );
   return s.replace(/\s+/g, " ").trim();
 }
 
@@ -172,7 +202,7 @@ function stripTrailingUnit(s: string): string {
   const textUnit = /^(.*?\S)\s*\\text\{\s*([A-Za-z][A-Za-z .\-/]*)\}\s*(?:\^\s*\{?\d\}?)?$/.exec(s);
   if (textUnit && /[\d}]\s*$/.test(textUnit[1]!) && !/\\text\{[^}]*$/.test(textUnit[1]!))
     return textUnit[1]!.trim();
-  const words = /^(.*?[\d})])\s*((?:[A-Za-z]{2,}\.?\s*)+)(?:\^\s*\{?\d\}?|²|³)?$/.exec(s);
+  const words = /^(.*?[\d})])\s*((?:\p{L}{2,}\.?\s*)+)(?:\^\s*\{?\d\}?|²|³)?$/u.exec(s);
   if (words) {
     const list = words[2]!.trim().split(/\s+/);
     if (list.every((w) => !MATH_WORDS.has(w.toLowerCase().replace(/\.$/, "")))) return words[1]!.trim();
@@ -183,9 +213,15 @@ function stripTrailingUnit(s: string): string {
 /** `\text{(C)}`, `(C)`, `C` → "C". Only upper-case letters: a lower-case `e` is Euler's number. */
 function choiceLetter(s: string): string | undefined {
   const inner = s.replace(/^\\text\{([\s\S]*)\}$/, "$1").trim();
-  const m = /^\(?([A-E])\)?$/.exec(inner) ?? /^\(([A-E])\)\s*\S.*$/.exec(inner);
+  const m = /^\(?([A-E])\)?$/.exec(inner);
   return m ? m[1] : undefined;
 }
+
+/** A letter followed by its option: `(D) 8\pi`, `C. \frac{1}{2}`, `B: 45^\circ`, `A) 3`. */
+const CHOICE_WITH_OPTION = /^(?:\(([A-E])\)|([A-E])[.:)])\s*(\S[\s\S]*)$/;
+
+/** Ordinals as numbers: `3^{\mathrm{rd}}` (the `\mathrm` already removed), `21^{\text{st}}`, `2nd`. */
+const ORDINAL = /^(\d+)\s*(?:\^\s*\{?\s*(?:\\text\s*\{)?\s*(?:st|nd|rd|th)\s*\}?\s*\}?|(?:st|nd|rd|th))$/;
 
 /** Answers that are words: `\text{Evelyn}`, `Monday`, `\text{no solution}`. */
 function textAnswer(s: string): string | undefined {
@@ -212,6 +248,24 @@ export function normalizeAnswer(raw: string): NormalizedAnswer {
   s = stripDelimiters(s);
   // "x \in [0,1)", "x\in S": the set is the answer.
   s = s.replace(/^[A-Za-z](?:_\{?\w+\}?)?\s*\\in\s*/, "");
+  // A letter followed by its option: the letter is the answer; the option is kept to compare with
+  // an answer that gives the option instead of the letter.
+  const option = CHOICE_WITH_OPTION.exec(s.replace(/\$/g, " ").trim());
+  if (option !== null) {
+    return {
+      latex: option[1] ?? option[2]!,
+      percent: false,
+      degrees: false,
+      choice: option[1] ?? option[2]!,
+      choiceText: normalizeAnswer(option[3]!),
+    };
+  }
+  // The reals in words.
+  s = s.replace(/^(?:\\text\{)?\s*(?:all|any|every)\s+real(?:\s+numbers?|s)?\s*\}?$/i, "\\mathbb{R}");
+  // Numbers in words (`seven`, `2 \text{ billion}`) and ordinals (`3^{rd}`): before units are
+  // stripped, which would take `billion` for one.
+  s = numberWordsToDigits(s) ?? s;
+  s = s.replace(ORDINAL, "$1");
 
   let percent = false;
   let degrees = false;

@@ -1,12 +1,15 @@
 /**
- * Runs the algebra path in a worker thread with a time budget per comparison. A comparison that
- * exceeds the budget is answered "timeout" (never equivalent) and the worker is terminated and
- * replaced, so that one adversarial answer (`100000!`) can block training for at most the budget.
+ * Runs the algebra path in a worker thread under a time budget that bounds the whole call: the
+ * clock of a comparison starts when a worker takes it, so a worker's start-up (loading the algebra
+ * system, about a second) counts against it, and at the deadline the answer is "timeout" (never
+ * equivalent) and the worker is terminated and replaced. One adversarial answer (`\pi^{100000!}`)
+ * therefore blocks a caller for at most the budget, cold start included. Calls queued behind
+ * others of the same checker wait for a free worker first (give it more `workers` for concurrent
+ * callers).
  *
- * Requests are served one at a time per worker; the budget clock of a request starts when it is
- * handed to a ready worker, so queueing and worker start-up are not charged to it. Each slot keeps
- * a started spare worker, so that after a timeout the next request does not wait for a cold start
- * (loading the algebra system takes about a second).
+ * Each slot keeps a spare worker, started only once its active worker is ready (two cold starts at
+ * once would halve the speed of the one that is needed now), so that after a timeout the next
+ * comparison does not pay a cold start.
  */
 
 import type { Worker } from "node:worker_threads";
@@ -19,8 +22,10 @@ import { DEFAULT_TOLERANCE, type TolerancePolicy } from "./tolerance.js";
 export const DEFAULT_TIMEOUT_MS = 2000;
 
 export interface TimedEquivalenceOptions {
-  /** Budget per comparison in milliseconds (default 2000). */
+  /** Budget of a call in milliseconds, worker start-up included (default 2000). */
   timeoutMs?: number;
+  /** Keep a started spare worker per slot for after a timeout (default true; a one-shot caller saves the CPU). */
+  spareWorker?: boolean;
   /** Number of worker threads (default 1). */
   workers?: number;
   policy?: TolerancePolicy;
@@ -39,15 +44,17 @@ interface StartedWorker {
 }
 
 class EquivalenceWorkerSlot {
-  private worker: Worker | undefined;
-  private ready = false;
+  private active: StartedWorker | undefined;
   private spare: StartedWorker | undefined;
-  private current: { job: Job; timer: NodeJS.Timeout } | undefined;
+  /** The job in hand, its deadline timer, and whether the worker has been given it. */
+  private current: { job: Job; timer: NodeJS.Timeout; sent: boolean } | undefined;
+  private readyWaiters: (() => void)[] = [];
 
   constructor(
     private readonly owner: TimedEquivalenceChecker,
     private readonly timeoutMs: number,
     private readonly policy: TolerancePolicy,
+    private readonly keepSpare: boolean,
   ) {}
 
   get busy(): boolean {
@@ -61,36 +68,60 @@ class EquivalenceWorkerSlot {
     };
     const worker = started.worker;
     worker.on("message", (msg: EquivalenceResponse) => {
-      if ("ready" in msg) started.ready = true;
-      this.onMessage(worker, msg);
+      if ("ready" in msg) {
+        started.ready = true;
+        if (started === this.active) this.onActiveReady();
+        return;
+      }
+      if (started === this.active) this.onAnswer(msg);
     });
-    worker.on("error", (error) => this.onFailure(worker, `evaluation worker failed: ${error.message}`));
-    worker.on("exit", (code) => this.onFailure(worker, `evaluation worker exited (${code})`));
+    worker.on("error", (error) => this.onFailure(started, `evaluation worker failed: ${error.message}`));
+    worker.on("exit", (code) => this.onFailure(started, `evaluation worker exited (${code})`));
     worker.unref();
     return started;
   }
 
-  /** Promotes the spare (or a fresh worker) to the active one, and starts a new spare. */
-  private start(): Worker {
-    const next = this.spare ?? this.spawn();
-    this.spare = this.spawn();
-    this.worker = next.worker;
-    this.ready = next.ready;
-    return next.worker;
+  /** The active worker, started if there is none: the spare when there is one. */
+  private ensureActive(): StartedWorker {
+    if (this.active === undefined) {
+      this.active = this.spare ?? this.spawn();
+      this.spare = undefined;
+      if (this.active.ready) this.onActiveReady();
+    }
+    return this.active;
+  }
+
+  private onActiveReady(): void {
+    // The spare starts only now, so that it does not slow down the start of the one needed now.
+    if (this.keepSpare && this.spare === undefined) this.spare = this.spawn();
+    for (const resolve of this.readyWaiters.splice(0)) resolve();
+    if (this.current === undefined) this.active?.worker.unref();
+    else if (!this.current.sent) this.send();
+  }
+
+  /** Resolves once a worker of this slot is ready to compare. */
+  warmUp(): Promise<void> {
+    const active = this.ensureActive();
+    if (active.ready) return Promise.resolve();
+    active.worker.ref(); // someone waits for it: keep the process alive until it is ready
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
   run(job: Job): void {
-    const worker = this.worker ?? this.start();
-    this.current = { job, timer: undefined as unknown as NodeJS.Timeout };
-    worker.ref();
-    if (this.ready) this.send(worker, job);
+    const active = this.ensureActive();
+    // The deadline runs from now: a cold start of the worker is part of the call.
+    const timer = setTimeout(() => this.onTimeout(), this.timeoutMs);
+    this.current = { job, timer, sent: false };
+    active.worker.ref();
+    if (active.ready) this.send();
   }
 
-  private send(worker: Worker, job: Job): void {
+  private send(): void {
     const current = this.current!;
-    current.timer = setTimeout(() => this.onTimeout(worker), this.timeoutMs);
+    current.sent = true;
+    const { job } = current;
     const request: EquivalenceRequest = { id: job.id, gold: job.gold, pred: job.pred, policy: this.policy };
-    worker.postMessage(request);
+    this.active!.worker.postMessage(request);
   }
 
   private finish(decision: Decision): void {
@@ -98,41 +129,43 @@ class EquivalenceWorkerSlot {
     if (current === undefined) return;
     clearTimeout(current.timer);
     this.current = undefined;
-    this.worker?.unref();
+    this.active?.worker.unref();
     current.job.resolve(decision);
     this.owner.pump();
   }
 
-  private onMessage(worker: Worker, msg: EquivalenceResponse): void {
-    if (worker !== this.worker) return;
-    if ("ready" in msg) {
-      this.ready = true;
-      if (this.current) this.send(worker, this.current.job);
-      return;
-    }
+  private onAnswer(msg: Exclude<EquivalenceResponse, { ready: true }>): void {
     if (this.current?.job.id === msg.id) this.finish({ equivalent: msg.equivalent, reason: msg.reason });
   }
 
-  private onTimeout(worker: Worker): void {
-    if (worker !== this.worker) return;
-    this.worker = undefined;
-    void worker.terminate();
+  private onTimeout(): void {
+    const current = this.current;
+    if (current === undefined) return;
+    // A worker that is computing cannot be interrupted from outside but by terminating it. One that
+    // is still starting is kept: its start-up is not the answer's fault, and the next call needs it.
+    if (current.sent && this.active !== undefined) {
+      const stuck = this.active;
+      this.active = undefined;
+      void stuck.worker.terminate();
+    }
     this.finish({ equivalent: false, reason: "timeout" });
   }
 
-  private onFailure(worker: Worker, reason: string): void {
-    if (worker === this.spare?.worker) this.spare = undefined;
-    if (worker !== this.worker) return;
-    this.worker = undefined;
+  private onFailure(started: StartedWorker, reason: string): void {
+    if (started === this.spare) this.spare = undefined;
+    if (started !== this.active) return;
+    this.active = undefined;
+    for (const resolve of this.readyWaiters.splice(0)) resolve(); // a failed start ends the wait too
     this.finish({ equivalent: false, reason });
   }
 
   async close(): Promise<void> {
-    const workers = [this.worker, this.spare?.worker].filter((w): w is Worker => w !== undefined);
-    this.worker = undefined;
+    const workers = [this.active, this.spare].filter((w): w is StartedWorker => w !== undefined);
+    this.active = undefined;
     this.spare = undefined;
+    for (const resolve of this.readyWaiters.splice(0)) resolve();
     if (this.current) this.finish({ equivalent: false, reason: "verifier closed" });
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map((w) => w.worker.terminate()));
   }
 }
 
@@ -146,7 +179,11 @@ export class TimedEquivalenceChecker {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const policy = options.policy ?? DEFAULT_TOLERANCE;
     const count = Math.max(1, options.workers ?? 1);
-    this.slots = Array.from({ length: count }, () => new EquivalenceWorkerSlot(this, this.timeoutMs, policy));
+    const spare = options.spareWorker ?? true;
+    this.slots = Array.from(
+      { length: count },
+      () => new EquivalenceWorkerSlot(this, this.timeoutMs, policy, spare),
+    );
   }
 
   compare(gold: NormalizedAnswer, pred: NormalizedAnswer): Promise<Decision> {
@@ -154,6 +191,11 @@ export class TimedEquivalenceChecker {
       this.queue.push({ id: this.nextId++, gold, pred, resolve });
       this.pump();
     });
+  }
+
+  /** Starts the workers and resolves when they are ready (so that a measurement leaves start-up out). */
+  async warmUp(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.warmUp()));
   }
 
   /** Hands queued jobs to idle workers. */

@@ -1,11 +1,13 @@
 /**
  * The tolerance policy: when two numbers count as the same answer.
  *
- * 1. Exact gold (no decimal point written in the gold): the prediction must be equal. Values are
- *    computed with 50 significant digits, so "equal" is tested as a relative difference below
- *    `exactRelativeTolerance` (1e-20), far below any difference between distinct closed forms in
- *    competition answers and far above the evaluation's rounding error. Relative, not absolute: an
- *    absolute tolerance would call `1/2004!` equal to `1/2006!` (both ≈ 0).
+ * 1. Exact gold (no decimal point written in the gold): the prediction must be equal. Integers and
+ *    fractions are compared exactly, at any size (`10^{20}` is not `10^{20}+1`; the callers do
+ *    that before they get here). A value that is not rational (`\sqrt{2}`, `\pi`) is computed with
+ *    50 significant digits, so "equal" is tested as a relative difference below
+ *    `exactRelativeTolerance` (1e-30), far below any difference between distinct closed forms and
+ *    far above the evaluation's rounding error. Relative, not absolute: an absolute tolerance would
+ *    call `1/2004!` equal to `1/2006!` (both ≈ 0).
  *    One exception: a prediction that is a single decimal literal with at least
  *    `minApproximationDigits` (6) significant digits is accepted when it is the gold rounded or
  *    truncated to the digits written (`0.0833333333333333` for `1/12`). With fewer digits it is
@@ -17,10 +19,23 @@
  *    `28` is not `0.28`).
  * 3. Gold an expression that contains a decimal (`2.5\pi`): relative difference ≤ 1e-9.
  *
- * Complex values are compared by the modulus of the difference.
+ * Complex values are compared by the modulus of the difference. All arithmetic here is on exact
+ * rationals (`rational.ts`): the computed decimals are read exactly, so the policy adds no rounding.
  */
 
-import { type BigNumber, bignumber } from "mathjs";
+import {
+  abs,
+  add,
+  compare,
+  fromDecimalString,
+  isZero,
+  max,
+  mul,
+  type Rational,
+  rational,
+  sub,
+  ZERO,
+} from "./rational.js";
 
 export interface TolerancePolicy {
   exactRelativeTolerance: number;
@@ -29,13 +44,13 @@ export interface TolerancePolicy {
 }
 
 export const DEFAULT_TOLERANCE: TolerancePolicy = {
-  exactRelativeTolerance: 1e-20,
+  exactRelativeTolerance: 1e-30,
   minApproximationDigits: 6,
   decimalExpressionRelativeTolerance: 1e-9,
 };
 
 /** Below this, a computed value is zero (evaluation happens with 50 significant digits). */
-const ZERO_FLOOR = bignumber("1e-45");
+const ZERO_FLOOR = rational(1n, 10n ** 45n);
 
 /** How a decimal literal was written: its last digit is worth 10^(exponent − fractionDigits). */
 export interface DecimalLiteral {
@@ -44,9 +59,15 @@ export interface DecimalLiteral {
   significantDigits: number;
 }
 
+/**
+ * One side of a numeric comparison. Values are exact rationals: an integer or a fraction exactly,
+ * an irrational value as the 50-digit decimal the algebra system computed.
+ */
 export interface NumberSide {
-  re: BigNumber;
-  im: BigNumber;
+  re: Rational;
+  im: Rational;
+  /** Set for ±∞ (then re and im are not used); complex infinity is not a number here. */
+  infinite?: 1 | -1;
   /** Set when the whole side is one decimal literal (`3.14`, `-1.5e-3`, `2.0`). */
   literal?: DecimalLiteral;
   /** The side's source text contains a decimal point somewhere. */
@@ -75,14 +96,19 @@ export function decimalLiteral(text: string): DecimalLiteral | undefined {
   };
 }
 
-function modulus(re: BigNumber, im: BigNumber): BigNumber {
-  if (im.isZero()) return re.abs();
-  if (re.isZero()) return im.abs();
-  return re.mul(re).add(im.mul(im)).sqrt();
+/** |z|² of a complex number re + i·im (squared, so that it stays rational). */
+function modulusSquared(re: Rational, im: Rational): Rational {
+  return isZero(im) ? mul(re, re) : add(mul(re, re), mul(im, im));
 }
 
-function unitInLastPlace(literal: DecimalLiteral): BigNumber {
-  return bignumber(10).pow(literal.exponent - literal.fractionDigits);
+function unitInLastPlace(literal: DecimalLiteral): Rational {
+  const k = literal.exponent - literal.fractionDigits;
+  return k >= 0 ? rational(10n ** BigInt(k)) : rational(1n, 10n ** BigInt(-k));
+}
+
+/** A tolerance given as a JavaScript number, read as the decimal it prints as (1e-9 is exactly 10⁻⁹). */
+function exactTolerance(tolerance: number): Rational {
+  return fromDecimalString(String(tolerance)) ?? ZERO;
 }
 
 export interface Agreement {
@@ -90,18 +116,20 @@ export interface Agreement {
   reason: string;
 }
 
-function relativelyEqual(gold: NumberSide, pred: NumberSide, tolerance: number): boolean {
-  const diff = modulus(pred.re.sub(gold.re), pred.im.sub(gold.im));
-  if (diff.isZero()) return true;
-  // Only an exactly-zero gold admits an absolute floor (evaluation noise of a cancelling prediction
-  // such as sin(π)); two non-zero values are always compared relatively, however small they are.
-  if (gold.re.isZero() && gold.im.isZero()) return diff.lte(ZERO_FLOOR);
-  const scale = BigNumber_max(modulus(gold.re, gold.im), modulus(pred.re, pred.im));
-  return diff.lte(scale.mul(tolerance));
+function diffSquared(gold: NumberSide, pred: NumberSide): Rational {
+  return modulusSquared(sub(pred.re, gold.re), sub(pred.im, gold.im));
 }
 
-function BigNumber_max(a: BigNumber, b: BigNumber): BigNumber {
-  return a.gte(b) ? a : b;
+// |p − g| ≤ tol · max(|g|, |p|), compared squared: |p − g|² ≤ tol² · max(|g|², |p|²).
+function relativelyEqual(gold: NumberSide, pred: NumberSide, tolerance: number): boolean {
+  const diff2 = diffSquared(gold, pred);
+  if (isZero(diff2)) return true;
+  // Only an exactly-zero gold admits an absolute floor (evaluation noise of a cancelling prediction
+  // such as sin(π)); two non-zero values are always compared relatively, however small they are.
+  if (isZero(gold.re) && isZero(gold.im)) return compare(diff2, mul(ZERO_FLOOR, ZERO_FLOOR)) <= 0;
+  const scale2 = max(modulusSquared(gold.re, gold.im), modulusSquared(pred.re, pred.im));
+  const tol = exactTolerance(tolerance);
+  return compare(diff2, mul(mul(tol, tol), scale2)) <= 0;
 }
 
 /** Decides whether a predicted number is the gold number under the policy. */
@@ -110,30 +138,33 @@ export function numbersAgree(
   pred: NumberSide,
   policy: TolerancePolicy = DEFAULT_TOLERANCE,
 ): Agreement {
-  if (!gold.re.isFinite() || !pred.re.isFinite()) {
-    const same = gold.re.equals(pred.re) && gold.im.equals(pred.im);
+  if (gold.infinite !== undefined || pred.infinite !== undefined) {
+    const same = gold.infinite !== undefined && gold.infinite === pred.infinite;
     return { agree: same, reason: same ? "equal infinities" : "not a finite number" };
   }
   if (relativelyEqual(gold, pred, policy.exactRelativeTolerance))
     return { agree: true, reason: "equal value" };
 
   if (gold.literal !== undefined) {
-    const halfUnit = unitInLastPlace(gold.literal).div(2);
-    const diff = modulus(pred.re.sub(gold.re), pred.im.sub(gold.im));
-    // A hair above half a unit, so that a prediction printed at exactly the rounding boundary passes.
-    if (diff.lte(halfUnit.mul(1 + 1e-12))) return { agree: true, reason: "rounds to the gold decimal" };
+    // |p − g| ≤ half a unit in the gold's last printed digit, a hair above so that a prediction
+    // printed at exactly the rounding boundary passes (compared squared).
+    const bound = mul(
+      mul(unitInLastPlace(gold.literal), rational(1n, 2n)),
+      rational(10n ** 12n + 1n, 10n ** 12n),
+    );
+    if (compare(diffSquared(gold, pred), mul(bound, bound)) <= 0)
+      return { agree: true, reason: "rounds to the gold decimal" };
     return { agree: false, reason: "differs from the gold decimal at its printed precision" };
   }
   if (gold.hasDecimal) {
     const agree = relativelyEqual(gold, pred, policy.decimalExpressionRelativeTolerance);
     return { agree, reason: agree ? "equal within decimal tolerance" : "different value" };
   }
-  if (pred.literal !== undefined && gold.im.isZero() && pred.im.isZero()) {
+  if (pred.literal !== undefined && isZero(gold.im) && isZero(pred.im)) {
     if (pred.literal.significantDigits < policy.minApproximationDigits) {
       return { agree: false, reason: "decimal approximation of an exact answer with too few digits" };
     }
-    const ulp = unitInLastPlace(pred.literal);
-    if (pred.re.sub(gold.re).abs().lte(ulp))
+    if (compare(abs(sub(pred.re, gold.re)), unitInLastPlace(pred.literal)) <= 0)
       return { agree: true, reason: "decimal approximation of the exact answer" };
   }
   return { agree: false, reason: "different value" };

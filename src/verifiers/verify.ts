@@ -2,15 +2,18 @@
  * The verifier's public API: is a predicted answer (or a whole solution) equivalent to the gold?
  *
  * Every result says how it decided. Plain answers are decided inline (microseconds); the rest go
- * to the computer-algebra path in a worker thread under a time budget, whose overrun is reported
- * as reason "timeout" and never rewarded. Nothing here throws on bad input: a reward that throws
+ * to the computer-algebra path in a worker thread under a time budget that bounds the whole call
+ * (a cold start of the worker included), whose overrun is reported as reason "timeout" and never
+ * rewarded. This module and what it imports on the calling thread load neither the algebra system
+ * nor mathjs, so that a one-shot caller (`rlvr verify`) starts in a fraction of a second. Nothing here throws on bad input: a reward that throws
  * would lose the sample.
  */
 
 import { type ExtractOptions, extractAnswer } from "./extract.js";
 import { decideFast } from "./fastEquivalence.js";
 import type { Decision } from "./mathEquivalence.js";
-import { type NormalizedAnswer, normalizeAnswer } from "./normalize.js";
+import type { NormalizedAnswer } from "./normalize.js";
+import { type AnswerReading, readAnswer } from "./readAnswer.js";
 import { TimedEquivalenceChecker, type TimedEquivalenceOptions } from "./timedEquivalence.js";
 import { DEFAULT_TOLERANCE, type TolerancePolicy } from "./tolerance.js";
 
@@ -26,10 +29,11 @@ export interface SolutionOptions extends ExtractOptions {
   /** The sampler's stop reason; "length" means the solution was truncated and is never rewarded. */
   stopReason?: string;
   /**
-   * Several boxed answers with different values: "reject" (default — hedging by boxing several
-   * candidates is a known reward hack) or "use-last".
+   * Several boxed answers with different values: "all" (default — they are the answer's several
+   * values, compared as a list: hedging `\boxed{3}`, `\boxed{4}` against 4 is a list of two and
+   * is rejected), "reject" (never rewarded) or "use-last".
    */
-  conflictingBoxes?: "reject" | "use-last";
+  conflictingBoxes?: "all" | "reject" | "use-last";
 }
 
 export interface VerifierOptions extends TimedEquivalenceOptions {}
@@ -49,24 +53,43 @@ export function verifyAnswerFast(
 ): VerifyResult | undefined {
   const prepared = prepare(gold, pred);
   if ("result" in prepared) return prepared.result;
-  const decision = decideFast(prepared.gold, prepared.pred, policy);
-  return decision ? { ...decision, extracted: displayed(prepared.pred) } : undefined;
+  const decision = decideFast(prepared.gold, prepared.pred.answer, policy);
+  return decision ? { ...decision, extracted: displayed(prepared.pred.answer) } : undefined;
+}
+
+interface Prepared {
+  gold: NormalizedAnswer;
+  pred: AnswerReading;
 }
 
 function prepare(
   gold: string,
   pred: string,
-): { gold: NormalizedAnswer; pred: NormalizedAnswer } | { result: VerifyResult } {
+  severalBoxes?: "all" | "use-last",
+): Prepared | { result: VerifyResult } {
   if (typeof gold !== "string" || typeof pred !== "string")
     return { result: { equivalent: false, reason: "answers must be strings" } };
   if (pred.length > MAX_ANSWER_LENGTH) return { result: { equivalent: false, reason: "answer too long" } };
   if (gold.length > MAX_ANSWER_LENGTH)
     return { result: { equivalent: false, reason: "gold answer too long" } };
-  const g = normalizeAnswer(gold);
+  let g = readAnswer(gold).answer;
   if (g.latex.length === 0) return { result: { equivalent: false, reason: "empty gold answer" } };
-  const p = normalizeAnswer(pred);
-  if (p.latex.length === 0) return { result: { equivalent: false, reason: "empty answer", extracted: "" } };
+  const p = readAnswer(pred, { expectChoice: g.choice !== undefined, severalBoxes });
+  if (p.answer.latex.length === 0)
+    return { result: { equivalent: false, reason: "empty answer", extracted: "" } };
+  // A gold letter with its option (`(D) 8\pi`) against an answer that gives the option itself.
+  if (g.choice !== undefined && p.answer.choice === undefined && g.choiceText !== undefined) g = g.choiceText;
   return { gold: g, pred: p };
+}
+
+function withHow(result: VerifyResult, reading: AnswerReading): VerifyResult {
+  const how = [
+    reading.boxes !== undefined ? `several boxed answers (${reading.boxes})` : undefined,
+    reading.method !== undefined && reading.boxes === undefined
+      ? `extracted by ${reading.method}`
+      : undefined,
+  ].filter((x) => x !== undefined);
+  return how.length === 0 ? result : { ...result, reason: `${result.reason} (${how.join(", ")})` };
 }
 
 /** Verifies answers against gold answers; owns the worker thread(s) of the algebra path. */
@@ -83,31 +106,56 @@ export class AnswerVerifier {
     return this.checker.timeoutMs;
   }
 
-  /** Is `pred` (an answer, not a whole solution) equivalent to `gold`? */
+  /** Starts the algebra worker(s) now and resolves when they are ready. */
+  warmUp(): Promise<void> {
+    return this.checker.warmUp();
+  }
+
+  /**
+   * Is `pred` equivalent to `gold`? `pred` is an answer; when it is written with markers (boxes, an
+   * answer phrase, a chat-template token, prose) the answer is read from it first (`readAnswer.ts`).
+   */
   async verifyAnswer(gold: string, pred: string): Promise<VerifyResult> {
-    const prepared = prepare(gold, pred);
+    return this.compare(gold, pred);
+  }
+
+  private async compare(
+    gold: string,
+    pred: string,
+    severalBoxes?: "all" | "use-last",
+  ): Promise<VerifyResult> {
+    const prepared = prepare(gold, pred, severalBoxes);
     if ("result" in prepared) return prepared.result;
-    const extracted = displayed(prepared.pred);
-    const fast = decideFast(prepared.gold, prepared.pred, this.policy);
-    if (fast) return { ...fast, extracted };
-    const decision: Decision = await this.checker.compare(prepared.gold, prepared.pred);
-    return { ...decision, extracted };
+    const answer = prepared.pred.answer;
+    const extracted = displayed(answer);
+    const fast = decideFast(prepared.gold, answer, this.policy);
+    if (fast) return withHow({ ...fast, extracted }, prepared.pred);
+    const decision: Decision = await this.checker.compare(prepared.gold, answer);
+    return withHow({ ...decision, extracted }, prepared.pred);
   }
 
   /** Extracts the final answer of a whole solution, then verifies it. */
   async verifySolution(gold: string, solution: string, options: SolutionOptions = {}): Promise<VerifyResult> {
     if (options.stopReason === "length")
       return { equivalent: false, reason: "truncated (stop reason: length)" };
-    const extraction = extractAnswer(solution, options);
+    const expectChoice = readAnswer(gold).answer.choice !== undefined;
+    const extraction = extractAnswer(solution, { expectChoice, ...options });
     if (!extraction.ok) return { equivalent: false, reason: `no answer: ${extraction.reason}` };
-    if (extraction.conflictingBoxes && (options.conflictingBoxes ?? "reject") === "reject") {
+    const several = options.conflictingBoxes ?? "all";
+    if (extraction.conflictingBoxes && several === "reject") {
       return {
         equivalent: false,
         reason: `several boxed answers with different values (${extraction.conflictingBoxes.length})`,
         extracted: extraction.answer,
       };
     }
-    const result = await this.verifyAnswer(gold, extraction.answer);
+    if (extraction.conflictingBoxes && several === "all") {
+      // Hand every box over: the reading keeps them as several answers.
+      const boxes = extraction.conflictingBoxes.map((b) => `\\boxed{${b}}`).join(", ");
+      return this.compare(gold, boxes, "all");
+    }
+    const result = await this.compare(gold, extraction.answer, "use-last");
+    if (result.reason.includes("(extracted by")) return result;
     return { ...result, reason: `${result.reason} (extracted by ${extraction.method})` };
   }
 

@@ -12,7 +12,10 @@ async function run(args: string[]): Promise<{ out: string; err: string }> {
   const program = new Command();
   program.exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
   registerVerify(program);
-  await program.parseAsync(["verify", ...args], { from: "user" });
+  // A generous budget unless a test sets one: a cold start of the algebra worker counts against it,
+  // and a busy test machine can take seconds for that.
+  const budget = args.includes("--timeout-ms") ? [] : ["--timeout-ms", "60000"];
+  await program.parseAsync(["verify", ...args, ...budget], { from: "user" });
   return { out, err };
 }
 
@@ -66,6 +69,13 @@ describe("rlvr verify", () => {
     );
     assert.match(lines[1].reason, /pairs\.jsonl:2: invalid JSON/);
     assert.match(lines[4].reason, /must be strings/);
+  });
+  it("--timeout-ms bounds the whole call, the start of the algebra worker included", async () => {
+    const started = performance.now();
+    const { out } = await run(["--gold", "1", "--pred", "\\pi^{100000!}", "--timeout-ms", "200", "--json"]);
+    const elapsed = performance.now() - started;
+    assert.equal(JSON.parse(out).reason, "timeout");
+    assert.ok(elapsed < 200 + 800, `took ${elapsed} ms`); // 200 ms, then closing the worker
   });
   it("prints a human-readable line without --json", async () => {
     const { out } = await run(["--gold", "3", "--pred", "x = 3"]);

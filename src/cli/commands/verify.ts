@@ -71,7 +71,7 @@ export function registerVerify(program: Command): Command {
       "answer | solution (extract the final answer from a whole solution first)",
       "answer",
     )
-    .option("--timeout-ms <ms>", "time budget per comparison", "2000")
+    .option("--timeout-ms <ms>", "time budget of each check, start-up of the algebra worker included", "2000")
     .action(async (opts: VerifyCommandOptions, cmd: Command) => {
       // Through commander's output configuration, so that callers (and tests) can capture it.
       const out = (s: string) => {
@@ -83,9 +83,13 @@ export function registerVerify(program: Command): Command {
         cmd.error(`--kind must be "answer" or "solution", not "${opts.kind}"`);
       const timeoutMs = Number(opts.timeoutMs);
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) cmd.error("--timeout-ms must be a positive number");
-      const verifier = new AnswerVerifier({ timeoutMs });
+      // One comparison needs no spare worker: starting one would only compete for the CPU.
+      const verifier = new AnswerVerifier({ timeoutMs, spareWorker: opts.jsonl !== undefined });
       try {
         if (opts.jsonl !== undefined) {
+          // Many checks: start the algebra worker once, before the first line, so that its start-up
+          // is not charged to whichever line happens to need it first.
+          await verifier.warmUp();
           await runJsonl(verifier, opts.jsonl, opts.kind, out);
           return;
         }
