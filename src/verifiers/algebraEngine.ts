@@ -36,36 +36,6 @@ export function ce(): Engine {
   return engine;
 }
 
-export const CONSTANTS = new Set([
-  "Pi",
-  "ExponentialE",
-  "ImaginaryUnit",
-  "PositiveInfinity",
-  "NegativeInfinity",
-  "ComplexInfinity",
-  "NaN",
-  "Nothing",
-  "EmptySet",
-  "True",
-  "False",
-  "GoldenRatio",
-  "CatalanConstant",
-  "EulerGamma",
-  "Half",
-]);
-
-/** Free variables of a MathJSON expression (function names are not variables). */
-export function freeVariables(json: MathJson, out = new Set<string>()): Set<string> {
-  if (typeof json === "string") {
-    if (!/^'.*'$/s.test(json) && !CONSTANTS.has(json)) out.add(json);
-  } else if (Array.isArray(json)) {
-    for (const arg of json.slice(1)) freeVariables(arg, out);
-  } else if (typeof json === "object" && json !== null && "sym" in json) {
-    if (!CONSTANTS.has(json.sym)) out.add(json.sym);
-  }
-  return out;
-}
-
 export function containsDecimal(json: MathJson): boolean {
   if (typeof json === "number") return !Number.isInteger(json);
   if (Array.isArray(json)) return json.slice(1).some(containsDecimal);

@@ -9,28 +9,13 @@
  * names. No number outside a subscript, no sum, power or root.
  */
 
-import { argsOf, headOf, type MathJson } from "./answerStructure.js";
-
-/** MathJSON symbols that are constants, not names. */
-const CONSTANT_SYMBOLS = new Set([
-  "Pi",
-  "ExponentialE",
-  "ImaginaryUnit",
-  "PositiveInfinity",
-  "NegativeInfinity",
-  "ComplexInfinity",
-  "NaN",
-  "Nothing",
-  "EmptySet",
-  "True",
-  "False",
-]);
+import { argsOf, CONSTANTS, headOf, type MathJson } from "./answerStructure.js";
 
 /** Decorations of a name: `\vec{v}`, `\overline{AB}` (read as a conjugate), `\hat{x}`, `\angle ABC`, `\triangle ABC`. */
 const DECORATIONS = new Set(["OverVector", "OverBar", "Conjugate", "Hat", "Angle", "Triangle", "Overline"]);
 
 function isSymbol(json: MathJson): boolean {
-  if (typeof json === "string") return !/^'/.test(json) && !CONSTANT_SYMBOLS.has(json);
+  if (typeof json === "string") return !/^'/.test(json) && !CONSTANTS.has(json);
   return typeof json === "object" && json !== null && !Array.isArray(json) && "sym" in json;
 }
 
