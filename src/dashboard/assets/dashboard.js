@@ -135,25 +135,11 @@
     });
   }
 
-  function panelElement(container, panel) {
-    let el = container.querySelector(`[data-panel="${CSS.escape(panel.id)}"]`);
-    if (!el) {
-      el = h(
-        "div",
-        { class: "panel", "data-panel": panel.id },
-        h("h3", {}, panel.title),
-        h("div", { class: "chart" }),
-      );
-      container.append(el);
-    }
-    return el;
-  }
-
   function drawPanels(container, panels, source, emptyEl) {
     const runs = selectedRuns(source);
     const empty = [];
     for (const panel of panels) {
-      const el = panelElement(container, panel);
+      const el = V.panelElement(container, panel);
       const chart = el.querySelector(".chart");
       const width = Math.max(300, chart.clientWidth || el.clientWidth - 20);
       const holder = C.drawPanel(chart, panel, runs, S.options, S.charts.get(panel.id), {

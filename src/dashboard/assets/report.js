@@ -26,16 +26,7 @@
 
   function draw(container, panels) {
     for (const panel of panels) {
-      let el = container.querySelector(`[data-panel="${CSS.escape(panel.id)}"]`);
-      if (!el) {
-        el = h(
-          "div",
-          { class: "panel", "data-panel": panel.id },
-          h("h3", {}, panel.title),
-          h("div", { class: "chart" }),
-        );
-        container.append(el);
-      }
+      const el = V.panelElement(container, panel);
       const chart = el.querySelector(".chart");
       const width = Math.max(300, chart.clientWidth || 440);
       const holder = C.drawPanel(chart, panel, runs, options, charts.get(panel.id), { width, height: 220 });

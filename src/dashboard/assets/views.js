@@ -233,5 +233,20 @@
     return parts.filter((p) => p).join(" · ");
   }
 
-  window.RlvrViews = { h, renderSamples, renderTables, notesBox, runMeta, fmtNum: num, pct };
+  /** The panel's element in `container` (a title and a chart box), created on first use. */
+  function panelElement(container, panel) {
+    let el = container.querySelector(`[data-panel="${CSS.escape(panel.id)}"]`);
+    if (!el) {
+      el = h(
+        "div",
+        { class: "panel", "data-panel": panel.id },
+        h("h3", {}, panel.title),
+        h("div", { class: "chart" }),
+      );
+      container.append(el);
+    }
+    return el;
+  }
+
+  window.RlvrViews = { h, panelElement, renderSamples, renderTables, notesBox, runMeta, fmtNum: num, pct };
 })();
