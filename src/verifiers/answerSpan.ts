@@ -10,33 +10,10 @@
  * letters or more that is not a math word; a single Latin letter is a variable.
  */
 
-/** Words that belong to an answer: functions, constants, connectives of several answers, number words. */
-const MATH_WORDS = new Set([
-  "sin",
-  "cos",
-  "tan",
-  "cot",
-  "sec",
-  "csc",
-  "log",
-  "ln",
-  "exp",
-  "sqrt",
-  "pi",
-  "and",
-  "or",
-  "mod",
-  "infinity",
-  "inf",
-  "gcd",
-  "lcm",
-  "arcsin",
-  "arccos",
-  "arctan",
-  "sinh",
-  "cosh",
-  "tanh",
-]);
+import { MATH_WORDS } from "./mathWords.js";
+
+/** Words that belong to an answer: functions and constants, and the words of infinity, gcd and lcm. */
+const ANSWER_WORDS = new Set([...MATH_WORDS, "infinity", "inf", "gcd", "lcm"]);
 
 const NUMBER_WORD =
   /^(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|minus|negative)$/i;
@@ -130,7 +107,7 @@ export function leadingMath(text: string): string | undefined {
     if (word) {
       const w = word[0];
       const isVariable = w.length === 1 && /[A-Za-z]/.test(w);
-      if (isVariable || MATH_WORDS.has(w.toLowerCase()) || NUMBER_WORD.test(w)) {
+      if (isVariable || ANSWER_WORDS.has(w.toLowerCase()) || NUMBER_WORD.test(w)) {
         i += w.length;
         end = i;
         sawMath = true;

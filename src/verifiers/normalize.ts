@@ -12,6 +12,7 @@
  */
 
 import { extractAnswer } from "./extract.js";
+import { MATH_WORDS } from "./mathWords.js";
 import { numberWordsToDigits } from "./numberWords.js";
 
 export interface NormalizedAnswer {
@@ -32,32 +33,6 @@ export interface NormalizedAnswer {
   /** A number written in another base, e.g. `204_5`. */
   base?: { digits: string; base: number };
 }
-
-/** Function names and constants that are mathematics, not trailing unit words. */
-const MATH_WORDS = new Set([
-  "sin",
-  "cos",
-  "tan",
-  "cot",
-  "sec",
-  "csc",
-  "log",
-  "ln",
-  "exp",
-  "sqrt",
-  "pi",
-  "arcsin",
-  "arccos",
-  "arctan",
-  "sinh",
-  "cosh",
-  "tanh",
-  "and",
-  "or",
-  "mod",
-  "i",
-  "e",
-]);
 
 /** Words that are never part of an answer's value: units, currency, counted nouns are handled generically. */
 const PERCENT_WORDS =
