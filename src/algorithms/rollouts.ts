@@ -30,10 +30,9 @@ export interface RolloutOptions {
   reward: RewardKind;
 }
 
-/** Decodes a completion and strips the eos or end-of-turn token the sampler stopped on. */
-export function completionText(tokenizer: Tokenizer, tokens: readonly number[]): string {
-  const stopped = tokens.length > 0 && stopTokenIds(tokenizer).includes(tokens[tokens.length - 1]);
-  return tokenizer.decode(stopped ? tokens.slice(0, -1) : tokens);
+/** Decodes a completion without the stop token it ended on (the sampler includes it in `tokens`). */
+export function completionText(tokenizer: Tokenizer, seq: SampledSequence): string {
+  return tokenizer.decode(seq.stopReason === "stop" ? seq.tokens.slice(0, -1) : seq.tokens);
 }
 
 /** How long an asynchronous verifier may take on one completion before the sample is marked. */
@@ -101,7 +100,7 @@ export async function scoredTrajectory(
   seq: SampledSequence,
   reward: RewardKind,
 ): Promise<ScoredTrajectory> {
-  const text = completionText(tokenizer, seq.tokens);
+  const text = completionText(tokenizer, seq);
   const truncated = seq.stopReason === "length";
   return {
     promptTokens,
