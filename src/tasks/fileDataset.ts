@@ -5,6 +5,7 @@
 import { resolve } from "node:path";
 import { createDatasetTask } from "./datasetTask.js";
 import { loadDataset } from "./datasets.js";
+import { checkOptionKeys, formatWeightOption, type TaskOptions } from "./taskOptions.js";
 import type { Problem, Split, Task } from "./types.js";
 
 export interface FileDatasetOptions {
@@ -21,10 +22,8 @@ export interface FileDatasetOptions {
 const KNOWN = ["file", "testFile", "questionField", "answerField", "skipBadRows", "formatWeight"];
 
 /** task.options of the "dataset" task, checked: the message names the field. */
-export function fileDatasetOptions(o: Readonly<Record<string, unknown>>): FileDatasetOptions {
-  for (const k of Object.keys(o))
-    if (!KNOWN.includes(k))
-      throw new Error(`task.options.${k}: unknown option of task dataset (known: ${KNOWN.join(", ")})`);
+export function fileDatasetOptions(o: TaskOptions): FileDatasetOptions {
+  checkOptionKeys("dataset", o, KNOWN);
   const str = (k: string, fallback?: string): string => {
     const v = o[k] ?? fallback;
     if (typeof v !== "string" || v === "") throw new Error(`task.options.${k}: expected a non-empty string`);
@@ -32,15 +31,13 @@ export function fileDatasetOptions(o: Readonly<Record<string, unknown>>): FileDa
   };
   if (o.skipBadRows !== undefined && typeof o.skipBadRows !== "boolean")
     throw new Error("task.options.skipBadRows: expected true or false");
-  if (o.formatWeight !== undefined && !(typeof o.formatWeight === "number" && o.formatWeight >= 0))
-    throw new Error("task.options.formatWeight: expected a number >= 0");
   return {
     file: str("file"),
     testFile: o.testFile === undefined ? undefined : str("testFile"),
     questionField: str("questionField", "question"),
     answerField: str("answerField", "answer"),
     skipBadRows: o.skipBadRows === true,
-    formatWeight: o.formatWeight as number | undefined,
+    ...formatWeightOption(o),
   };
 }
 

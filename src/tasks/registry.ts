@@ -13,19 +13,10 @@ import { type ArithTaskOptions, createArithTask, type LevelWeight } from "./arit
 import { createDatasetTask, DATASET_TASKS } from "./datasetTask.js";
 import { fileDatasetOptions, loadFileDataset } from "./fileDataset.js";
 import { loadRewardModule, type RewardFunction, withReward } from "./rewardModule.js";
+import { checkOptionKeys, formatWeightOption, type TaskOptions } from "./taskOptions.js";
 import type { Problem, Task, TaskSpec } from "./types.js";
 
-type Options = Readonly<Record<string, unknown>>;
-
-/** Throws unless `options` has only the `allowed` keys; the message names the field. */
-function checkKeys(task: string, options: Options, allowed: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      const known = allowed.length > 0 ? `known: ${allowed.join(", ")}` : "it takes none";
-      throw new Error(`task.options.${key}: unknown option of task ${task} (${known})`);
-    }
-  }
-}
+type Options = TaskOptions;
 
 /** task.options.mix: a non-empty list of {level, weight} (arith.ts validates the values). */
 function mixOption(options: Options): Pick<ArithTaskOptions, "mix"> {
@@ -41,31 +32,21 @@ function mixOption(options: Options): Pick<ArithTaskOptions, "mix"> {
   return { mix: mix as LevelWeight[] };
 }
 
-/** task.options.formatWeight: a non-negative number. */
-function formatWeightOption(name: string, options: Options): { formatWeight?: number } {
-  checkKeys(name, options, ["formatWeight"]);
-  const w = options.formatWeight;
-  if (w === undefined) return {};
-  if (typeof w !== "number" || !(w >= 0))
-    throw new Error("task.options.formatWeight: expected a number >= 0");
-  return { formatWeight: w };
-}
-
 const FACTORIES: Record<string, (options: Options) => Task> = {
   arith: (o) => {
-    checkKeys("arith", o, ["mix"]);
+    checkOptionKeys("arith", o, ["mix"]);
     return createArithTask({ name: "arith", reward: "binary", ...mixOption(o) });
   },
   "arith-ordinal": (o) => {
-    checkKeys("arith-ordinal", o, ["mix"]);
+    checkOptionKeys("arith-ordinal", o, ["mix"]);
     return createArithTask({ name: "arith-ordinal", reward: "ordinal", ...mixOption(o) });
   },
   "arith-easy": (o) => {
-    checkKeys("arith-easy", o, []);
+    checkOptionKeys("arith-easy", o, []);
     return createArithTask({ name: "arith-easy", mix: [{ level: 1, weight: 1 }] });
   },
   "arith-hard": (o) => {
-    checkKeys("arith-hard", o, []);
+    checkOptionKeys("arith-hard", o, []);
     return createArithTask({
       name: "arith-hard",
       mix: [
@@ -77,7 +58,10 @@ const FACTORIES: Record<string, (options: Options) => Task> = {
 };
 
 for (const spec of DATASET_TASKS)
-  FACTORIES[spec.name] = (o) => createDatasetTask(spec, formatWeightOption(spec.name, o));
+  FACTORIES[spec.name] = (o) => {
+    checkOptionKeys(spec.name, o, ["formatWeight"]);
+    return createDatasetTask(spec, formatWeightOption(o));
+  };
 
 /** The user's own file (task.options.file), loaded by loadTask. */
 const FILE_DATASET = "dataset";
