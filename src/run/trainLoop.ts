@@ -1,7 +1,7 @@
 // The RL training loop around an algorithm step: data order, learning-rate schedule, metrics and
 // samples files, checkpoints and resume. Everything that varies between runs with the same seed
 // (wall-clock times, tokens/s) goes to timings.jsonl, so metrics.jsonl is identical across reruns.
-import type { AlgorithmContext, SampleRecord, StepResult } from "../algorithms/context.js";
+import type { AlgorithmContext, MoreProblems, SampleRecord, StepResult } from "../algorithms/context.js";
 import { type GrpoOptions, grpoStep } from "../algorithms/grpo.js";
 import type { RolloutGroup } from "../algorithms/rollouts.js";
 import { DifficultyFilter } from "../core/deadZone.js";
@@ -166,7 +166,7 @@ export type AlgorithmStep = (
   sampling: SamplingParams,
   step: number,
   /** More problems from the data stream (dynamic sampling's extra rounds); advances the stream. */
-  moreProblems: (count: number, round: number) => Problem[],
+  moreProblems: MoreProblems,
 ) => Promise<StepResult>;
 
 /** What the loop checkpoints beside the step, to continue a run exactly. */
