@@ -48,8 +48,12 @@ test("dashboard in Chromium: curves have one point per step of metrics.jsonl; a 
     // the sample browser: the newest step of the first run with samples, each prompt with its G completions
     await page.click("button[data-tab=samples]");
     await page.selectOption("#s-run", "mgrpo");
-    await page.waitForSelector("#s-view .prompt");
-    assert.equal(await page.inputValue("#s-step"), "5");
+    // the tab opened the first run's newest step; wait for mgrpo's newest (5) to be drawn, not for any view
+    await page.waitForFunction(
+      "document.querySelector('#s-step').value === '5' && document.querySelector('#s-pager').innerText.startsWith('step 5:')",
+      undefined,
+      { timeout: 10_000 },
+    );
     const first = page.locator("#s-view .prompt").first();
     assert.equal(await first.locator("> table.samples tr[data-index]").count(), 4, "G = 4 completions");
     assert.match(
