@@ -41,14 +41,25 @@ export function makeDirectory(dir: string): void {
 }
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  writeFileAtomicWith(path, (fd) => {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  });
+}
+
+/**
+ * Atomic write of a file produced piece by piece: `write` writes through the file descriptor of a
+ * temporary file beside `path` (so no single buffer need hold the whole file), which is then fsynced
+ * and renamed onto `path`. On an error the temporary file is removed and `path` is untouched.
+ */
+export function writeFileAtomicWith(path: string, write: (fd: number) => void): void {
   const dir = dirname(path);
   makeDirectory(dir);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
   const fd = openSync(tmp, "w");
   try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    write(fd);
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);

@@ -61,3 +61,7 @@ export type ChatTemplateName = (typeof CHAT_TEMPLATES)[number];
 /** Engines a config can choose (engine/factory.ts). */
 export const ENGINE_KINDS = ["local", "scripted"] as const;
 export type EngineKind = (typeof ENGINE_KINDS)[number];
+
+/** How saved weights are stored: float32, or bfloat16 (half the bytes; training state stays float32). */
+export const SAVE_DTYPES = ["float32", "bfloat16"] as const;
+export type SaveDtype = (typeof SAVE_DTYPES)[number];

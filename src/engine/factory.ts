@@ -1,7 +1,7 @@
 // The one place that turns an engine config into engines: the policy that samples and trains, and the
 // frozen reference policy the KL term needs. Everything above this layer sees only TrainingEngine.
 // A new engine kind (Tinker, OpenAI-compatible) is a case here and a schema in run/config.ts.
-import type { EngineKind } from "../core/choices.js";
+import type { EngineKind, SaveDtype } from "../core/choices.js";
 import { LocalEngine } from "./local/localEngine.js";
 import { scriptedEngine } from "./scriptedEngine.js";
 import type { Tokenizer } from "./tokenizer/types.js";
@@ -9,7 +9,7 @@ import type { TrainingEngine } from "./types.js";
 
 /** An engine config (the config's `engine` section). */
 export type EngineSpec =
-  | { kind: "local"; threads?: number }
+  | { kind: "local"; threads?: number; saveDtype?: SaveDtype }
   | { kind: "scripted"; completions: readonly string[]; logprob: number };
 
 // A kind in core/choices.ts without a spec here (or the reverse) does not compile.
@@ -40,7 +40,7 @@ export interface OpenEnginesOptions {
 export function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Engines {
   switch (spec.kind) {
     case "local": {
-      const options = spec.threads !== undefined ? { intraOpNumThreads: spec.threads } : {};
+      const options = { intraOpNumThreads: spec.threads, saveDtype: spec.saveDtype };
       const policy = LocalEngine.fromDirectory(o.weightsDir ?? o.modelDir, options);
       const reference = o.reference ? LocalEngine.fromDirectory(o.modelDir, options) : undefined;
       return {

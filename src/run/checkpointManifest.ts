@@ -3,11 +3,12 @@
 // is there with its size and hash: one with a byte overwritten, truncated or missing a file is refused
 // with the reason, so a resume never trains from garbage.
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { writeFileAtomic } from "../core/atomicFile.js";
 
 export const MANIFEST_FILE = "manifest.json";
+const HASH_CHUNK_BYTES = 16 << 20;
 
 interface FileEntry {
   size: number;
@@ -25,9 +26,25 @@ function filesUnder(dir: string, root = dir): string[] {
   });
 }
 
+/** Size and sha256 of a file, read in chunks (checkpoint files may exceed what one read can hold). */
 function entryOf(path: string): FileEntry {
-  const bytes = readFileSync(path);
-  return { size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+  const hash = createHash("sha256");
+  const chunk = Buffer.alloc(HASH_CHUNK_BYTES);
+  const fd = openSync(path, "r");
+  let size = 0;
+  try {
+    for (
+      let n = readSync(fd, chunk, 0, chunk.length, size);
+      n > 0;
+      n = readSync(fd, chunk, 0, chunk.length, size)
+    ) {
+      hash.update(chunk.subarray(0, n));
+      size += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { size, sha256: hash.digest("hex") };
 }
 
 /** Writes `dir`/manifest.json over every other file of `dir` (call it last). */

@@ -20,6 +20,7 @@ import {
   MGRPO_ORDERS,
   POLICY_LOSSES,
   REWARD_KINDS,
+  SAVE_DTYPES,
 } from "../core/choices.js";
 import { DEFAULT_ADAM } from "../engine/types.js";
 import { JsonSyntaxError, parseJsonText } from "./jsonText.js";
@@ -220,6 +221,12 @@ const localEngineSchema = z.strictObject({
   kind: z.literal("local"),
   /** onnxruntime threads per op; absent = $RLVR_NUM_THREADS, else every core. */
   threads: int(1).optional(),
+  /**
+   * How checkpoints and saved models store the weights: "float32", or "bfloat16" (half the bytes, as
+   * Hugging Face models are published; a run resumed from it continues from the rounded weights). The
+   * optimizer state is always float32. Default "float32".
+   */
+  saveDtype: z.enum(SAVE_DTYPES).default("float32"),
 });
 
 const scriptedEngineSchema = z.strictObject({

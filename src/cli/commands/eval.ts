@@ -99,7 +99,7 @@ export function registerEval(program: Command): void {
       const taskName = flags.task ?? runConfig?.task.name ?? "arith";
       const spec: SessionSpec = {
         model,
-        engine: runConfig?.engine ?? { kind: "local" },
+        engine: runConfig?.engine ?? { kind: "local", saveDtype: "float32" },
         reward: runConfig?.reward ?? { kind: "binary" },
         task:
           runConfig && runConfig.task.name === taskName

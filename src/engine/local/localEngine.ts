@@ -7,6 +7,7 @@ import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeDirAtomic, writeFileAtomic } from "../../core/atomicFile.js";
+import type { SaveDtype } from "../../core/choices.js";
 import type {
   AdamParams,
   Datum,
@@ -34,11 +35,12 @@ import {
   maskedAttention,
   type Parameters,
   parameterShapes,
+  type SaveCheckpointOptions,
   saveCheckpoint,
 } from "./model.js";
 import type { ModelConfig } from "./modelConfig.js";
 import { AdamW } from "./optimizer.js";
-import { readSafetensorsFile, writeSafetensors } from "./safetensors.js";
+import { readTensors, writeTensors } from "./shardedSafetensors.js";
 import { Sampler } from "./sampler.js";
 
 export interface LocalEngineOptions {
@@ -59,6 +61,10 @@ export interface LocalEngineOptions {
   maxSampleBatch?: number;
   /** Seed of the stream that seeds sample requests without a seed (default: random). */
   seed?: number;
+  /** How saveWeights and saveState store the weights (default "float32"; the optimizer state is always float32). */
+  saveDtype?: SaveDtype;
+  /** Largest safetensors file written; above it weights and optimizer state are sharded (shardedSafetensors.ts). */
+  maxShardBytes?: number;
 }
 
 /**
@@ -83,9 +89,11 @@ export function trainingGraph(
   for (const name of lossInputs(spec)) extra[name] = g.input(name, [B, T], dtype);
   // packed rows (prefixPacking.ts): each token's attention mask and rotary position come with the batch
   const mask = g.input("mask", [B, 1, 1, T, T], dtype);
+  const slidingMask = cfg.slidingWindow ? g.input("sliding_mask", [B, 1, 1, T, T], dtype) : undefined;
   const cos = g.input("cos", [B, T, 1, cfg.headDim], dtype);
   const sin = g.input("sin", [B, T, 1, cfg.headDim], dtype);
-  const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention: maskedAttention(cfg, mask) });
+  const attention = maskedAttention(cfg, mask, slidingMask);
+  const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention });
   const logp = op.logSoftmax(lmHead(cfg, params, hidden));
   const lp = op.reshape(op.gatherLast(logp, targets), [B, T]);
   const entropy = op.reshape(entropyOf(logp), [B, T]);
@@ -119,6 +127,7 @@ export class LocalEngine implements TrainingEngine {
   private readonly lengthBucket: number;
   private readonly microBatchTokens: number;
   private readonly maxPackTokens: number;
+  private readonly saving: SaveCheckpointOptions;
 
   constructor(
     readonly config: ModelConfig,
@@ -135,6 +144,7 @@ export class LocalEngine implements TrainingEngine {
     this.lengthBucket = options.lengthBucket ?? 16;
     this.microBatchTokens = options.microBatchTokens ?? 4096;
     this.maxPackTokens = options.maxPackTokens ?? 1024;
+    this.saving = { dtype: options.saveDtype, maxShardBytes: options.maxShardBytes };
     this.sampler = new Sampler(config, this.sessions, () => this.params, {
       maxBatch: options.maxSampleBatch,
       lengthBucket: this.lengthBucket,
@@ -226,14 +236,20 @@ export class LocalEngine implements TrainingEngine {
   }
 
   saveWeights(dir: string): Promise<void> {
-    return this.exclusive(() => writeDirAtomic(dir, (tmp) => saveCheckpoint(tmp, this.config, this.params)));
+    return this.exclusive(() =>
+      writeDirAtomic(dir, (tmp) => saveCheckpoint(tmp, this.config, this.params, this.saving)),
+    );
   }
 
-  /** Weights (HF layout) + optimizer.safetensors (m.*, v.*) + state.json {step}. */
+  /**
+   * Weights (HF layout) + the AdamW moments (m.NAME, v.NAME) as optimizer.safetensors, or its shards
+   * and optimizer.safetensors.index.json above the size limit, + state.json {step}. Every tensor is
+   * streamed to its file, so no write holds more than one tensor.
+   */
   saveState(dir: string): Promise<void> {
     return this.exclusive(() =>
       writeDirAtomic(dir, (tmp) => {
-        saveCheckpoint(tmp, this.config, this.params);
+        saveCheckpoint(tmp, this.config, this.params, this.saving);
         const st = this.optimizer.state();
         const shapes = parameterShapes(this.config);
         const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
@@ -241,7 +257,10 @@ export class LocalEngine implements TrainingEngine {
           tensors.set(`m.${name}`, { shape, data: st.m.get(name)! });
           tensors.set(`v.${name}`, { shape, data: st.v.get(name)! });
         }
-        writeSafetensors(join(tmp, "optimizer.safetensors"), tensors, { step: String(st.step) });
+        writeTensors(tmp, "optimizer", tensors, {
+          maxShardBytes: this.saving.maxShardBytes,
+          metadata: { step: String(st.step) },
+        });
         writeFileAtomic(
           join(tmp, "state.json"),
           `${JSON.stringify({ format: "rlvr-local-1", step: st.step })}\n`,
@@ -260,14 +279,14 @@ export class LocalEngine implements TrainingEngine {
         }
       }
       const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { step: number };
-      const opt = readSafetensorsFile(join(dir, "optimizer.safetensors")).tensors;
+      const opt = readTensors(dir, "optimizer").tensors;
       const m = new Map<string, Float32Array>();
       const v = new Map<string, Float32Array>();
       for (const name of params.keys()) {
         const mt = opt.get(`m.${name}`);
         const vt = opt.get(`v.${name}`);
         if (!mt || !vt)
-          throw new Error(`loadState ${dir}: optimizer.safetensors lacks the moments of "${name}"`);
+          throw new Error(`loadState ${dir}: the optimizer state lacks the moments of "${name}"`);
         m.set(name, mt.data);
         v.set(name, vt.data);
       }
@@ -336,6 +355,7 @@ export class LocalEngine implements TrainingEngine {
         targets: packed.targets,
         weights: packed.weights,
         mask: packed.mask,
+        ...(packed.slidingMask ? { sliding_mask: packed.slidingMask } : {}),
         cos: packed.cos,
         sin: packed.sin,
       };

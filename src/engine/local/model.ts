@@ -1,18 +1,29 @@
-// The Qwen2 / Llama decoder built with the graph API (HF transformers' modeling_qwen2 semantics):
-// token embedding → N × [x + o_proj(attn(RMSNorm(x))), x + down(silu(gate(n))·up(n))] → RMSNorm
-// → LM head (tied to the embedding or not). Rotary embeddings use the rotate-half convention;
-// grouped-query attention shares each kv head among numAttentionHeads/numKeyValueHeads q heads.
+// The Qwen2 / Qwen3 / Llama decoder built with the graph API (HF transformers' modeling_qwen2,
+// modeling_qwen3 and modeling_llama semantics): token embedding → N × [x + o_proj(attn(RMSNorm(x))),
+// x + down(silu(gate(n))·up(n))] → RMSNorm → LM head (tied to the embedding or not). Rotary embeddings
+// use the rotate-half convention (frequencies scaled as `rope_scaling` says); grouped-query attention
+// shares each kv head among numAttentionHeads/numKeyValueHeads q heads; Qwen3 normalises each q and k
+// head (RMSNorm) before the rotation; layers with a sliding window see only the latest positions.
 // Parameters are graph inputs named as in HF checkpoints; checkpoint I/O is at the end.
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { SaveDtype } from "../../core/choices.js";
 import { writeFileAtomic } from "../../core/atomicFile.js";
 import { Rng } from "../../core/rng.js";
 import type { DType, Graph, Tensor } from "./graph/graph.js";
 import * as op from "./graph/ops.js";
-import { type ModelConfig, loadModelConfig, toHfConfig } from "./modelConfig.js";
-import { readSafetensors, writeSafetensors } from "./safetensors.js";
+import { type ModelConfig, loadModelConfig, toHfConfig, usesSlidingWindow } from "./modelConfig.js";
+import type { StoredDType } from "./safetensors.js";
+import { readTensors, writeTensors } from "./shardedSafetensors.js";
 
 export type Parameters = Map<string, Float32Array>;
+
+/** The safetensors dtype of each saveable dtype. */
+export const STORED_DTYPE: Record<SaveDtype, StoredDType> = { float32: "F32", bfloat16: "BF16" };
+
+/** Llama and Qwen3 put `attention_bias` on o_proj too; Qwen2 has q/k/v biases only. */
+function hasOutputBias(cfg: ModelConfig): boolean {
+  return cfg.attentionBias && cfg.modelType !== "qwen2";
+}
 
 /** HF parameter names and shapes ([out, in] for linear weights), in checkpoint order. */
 export function parameterShapes(cfg: ModelConfig): Map<string, number[]> {
@@ -32,7 +43,12 @@ export function parameterShapes(cfg: ModelConfig): Map<string, number[]> {
       shapes.set(`${p}self_attn.k_proj.bias`, [kvDim]);
       shapes.set(`${p}self_attn.v_proj.bias`, [kvDim]);
     }
+    if (cfg.qkNorm) {
+      shapes.set(`${p}self_attn.q_norm.weight`, [cfg.headDim]);
+      shapes.set(`${p}self_attn.k_norm.weight`, [cfg.headDim]);
+    }
     shapes.set(`${p}self_attn.o_proj.weight`, [D, qDim]);
+    if (hasOutputBias(cfg)) shapes.set(`${p}self_attn.o_proj.bias`, [D]);
     shapes.set(`${p}post_attention_layernorm.weight`, [D]);
     shapes.set(`${p}mlp.gate_proj.weight`, [cfg.intermediateSize, D]);
     shapes.set(`${p}mlp.up_proj.weight`, [cfg.intermediateSize, D]);
@@ -64,8 +80,39 @@ export function declareParameters(g: Graph, cfg: ModelConfig, dtype: DType = "fl
 }
 
 /**
- * cos and sin of the rotary angles, [positions.length, headDim]: angle(p, i) = p · θ^(−2(i mod h)/d),
- * h = d/2 (the two halves repeat, as HF's `cat(freqs, freqs)`).
+ * The d/2 rotary inverse frequencies θ^(−2i/d), in float32 as transformers computes them, scaled as
+ * `cfg.ropeScaling` says: "linear" divides them by the factor; "llama3" (transformers'
+ * `_compute_llama3_parameters`) divides the low frequencies (wavelength above L/low_freq_factor, L the
+ * original context) by the factor, keeps the high ones (wavelength below L/high_freq_factor), and
+ * blends in between: (1 − s)·f/factor + s·f with s = (L/wavelength − low_freq_factor)/(high − low).
+ */
+export function ropeInverseFrequencies(cfg: ModelConfig): Float64Array {
+  const d = cfg.headDim;
+  const half = d / 2;
+  const inv = new Float64Array(half);
+  for (let i = 0; i < half; i++)
+    inv[i] = Math.fround(1 / Math.fround(cfg.ropeTheta ** Math.fround((2 * i) / d)));
+  const rs = cfg.ropeScaling;
+  if (rs?.type === "linear") for (let i = 0; i < half; i++) inv[i] = Math.fround(inv[i] / rs.factor);
+  else if (rs?.type === "llama3") {
+    const L = rs.originalMaxPositionEmbeddings;
+    const lowFreqWavelen = L / rs.lowFreqFactor;
+    const highFreqWavelen = L / rs.highFreqFactor;
+    for (let i = 0; i < half; i++) {
+      const wavelen = (2 * Math.PI) / inv[i];
+      if (wavelen > lowFreqWavelen) inv[i] = Math.fround(inv[i] / rs.factor);
+      else if (wavelen >= highFreqWavelen) {
+        const s = (L / wavelen - rs.lowFreqFactor) / (rs.highFreqFactor - rs.lowFreqFactor);
+        inv[i] = Math.fround(((1 - s) * inv[i]) / rs.factor + s * inv[i]);
+      }
+    }
+  }
+  return inv;
+}
+
+/**
+ * cos and sin of the rotary angles, [positions.length, headDim]: angle(p, i) = p · f(i mod h), h = d/2,
+ * f the inverse frequencies (the two halves repeat, as HF's `cat(freqs, freqs)`).
  */
 export function ropeTables(
   positions: ArrayLike<number>,
@@ -73,13 +120,12 @@ export function ropeTables(
 ): { cos: Float64Array; sin: Float64Array } {
   const d = cfg.headDim;
   const half = d / 2;
+  const invFreq = ropeInverseFrequencies(cfg);
   const cos = new Float64Array(positions.length * d);
   const sin = new Float64Array(positions.length * d);
   for (let t = 0; t < positions.length; t++) {
     for (let i = 0; i < d; i++) {
-      // HF computes the inverse frequencies in float32
-      const invFreq = Math.fround(1 / cfg.ropeTheta ** ((2 * (i % half)) / d));
-      const angle = positions[t] * invFreq;
+      const angle = positions[t] * invFreq[i % half];
       cos[t * d + i] = Math.cos(angle);
       sin[t * d + i] = Math.sin(angle);
     }
@@ -123,13 +169,13 @@ function applyRope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
 export type AttentionFn = (layer: number, q: Tensor, k: Tensor, v: Tensor) => Tensor;
 
 /**
- * Self-attention over the T positions given, with the additive mask `maskOf(T)` (broadcastable to
- * [B, KV, g, T, T]). GQA without copying kv: q [B, KV, g·T, d] against k [B, KV, T, d]; scores viewed as
- * [B, KV, g, T, T] for the mask. `onKv` sees each layer's k and v as [B, KV, T, d].
+ * Self-attention over the T positions given, with the additive mask `maskOf(T, like, layer)`
+ * (broadcastable to [B, KV, g, T, T]). GQA without copying kv: q [B, KV, g·T, d] against k [B, KV, T, d];
+ * scores viewed as [B, KV, g, T, T] for the mask. `onKv` sees each layer's k and v as [B, KV, T, d].
  */
 function maskedAttentionOf(
   cfg: ModelConfig,
-  maskOf: (T: number, like: Tensor) => Tensor,
+  maskOf: (T: number, like: Tensor, layer: number) => Tensor,
   onKv?: (layer: number, k_BKTd: Tensor, v_BKTd: Tensor) => void,
 ): AttentionFn {
   return (layer, q, k, v) => {
@@ -141,33 +187,55 @@ function maskedAttentionOf(
     onKv?.(layer, k_BKTd, v_BKTd);
     const q_BKGd = op.reshape(op.transpose(q, [0, 2, 1, 3]), [B, KV, groups * T, d]);
     const scores = op.reshape(op.matmul(q_BKGd, k_BKTd, { transB: true }), [B, KV, groups, T, T]);
-    const probs = op.reshape(op.softmax(op.add(scores, maskOf(T, q))), [B, KV, groups * T, T]);
+    const probs = op.reshape(op.softmax(op.add(scores, maskOf(T, q, layer))), [B, KV, groups * T, T]);
     const out_BKGd = op.matmul(probs, v_BKTd);
     return op.reshape(op.transpose(op.reshape(out_BKGd, [B, H, T, d]), [0, 2, 1, 3]), [B * T, H * d]);
   };
 }
 
 /**
- * Causal self-attention over the T positions given (the sampler's prefill). `onKv` sees each layer's k
- * and v as [B, KV, T, d] (the prefill writes them to the cache).
+ * Additive causal mask [T, T] over positions 0..T−1: 0 where query i may see key j (j ≤ i, and
+ * i − j < window when a window is given, as transformers' `sliding_window_overlay`), −∞ elsewhere.
+ */
+export function causalMask(T: number, window?: number): Float32Array {
+  const mask = new Float32Array(T * T).fill(Number.NEGATIVE_INFINITY);
+  for (let i = 0; i < T; i++) {
+    for (let j = window === undefined ? 0 : Math.max(0, i - window + 1); j <= i; j++) mask[i * T + j] = 0;
+  }
+  return mask;
+}
+
+/**
+ * Causal self-attention over the T positions given (the sampler's prefill); sliding-window layers get
+ * the windowed mask. `onKv` sees each layer's k and v as [B, KV, T, d] (the prefill writes them to the cache).
  */
 export function causalAttention(
   cfg: ModelConfig,
   onKv?: (layer: number, k_BKTd: Tensor, v_BKTd: Tensor) => void,
 ): AttentionFn {
-  const causalMask = (T: number, like: Tensor) => {
-    const mask = new Float32Array(T * T);
-    for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) mask[i * T + j] = Number.NEGATIVE_INFINITY;
+  const maskOf = (T: number, like: Tensor, layer: number) => {
+    const mask = causalMask(T, usesSlidingWindow(cfg, layer) ? cfg.slidingWindow!.size : undefined);
     return like.dtype === "float64"
       ? like.graph.constant(Float64Array.from(mask), [T, T])
       : like.graph.constant(mask, [T, T]);
   };
-  return maskedAttentionOf(cfg, causalMask, onKv);
+  return maskedAttentionOf(cfg, maskOf, onKv);
 }
 
-/** Self-attention under a given additive mask [B, 1, 1, T, T] (training over packed rows, prefixPacking.ts). */
-export function maskedAttention(cfg: ModelConfig, mask_B11TT: Tensor): AttentionFn {
-  return maskedAttentionOf(cfg, () => mask_B11TT);
+/**
+ * Self-attention under a given additive mask [B, 1, 1, T, T] (training over packed rows,
+ * prefixPacking.ts); the sliding-window layers use `slidingMask_B11TT` (required when the config has them).
+ */
+export function maskedAttention(
+  cfg: ModelConfig,
+  mask_B11TT: Tensor,
+  slidingMask_B11TT?: Tensor,
+): AttentionFn {
+  if (cfg.slidingWindow && !slidingMask_B11TT)
+    throw new Error("maskedAttention: the sliding-window mask is missing");
+  return maskedAttentionOf(cfg, (_T, _like, layer) =>
+    usesSlidingWindow(cfg, layer) ? slidingMask_B11TT! : mask_B11TT,
+  );
 }
 
 export interface DecoderInputs {
@@ -196,14 +264,20 @@ export function decoderHidden(cfg: ModelConfig, p: ReadonlyMap<string, Tensor>, 
     const pre = `model.layers.${l}.`;
     const bias = (name: string) => (cfg.attentionBias ? param(`${pre}self_attn.${name}.bias`) : undefined);
     const n1 = op.rmsNorm(x, param(`${pre}input_layernorm.weight`), eps);
-    const q = linear(n1, param(`${pre}self_attn.q_proj.weight`), bias("q_proj"));
-    const k = linear(n1, param(`${pre}self_attn.k_proj.weight`), bias("k_proj"));
+    let q = op.reshape(linear(n1, param(`${pre}self_attn.q_proj.weight`), bias("q_proj")), [B, T, H, d]);
+    let k = op.reshape(linear(n1, param(`${pre}self_attn.k_proj.weight`), bias("k_proj")), [B, T, KV, d]);
     const v = linear(n1, param(`${pre}self_attn.v_proj.weight`), bias("v_proj"));
+    if (cfg.qkNorm) {
+      // Qwen3: RMSNorm over each head's d values, before the rotation
+      q = op.rmsNorm(q, param(`${pre}self_attn.q_norm.weight`), eps);
+      k = op.rmsNorm(k, param(`${pre}self_attn.k_norm.weight`), eps);
+    }
     // 1/√d folded into q (fewer elements than the scores)
-    const qRot = op.mul(applyRope(op.reshape(q, [B, T, H, d]), inp.cos, inp.sin), 1 / Math.sqrt(d));
-    const kRot = applyRope(op.reshape(k, [B, T, KV, d]), inp.cos, inp.sin);
+    const qRot = op.mul(applyRope(q, inp.cos, inp.sin), 1 / Math.sqrt(d));
+    const kRot = applyRope(k, inp.cos, inp.sin);
     const attn = inp.attention(l, qRot, kRot, op.reshape(v, [B, T, KV, d]));
-    x = op.add(x, linear(attn, param(`${pre}self_attn.o_proj.weight`)));
+    const oBias = hasOutputBias(cfg) ? param(`${pre}self_attn.o_proj.bias`) : undefined;
+    x = op.add(x, linear(attn, param(`${pre}self_attn.o_proj.weight`), oBias));
     const n2 = op.rmsNorm(x, param(`${pre}post_attention_layernorm.weight`), eps);
     const gate = linear(n2, param(`${pre}mlp.gate_proj.weight`));
     const up = linear(n2, param(`${pre}mlp.up_proj.weight`));
@@ -238,7 +312,7 @@ export function ropeConstants(
   return { cos: c(cos), sin: c(sin) };
 }
 
-// ---- checkpoints (HF layout: config.json + model.safetensors) ----
+// ---- checkpoints (HF layout: config.json + model.safetensors or its shards) ----
 
 /** Checks that `params` has exactly the config's parameters with their shapes. */
 export function checkParameters(
@@ -259,37 +333,34 @@ export function checkParameters(
 /** Reads config.json and the weights (model.safetensors, or the shards of model.safetensors.index.json). */
 export function loadCheckpoint(dir: string): { config: ModelConfig; params: Parameters } {
   const config = loadModelConfig(dir);
-  const single = join(dir, "model.safetensors");
-  const files: string[] = [];
-  if (existsSync(single)) files.push(single);
-  else {
-    const indexFile = join(dir, "model.safetensors.index.json");
-    if (!existsSync(indexFile))
-      throw new Error(`${dir}: neither model.safetensors nor model.safetensors.index.json`);
-    const index = JSON.parse(readFileSync(indexFile, "utf8")) as { weight_map: Record<string, string> };
-    for (const f of new Set(Object.values(index.weight_map))) files.push(join(dir, f));
-  }
-  const params: Parameters = new Map();
   const shapes = parameterShapes(config);
-  for (const file of files) {
-    for (const [name, t] of readSafetensors(file)) {
-      const shape = shapes.get(name);
-      if (!shape) continue; // e.g. lm_head.weight of a tied model, rotary buffers
-      if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-        throw new Error(`${file}: tensor "${name}" has shape [${t.shape}], the config implies [${shape}]`);
-      }
-      params.set(name, t.data);
+  // other tensors (a tied model's lm_head.weight, rotary buffers) are not read
+  const { tensors } = readTensors(dir, "model", (name) => shapes.has(name));
+  const params: Parameters = new Map();
+  for (const [name, t] of tensors) {
+    const shape = shapes.get(name)!;
+    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+      throw new Error(`${dir}: tensor "${name}" has shape [${t.shape}], the config implies [${shape}]`);
     }
+    params.set(name, t.data);
   }
   checkParameters(config, params, dir);
   return { config, params };
 }
 
-/** Writes config.json and model.safetensors into `dir` (which must exist). */
+export interface SaveCheckpointOptions {
+  /** How weights are stored (default "float32"). */
+  dtype?: SaveDtype;
+  /** Largest weights file before the weights are sharded (shardedSafetensors.ts). */
+  maxShardBytes?: number;
+}
+
+/** Writes config.json and the weights (model.safetensors, or shards + index above the limit) into `dir`. */
 export function saveCheckpoint(
   dir: string,
   config: ModelConfig,
   params: ReadonlyMap<string, Float32Array>,
+  options: SaveCheckpointOptions = {},
 ): void {
   const shapes = parameterShapes(config);
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
@@ -298,7 +369,12 @@ export function saveCheckpoint(
     if (!data) throw new Error(`saveCheckpoint: missing parameter "${name}"`);
     tensors.set(name, { shape, data });
   }
-  writeSafetensors(join(dir, "model.safetensors"), tensors, { format: "pt" });
-  const json = `${JSON.stringify(toHfConfig(config), null, 2)}\n`;
+  const dtype = options.dtype ?? "float32";
+  writeTensors(dir, "model", tensors, {
+    dtype: STORED_DTYPE[dtype],
+    maxShardBytes: options.maxShardBytes,
+    metadata: { format: "pt" },
+  });
+  const json = `${JSON.stringify(toHfConfig(config, dtype), null, 2)}\n`;
   writeFileAtomic(join(dir, "config.json"), json);
 }

@@ -89,6 +89,11 @@ export interface PackedFeeds {
   fields: Record<string, Float32Array>;
   /** Additive attention mask [B, 1, 1, T, T]: 0 where query i may attend key j, −∞ elsewhere. */
   mask: Float32Array;
+  /**
+   * The mask of the sliding-window layers (only when the config has them): `mask` and also −∞ where the
+   * key's position is `window` or more before the query's.
+   */
+  slidingMask?: Float32Array;
   /** Rotary tables [B, T, 1, headDim] at each token's position in its own sequence. */
   cos: Float32Array;
   sin: Float32Array;
@@ -147,12 +152,27 @@ export function packedFeeds(
     }
   }
   const { cos, sin } = ropeTables(positions, cfg);
+  let slidingMask: Float32Array | undefined;
+  if (cfg.slidingWindow) {
+    const window = cfg.slidingWindow.size;
+    slidingMask = Float32Array.from(mask);
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < T; i++) {
+        const base = (b * T + i) * T;
+        for (let j = 0; j <= i; j++) {
+          if (positions[b * T + i] - positions[b * T + j] >= window)
+            slidingMask[base + j] = Number.NEGATIVE_INFINITY;
+        }
+      }
+    }
+  }
   return {
     tokens,
     targets,
     weights,
     fields: extra,
     mask,
+    ...(slidingMask ? { slidingMask } : {}),
     cos: Float32Array.from(cos),
     sin: Float32Array.from(sin),
     indices,

@@ -20,7 +20,7 @@ import {
   ropeConstants,
   ropeTables,
 } from "./model.js";
-import type { ModelConfig } from "./modelConfig.js";
+import { type ModelConfig, usesSlidingWindow } from "./modelConfig.js";
 import { sampleToken } from "./samplingFilter.js";
 
 export interface SamplerOptions {
@@ -64,6 +64,8 @@ export function decodeGraph(cfg: ModelConfig, B: number, C: number): Graph {
   const cos = g.input("cos", [B, 1, 1, d]);
   const sin = g.input("sin", [B, 1, 1, d]);
   const mask = g.input("mask", [B, 1, 1, C]);
+  // the sliding-window layers' mask also hides the cache positions `window` or more behind the new token
+  const slidingMask = cfg.slidingWindow ? g.input("sliding_mask", [B, 1, 1, C]) : undefined;
   const caches: { k: Tensor; v: Tensor }[] = [];
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
     caches.push({ k: g.input(`k_cache${l}`, [B, KV, d, C]), v: g.input(`v_cache${l}`, [B, KV, C, d]) });
@@ -75,7 +77,10 @@ export function decodeGraph(cfg: ModelConfig, B: number, C: number): Graph {
     const v_BK1d = op.reshape(v, [B, KV, 1, d]);
     g.output(`k_new${l}`, k_BK1d);
     g.output(`v_new${l}`, v_BK1d);
-    const cacheScores = op.add(op.matmul(q_BKgd, caches[l].k), mask);
+    const cacheScores = op.add(
+      op.matmul(q_BKgd, caches[l].k),
+      usesSlidingWindow(cfg, l) ? slidingMask! : mask,
+    );
     const selfScore = op.reduceSum(op.mul(q_BKgd, k_BK1d), [-1], true);
     const probs = op.softmax(op.concat([cacheScores, selfScore], -1));
     const out = op.add(
@@ -230,6 +235,8 @@ export class Sampler {
     const cos = new Float32Array(B * d);
     const sin = new Float32Array(B * d);
     const mask = new Float32Array(B * C).fill(Number.NEGATIVE_INFINITY);
+    const window = cfg.slidingWindow?.size;
+    const slidingMask = window === undefined ? undefined : new Float32Array(B * C);
     const feeds: Record<string, Float32Array | Int32Array> = { ...Object.fromEntries(weights) };
     for (let l = 0; l < L; l++) {
       feeds[`k_cache${l}`] = kCache[l];
@@ -245,8 +252,15 @@ export class Sampler {
         sin.set(s, b * d);
         mask.fill(0, b * C, b * C + pos);
         mask.fill(Number.NEGATIVE_INFINITY, b * C + pos, (b + 1) * C);
+        if (slidingMask && window !== undefined) {
+          // cache position j is visible when pos − j < window
+          const from = Math.max(0, pos - window + 1);
+          slidingMask.fill(Number.NEGATIVE_INFINITY, b * C, (b + 1) * C);
+          slidingMask.fill(0, b * C + from, b * C + pos);
+        }
       });
-      const out = await step.run({ ...feeds, tokens: stepTokens, cos, sin, mask });
+      const stepFeeds = slidingMask ? { ...feeds, sliding_mask: slidingMask } : feeds;
+      const out = await step.run({ ...stepFeeds, tokens: stepTokens, cos, sin, mask });
       const logits = out.logits as Float32Array;
       rows.forEach((row, b) => {
         const pos = row.prompt.length + row.tokens.length - 1;
