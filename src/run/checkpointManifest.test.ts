@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,5 +48,19 @@ test("a checkpoint from before manifests (none there) is accepted as it is", () 
   const dir = join(tmp, "legacy");
   mkdirSync(dir);
   writeFileSync(join(dir, "model.safetensors"), "x");
+  assert.equal(checkpointProblem(dir), null);
+});
+
+test("files larger than one read chunk are hashed whole", () => {
+  const dir = join(tmp, "large");
+  mkdirSync(dir);
+  const bytes = Buffer.alloc((16 << 20) + 12345);
+  for (let i = 0; i < bytes.length; i += 4096) bytes[i] = i % 251;
+  writeFileSync(join(dir, "model-00001-of-00002.safetensors"), bytes);
+  writeManifest(dir);
+  const entry = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), "utf8")).files[
+    "model-00001-of-00002.safetensors"
+  ];
+  assert.deepEqual(entry, { size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
   assert.equal(checkpointProblem(dir), null);
 });

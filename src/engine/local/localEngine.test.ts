@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { checkpointProblem, writeManifest } from "../../run/checkpointManifest.js";
 import { DEFAULT_ADAM, type Datum, type LossSpec } from "../types.js";
 import { Graph } from "./graph/graph.js";
 import { CompiledGraph } from "./graph/runtime.js";
@@ -288,6 +289,71 @@ test("saveState / loadState round-trip weights, moments and step; saveWeights wr
   assert.equal(c.config.tieWordEmbeddings, true);
   assert.ok(!readSafetensors(join(tmp, "weights", "model.safetensors")).has("lm_head.weight"));
   for (const e of [a, b, c]) await e.close();
+});
+
+test("sharded saveState (weights and AdamW moments) verifies against its manifest and resumes exactly; saveDtype bfloat16 halves the weights", async () => {
+  const cfg: ModelConfig = {
+    vocabSize: 32,
+    hiddenSize: 16,
+    intermediateSize: 32,
+    numHiddenLayers: 2,
+    numAttentionHeads: 2,
+    numKeyValueHeads: 1,
+    headDim: 8,
+    rmsNormEps: 1e-6,
+    ropeTheta: 10000,
+    maxPositionEmbeddings: 32,
+    tieWordEmbeddings: false,
+    attentionBias: false,
+    modelType: "qwen3",
+    qkNorm: true,
+  };
+  // 2 KiB per file: the 2 KiB embedding and LM head each get a shard, so do their moments
+  const options = { intraOpNumThreads: 1, maxShardBytes: 2048 };
+  const a = LocalEngine.fromConfig(cfg, 7, options);
+  const datum: Datum = { inputTokens: [1, 2, 3, 4], targetTokens: [2, 3, 4, 5], weights: [1, 1, 1, 1] };
+  const step = async (e: LocalEngine) => {
+    await e.forwardBackward([datum], { kind: "cross_entropy" });
+    await e.optimStep({ ...DEFAULT_ADAM, learningRate: 1e-2 });
+  };
+  await step(a);
+  const dir = join(tmp, "sharded-state");
+  await a.saveState(dir);
+  writeManifest(dir);
+  const files = readdirSync(dir).sort();
+  assert.ok(
+    files.includes("model.safetensors.index.json") && files.includes("optimizer.safetensors.index.json"),
+  );
+  const shards = (base: string) => files.filter((f) => f.startsWith(`${base}-`)).length;
+  assert.ok(shards("model") >= 3 && shards("optimizer") >= 5, files.join(", "));
+  for (const f of files) {
+    if (f.endsWith(".safetensors"))
+      assert.ok(statSync(join(dir, f)).size <= 2048 + 512, `${f} is larger than a shard`);
+  }
+  assert.equal(checkpointProblem(dir), null);
+  const b = LocalEngine.fromConfig(cfg, 8, options);
+  await b.loadState(dir);
+  await step(a);
+  await step(b);
+  for (const [name, w] of a.parameters()) assert.deepEqual(b.parameters().get(name), w, name);
+  // a corrupted shard is named by the manifest check
+  const shard = join(dir, files.find((f) => f.startsWith("optimizer-"))!);
+  const bytes = readFileSync(shard);
+  bytes[bytes.length - 1] ^= 1;
+  writeFileSync(shard, bytes);
+  assert.match(
+    checkpointProblem(dir) ?? "",
+    /optimizer-0000\d-of-\d+\.safetensors does not match its sha256/,
+  );
+
+  const half = LocalEngine.fromConfig(cfg, 7, { intraOpNumThreads: 1, saveDtype: "bfloat16" });
+  const full = LocalEngine.fromConfig(cfg, 7, { intraOpNumThreads: 1 });
+  await half.saveWeights(join(tmp, "bf16"));
+  await full.saveWeights(join(tmp, "f32"));
+  const size = (d: string) => statSync(join(tmp, d, "model.safetensors")).size;
+  assert.ok(size("bf16") < 0.55 * size("f32"), `${size("bf16")} vs ${size("f32")}`);
+  assert.equal(JSON.parse(readFileSync(join(tmp, "bf16", "config.json"), "utf8")).torch_dtype, "bfloat16");
+  for (const e of [a, b, half, full]) await e.close();
 });
 
 test("datums sharing a prompt are packed into one row and give the logprobs, loss and gradients of unpacked rows", async () => {

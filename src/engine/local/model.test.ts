@@ -1,14 +1,25 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { Rng } from "../../core/rng.js";
 import type { Datum, LossSpec } from "../types.js";
-import { centralDifference } from "./graph/gradcheck.js";
+import { centralDifference, gradCheck } from "./graph/gradcheck.js";
 import { CompiledGraph, type FeedArray } from "./graph/runtime.js";
 import { trainingGraph } from "./localEngine.js";
-import { initParameters, loadCheckpoint, parameterShapes, saveCheckpoint } from "./model.js";
+import {
+  causalAttention,
+  causalMask,
+  decoderHidden,
+  initParameters,
+  lmHead,
+  loadCheckpoint,
+  parameterShapes,
+  ropeConstants,
+  ropeInverseFrequencies,
+  saveCheckpoint,
+} from "./model.js";
 import type { ModelConfig } from "./modelConfig.js";
 import { packDatums, packedFeeds } from "./prefixPacking.js";
 
@@ -143,4 +154,113 @@ test("whole-model gradient (policy loss: PPO clip + k3 KL + entropy, tied head, 
   }
   assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
   await compiled.release();
+});
+
+test("rotary inverse frequencies: θ^(−2i/d), linear scaling, and Llama 3's three bands", () => {
+  const cfg8 = { ...tiny, headDim: 8, ropeTheta: 10000 };
+  const f = (xs: number[]) => xs.map(Math.fround);
+  assert.deepEqual([...ropeInverseFrequencies(cfg8)], f([1, 0.1, 0.01, 0.001]));
+  assert.deepEqual(
+    [...ropeInverseFrequencies({ ...cfg8, ropeScaling: { type: "linear", factor: 4 } })],
+    f([0.25, 0.025, 0.0025, 0.00025]),
+  );
+  // L = 2000, low 1, high 4, factor 8: wavelengths 2π/f = 6.28, 62.8 (< L/4 = 500: kept), 628 (between:
+  // s = (2000/628.3 − 1)/3 = 0.72770, (1 − s)·0.01/8 + s·0.01 = 0.0076174), 6283 (> L/1: divided by 8)
+  const llama3 = ropeInverseFrequencies({
+    ...cfg8,
+    ropeScaling: {
+      type: "llama3",
+      factor: 8,
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
+      originalMaxPositionEmbeddings: 2000,
+    },
+  });
+  assert.deepEqual([llama3[0], llama3[1], llama3[3]], f([1, 0.1, 0.000125]));
+  assert.ok(Math.abs(llama3[2] - 0.0076173717) < 1e-8, `${llama3[2]}`);
+});
+
+test("causal mask, and with a sliding window of 2 (each query sees itself and one before)", () => {
+  const I = Number.NEGATIVE_INFINITY;
+  assert.deepEqual([...causalMask(3)], [0, I, I, 0, 0, I, 0, 0, 0]);
+  assert.deepEqual([...causalMask(4, 2)], [0, I, I, I, 0, 0, I, I, I, 0, 0, I, I, I, 0, 0]);
+});
+
+const qwen3Tiny: ModelConfig = {
+  ...tiny,
+  modelType: "qwen3",
+  qkNorm: true,
+  attentionBias: true,
+  numHiddenLayers: 2,
+  slidingWindow: { size: 2, layers: [1] },
+};
+
+test("qwen3 and llama parameters: q_norm/k_norm [headDim] (init 1), o_proj bias with attention_bias", () => {
+  const shapes = parameterShapes(qwen3Tiny);
+  assert.deepEqual(shapes.get("model.layers.1.self_attn.q_norm.weight"), [4]);
+  assert.deepEqual(shapes.get("model.layers.1.self_attn.k_norm.weight"), [4]);
+  assert.deepEqual(shapes.get("model.layers.0.self_attn.o_proj.bias"), [8]);
+  assert.ok(!parameterShapes(tiny).has("model.layers.0.self_attn.o_proj.bias"), "qwen2: q/k/v biases only");
+  assert.ok(!parameterShapes(tiny).has("model.layers.0.self_attn.q_norm.weight"));
+  assert.ok(
+    initParameters(qwen3Tiny, 1)
+      .get("model.layers.0.self_attn.k_norm.weight")!
+      .every((x) => x === 1),
+  );
+});
+
+test("the q/k norm weights, q/k projections and o_proj bias of Qwen3 with a sliding window: gradients match finite differences", async () => {
+  const cfg = qwen3Tiny;
+  const trained = [
+    "model.layers.0.self_attn.q_norm.weight",
+    "model.layers.1.self_attn.k_norm.weight",
+    "model.layers.1.self_attn.q_proj.weight",
+    "model.layers.0.self_attn.k_proj.weight",
+    "model.layers.1.self_attn.o_proj.bias",
+  ];
+  const values = initParameters(cfg, 4, 0.5);
+  const T = 5;
+  const tokens = Int32Array.from([3, 1, 4, 1, 5, 9, 2, 6, 5, 3]);
+  const r = await gradCheck(
+    (xs) => {
+      const g = xs[0].graph;
+      const params = new Map(
+        [...parameterShapes(cfg)].map(([name, shape]) => {
+          const at = trained.indexOf(name);
+          return [name, at >= 0 ? xs[at] : g.constant(Float64Array.from(values.get(name)!), shape)];
+        }),
+      );
+      const { cos, sin } = ropeConstants(g, cfg, T, "float64");
+      const inp = { tokens: g.constant(tokens, [2, T]), cos, sin, attention: causalAttention(cfg) };
+      return lmHead(cfg, params, decoderHidden(cfg, params, inp));
+    },
+    trained.map((name) => ({
+      shape: parameterShapes(cfg).get(name)!,
+      data: Float64Array.from(values.get(name)!, (x, i) =>
+        name.includes("norm") ? 1 + 0.2 * Math.sin(i) : x,
+      ),
+    })),
+    { maxElements: 12 },
+  );
+  assert.ok(r.ops.has("RMSNorm"));
+  assert.ok(r.maxError < 1e-6, `max error ${r.maxError} at ${r.worst}`);
+});
+
+test("checkpoints: bfloat16 storage (config says so, values rounded) and sharded weights load back", () => {
+  const params = initParameters(qwen3Tiny, 2);
+  const bf16Dir = join(tmp, "bf16");
+  saveCheckpoint(bf16Dir, qwen3Tiny, params, { dtype: "bfloat16" });
+  const back = loadCheckpoint(bf16Dir);
+  assert.deepEqual(back.config, qwen3Tiny);
+  const w = params.get("model.layers.0.mlp.up_proj.weight")!;
+  const r = back.params.get("model.layers.0.mlp.up_proj.weight")!;
+  for (let i = 0; i < w.length; i++)
+    assert.ok(Math.abs(r[i] - w[i]) <= Math.abs(w[i]) * 2 ** -8, `${r[i]} vs ${w[i]}`);
+  assert.notDeepEqual(r, w);
+
+  const shardDir = join(tmp, "sharded");
+  saveCheckpoint(shardDir, qwen3Tiny, params, { maxShardBytes: 400 });
+  const index = JSON.parse(readFileSync(join(shardDir, "model.safetensors.index.json"), "utf8"));
+  assert.ok(new Set(Object.values(index.weight_map)).size > 2, "several shards");
+  assert.deepEqual(loadCheckpoint(shardDir).params, params);
 });

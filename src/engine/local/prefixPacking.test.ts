@@ -109,3 +109,37 @@ test("packedFeeds: each suffix sees the prefix and itself at its own positions; 
   assert.deepEqual([...f.cos.subarray(5 * d, 6 * d)], [...Float32Array.from(at3.cos)]);
   assert.deepEqual([...f.sin.subarray(5 * d, 6 * d)], [...Float32Array.from(at3.sin)]);
 });
+
+test("sliding-window mask over a packed row: the window counts positions in each member's own sequence", () => {
+  // a = [1, 2, 3, 4, 5] and b = [1, 2, 3, 7, 8] share the unweighted prefix [1, 2] (2 positions)
+  const datums = [datum([1, 2, 3, 4, 5], 2), datum([1, 2, 3, 7, 8], 2)];
+  const rows = packDatums(datums, 64);
+  assert.deepEqual(rows, [{ members: [0, 1], prefixLength: 2, length: 6 }]);
+  const windowed = { ...cfg, slidingWindow: { size: 2, layers: [0] } };
+  const f = packedFeeds(windowed, datums, rows, 1, 6, []);
+  assert.equal(
+    packedFeeds(cfg, datums, rows, 1, 6, []).slidingMask,
+    undefined,
+    "only when the config has a window",
+  );
+  // row: p0 p1 a2 a3 b2 b3 at positions 0 1 2 3 2 3; with window 2 a query sees itself and the position before
+  const I = Number.NEGATIVE_INFINITY;
+  // biome-ignore format: one mask row per line
+  assert.deepEqual([...f.slidingMask!], [
+    0, I, I, I, I, I,
+    0, 0, I, I, I, I,
+    I, 0, 0, I, I, I,
+    I, I, 0, 0, I, I,
+    I, 0, I, I, 0, I,
+    I, I, I, I, 0, 0,
+  ]);
+  // biome-ignore format: one mask row per line
+  assert.deepEqual([...f.mask], [
+    0, I, I, I, I, I,
+    0, 0, I, I, I, I,
+    0, 0, 0, I, I, I,
+    0, 0, 0, 0, I, I,
+    0, 0, I, I, 0, I,
+    0, 0, I, I, 0, 0,
+  ]);
+});

@@ -7,8 +7,10 @@ import {
   parseSafetensors,
   readSafetensors,
   readSafetensorsFile,
+  readSafetensorsHeader,
   serializeSafetensors,
   type Tensor,
+  toBfloat16Bits,
   writeSafetensors,
 } from "./safetensors.js";
 
@@ -141,4 +143,62 @@ test("unsupported dtypes and corrupt files are rejected with the file and tensor
 test("writing rejects a shape that does not match the data", () => {
   const bad = new Map<string, Tensor>([["w", { shape: [2, 2], data: new Float32Array(3) }]]);
   assert.throws(() => serializeSafetensors(bad), /"w".*\[2,2\].*3 values/);
+});
+
+test("float32 → bfloat16 rounds to nearest, ties to even, as PyTorch", () => {
+  const x = Float32Array.from([
+    1, // 0x3f80
+    1 + 2 ** -8, // halfway between 0x3f80 and 0x3f81: to even 0x3f80
+    1 + 3 * 2 ** -8, // halfway between 0x3f81 and 0x3f82: to even 0x3f82
+    1 + 2 ** -8 + 2 ** -20, // just above halfway: up to 0x3f81
+    -2.5, // exact: 0xc020
+    Number.POSITIVE_INFINITY, // 0x7f80
+    3.4028234663852886e38, // largest float32 rounds up to +Inf, 0x7f80
+    Number.NaN, // quiet NaN 0x7fc0
+  ]);
+  const out = new Uint16Array(x.length);
+  toBfloat16Bits(x, out);
+  assert.deepEqual([...out], [0x3f80, 0x3f80, 0x3f82, 0x3f81, 0xc020, 0x7f80, 0x7f80, 0x7fc0]);
+});
+
+test("BF16 files: half the bytes, the header says BF16, values read back rounded", () => {
+  const dir = mkdtempSync(join(tmpdir(), "st-"));
+  try {
+    const path = join(dir, "w.safetensors");
+    const data = Float32Array.from([1, 1 + 3 * 2 ** -8, -2.5, 0.1]);
+    writeSafetensors(path, new Map([["w", { shape: [2, 2], data }]]), undefined, "BF16");
+    const header = readSafetensorsHeader(path);
+    assert.deepEqual(header.entries.get("w"), { dtype: "BF16", shape: [2, 2], begin: 0, end: 8 });
+    // 0.1 = 0x3dcccccd → 0x3dcd = 0.10009765625
+    assert.deepEqual([...readSafetensors(path).get("w")!.data], [1, 1.015625, -2.5, 0.10009765625]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("streamed I/O crosses its chunk boundaries intact and reads only the wanted tensors", () => {
+  const dir = mkdtempSync(join(tmpdir(), "st-"));
+  try {
+    // more elements than one conversion chunk (2^22), values exact in bfloat16
+    const n = (1 << 22) + 3;
+    const big = Float32Array.from({ length: n }, (_, i) => (i % 256) - 128);
+    const small = Float32Array.from([0.5, -0.25]);
+    const tensors = new Map<string, Tensor>([
+      ["big", { shape: [n], data: big }],
+      ["small", { shape: [2], data: small }],
+    ]);
+    for (const dtype of ["F32", "BF16"] as const) {
+      const path = join(dir, `${dtype}.safetensors`);
+      writeSafetensors(path, tensors, { k: "v" }, dtype);
+      const back = readSafetensorsFile(path);
+      assert.deepEqual(back.metadata, { k: "v" });
+      assert.deepEqual(back.tensors.get("big")!.data, big, dtype);
+      assert.deepEqual(back.tensors.get("small")!.data, small, dtype);
+      const only = readSafetensorsFile(path, { wanted: (name) => name === "small" });
+      assert.deepEqual([...only.tensors.keys()], ["small"]);
+      assert.deepEqual(serializeSafetensors(tensors, { k: "v" }, dtype), new Uint8Array(readFileSync(path)));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
