@@ -1,5 +1,6 @@
 // Where models come from: "default" is the shipped warm start (models/arith-warm-start in the
-// package), anything else a directory in Hugging Face layout (config.json, model.safetensors, tokenizer.json).
+// package), anything else a directory in Hugging Face layout (config.json, model.safetensors or its shards
+// with model.safetensors.index.json, tokenizer.json).
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,7 +12,10 @@ export const DEFAULT_MODEL_DIR = resolve(PACKAGE_ROOT, "models", "arith-warm-sta
 
 export function resolveModelDir(model: string): string {
   const dir = model === "default" ? DEFAULT_MODEL_DIR : resolve(model);
-  for (const f of ["config.json", "model.safetensors", "tokenizer.json"]) {
+  const weights = existsSync(resolve(dir, "model.safetensors.index.json"))
+    ? "model.safetensors.index.json"
+    : "model.safetensors";
+  for (const f of ["config.json", weights, "tokenizer.json"]) {
     if (!existsSync(resolve(dir, f))) {
       throw new Error(
         model === "default"

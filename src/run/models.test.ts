@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { cli, tinyModel } from "../cli/testSupport.js";
+import { LocalEngine } from "../engine/local/localEngine.js";
+import { DEFAULT_MODEL_DIR, resolveModelDir } from "./models.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "rlvr-models-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test("a model directory has config.json, tokenizer.json and model.safetensors or a shard index", () => {
+  assert.equal(resolveModelDir("default"), DEFAULT_MODEL_DIR);
+  for (const f of ["config.json", "tokenizer.json"]) copyFileSync(join(DEFAULT_MODEL_DIR, f), join(tmp, f));
+  assert.throws(() => resolveModelDir(tmp), /model\.safetensors not found/);
+  writeFileSync(join(tmp, "model.safetensors.index.json"), "{}");
+  assert.equal(resolveModelDir(tmp), tmp);
+  rmSync(join(tmp, "tokenizer.json"));
+  assert.throws(() => resolveModelDir(tmp), /tokenizer\.json not found/);
+});
+
+test("eval and train open a model whose weights are sharded", async () => {
+  const model = await tinyModel(tmp);
+  const sharded = join(tmp, "sharded");
+  const source = LocalEngine.fromDirectory(model, { intraOpNumThreads: 1 });
+  const engine = new LocalEngine(source.config, new Map(source.parameters()), { maxShardBytes: 8192 });
+  await engine.saveWeights(sharded);
+  copyFileSync(join(model, "tokenizer.json"), join(sharded, "tokenizer.json"));
+  assert.ok(!existsSync(join(sharded, "model.safetensors")));
+  assert.ok(existsSync(join(sharded, "model-00007-of-00007.safetensors")));
+  const ev = await cli("eval", "--model", sharded, "--n", "2", "--max-tokens", "4", "--json");
+  assert.equal(ev.code, 0, ev.err);
+  assert.equal(JSON.parse(ev.out).n, 2);
+  const out = join(tmp, "run");
+  const small = [
+    "--set",
+    "batch.promptsPerStep=2",
+    "--set",
+    "batch.groupSize=2",
+    "--set",
+    "sampling.maxTokens=4",
+  ];
+  const tr = await cli("train", "--model", sharded, "--steps", "1", "--out", out, ...small);
+  assert.equal(tr.code, 0, tr.err);
+  assert.ok(existsSync(join(out, "checkpoints", "step-1", "optimizer.safetensors")));
+  for (const e of [source, engine]) await e.close();
+});
