@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { cli, tinyModel } from "../cli/testSupport.js";
 import { LocalEngine } from "../engine/local/localEngine.js";
+import { parseConfig } from "./config.js";
 import { DEFAULT_MODEL_DIR, resolveModelDir } from "./models.js";
+import { openSession } from "./session.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-models-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -45,4 +47,32 @@ test("eval and train open a model whose weights are sharded", async () => {
   assert.equal(tr.code, 0, tr.err);
   assert.ok(existsSync(join(out, "checkpoints", "step-1", "optimizer.safetensors")));
   for (const e of [source, engine]) await e.close();
+});
+
+test("a model's generation_config.json: its eos ids stop sampling, and eval samples with its defaults unless --temperature is given", async () => {
+  const model = await tinyModel(join(tmp, "gen"));
+  const spec = parseConfig({ model, engine: { kind: "local", threads: 1 } }, "test");
+  const plain = await openSession(spec);
+  assert.equal(plain.generationConfig, null);
+  const stops = plain.stopTokens;
+  await plain.close();
+  // another token than the eos stops generation too
+  const extra = plain.tokenizer.encode("=")[0];
+  assert.ok(!stops.includes(extra));
+  writeFileSync(
+    join(model, "generation_config.json"),
+    JSON.stringify({ do_sample: true, temperature: 0.7, top_p: 0.8, top_k: 20, eos_token_id: [extra] }),
+  );
+  const withGen = await openSession(spec);
+  assert.deepEqual(withGen.stopTokens, [...stops, extra]);
+  await withGen.close();
+  const json = async (...args: string[]) => {
+    const r = await cli("eval", "--model", model, "--n", "2", "--max-tokens", "4", "--json", ...args);
+    assert.equal(r.code, 0, r.err);
+    return JSON.parse(r.out);
+  };
+  const own = await json();
+  assert.deepEqual([own.temperature, own.top_p, own.top_k], [0.7, 0.8, 20]);
+  const given = await json("--temperature", "0");
+  assert.deepEqual([given.temperature, given.top_p, given.top_k], [0, 1, -1]);
 });

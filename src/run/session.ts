@@ -1,7 +1,9 @@
 // Everything a command needs to train or evaluate a model from a config: the engines (engine/factory.ts),
 // the tokenizer, the task with its options, and the prompt renderer of task.prompt.
 import { openEngines } from "../engine/factory.js";
+import { type GenerationConfig, readGenerationConfig } from "../engine/generationConfig.js";
 import { loadTokenizer } from "../engine/tokenizer/loadTokenizer.js";
+import { stopTokenIds } from "../engine/tokenizer/stopTokens.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { TrainingEngine } from "../engine/types.js";
 import { existsSync, readFileSync } from "node:fs";
@@ -19,6 +21,10 @@ export interface ModelSession {
   /** The frozen reference policy, when the session was opened with one. */
   reference?: TrainingEngine;
   tokenizer: Tokenizer;
+  /** The model's generation_config.json (sampling defaults, eos ids), null when it has none. */
+  generationConfig: GenerationConfig | null;
+  /** Where sampling stops: the tokenizer's eos and end-of-turn tokens and the generation config's eos ids. */
+  stopTokens: number[];
   task: Task;
   renderPrompt: (problem: Problem) => string;
   close(): Promise<void>;
@@ -50,6 +56,7 @@ function chatTemplateOf(modelDir: string): ModelChatTemplate {
 export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {}): Promise<ModelSession> {
   const modelDir = resolveModelDir(spec.model);
   const tokenizer = loadTokenizer(modelDir);
+  const generationConfig = readGenerationConfig(modelDir);
   const task = await loadTask(spec.task, { reward: o.reward ?? spec.reward.module, notes: o.notes });
   const engines = openEngines(spec.engine, {
     modelDir,
@@ -62,6 +69,8 @@ export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {})
     engine: engines.policy,
     reference: engines.reference,
     tokenizer,
+    generationConfig,
+    stopTokens: stopTokenIds(tokenizer, generationConfig?.eosTokenIds ?? []),
     task,
     renderPrompt: promptRenderer(
       spec.task.prompt,

@@ -192,6 +192,8 @@ export interface TrainLoopOptions {
   evaluate?: (step: number) => Promise<Metrics> | null;
   /** Polled after each step: true ends the loop there, with a checkpoint of that step (a stop signal). */
   stopRequested?: () => boolean;
+  /** Where sampling stops (the session's stop tokens); absent = the tokenizer's (algorithms/rollouts.ts). */
+  stopTokens?: number[];
 }
 
 export interface LoopResult {
@@ -229,7 +231,11 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<LoopResult> 
   let nonFiniteSteps = 0;
   for (let s = o.startStep; s < config.steps; s++) {
     const problems = stream.take(config.batch.promptsPerStep);
-    const sampling = { ...config.sampling, seed: Rng.derive(config.seed, 0x5a3b, s).nextU32() };
+    const sampling = {
+      ...config.sampling,
+      ...(o.stopTokens ? { stopTokens: o.stopTokens } : {}),
+      seed: Rng.derive(config.seed, 0x5a3b, s).nextU32(),
+    };
     const result = await o.step(problems, adamAt(config, s), sampling, s, (count) => stream.take(count));
     const step = s + 1;
     const metrics = { ...result.metrics };

@@ -52,7 +52,14 @@ async function heldOutMetrics(session: ModelSession, config: Config): Promise<Me
   const r = await evaluateAccuracy(session.engine, session.tokenizer, session.task, problems, {
     renderPrompt: session.renderPrompt,
     samplesPerProblem: 1,
-    sampling: { temperature: 0, topK: -1, topP: 1, maxTokens: config.sampling.maxTokens, seed: 0 },
+    sampling: {
+      temperature: 0,
+      topK: -1,
+      topP: 1,
+      maxTokens: config.sampling.maxTokens,
+      seed: 0,
+      stopTokens: session.stopTokens,
+    },
   });
   return { "eval/accuracy": r.accuracy, "time/eval_s": seconds(t0, performance.now()) };
 }
@@ -108,6 +115,7 @@ export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise
           ? (step) => (step % every === 0 || step === config.steps ? heldOutMetrics(active, config) : null)
           : undefined,
       stopRequested: () => signals.received !== null,
+      stopTokens: active.stopTokens,
     });
     progress.done();
     const latest = latestCheckpointOf(run.dir).path;

@@ -3,6 +3,7 @@
 // runs the two-turn self-correction evaluation (turn 2 = correction query with a guide phrase, or the
 // intrinsic-correction instruction).
 import type { Command } from "commander";
+import { samplingDefaults } from "../../engine/generationConfig.js";
 import { evaluateAccuracy } from "../../eval/accuracy.js";
 import { evaluateTwoTurn, type TwoTurnGuide } from "../../eval/twoTurn.js";
 import { CORRECTION_RENDERINGS, type CorrectionRendering } from "../../tasks/correctionPrompt.js";
@@ -19,7 +20,7 @@ interface EvalFlags {
   split: "train" | "test";
   n: string;
   samples: string;
-  temperature: string;
+  temperature?: string;
   maxTokens: string;
   seed: string;
   json?: boolean;
@@ -62,7 +63,10 @@ export function registerEval(program: Command): void {
     .option("--split <split>", "train or test", "test")
     .option("--n <count>", "number of problems", "200")
     .option("--samples <k>", "samples per problem (accuracy is their mean; pass@k is reported)", "1")
-    .option("--temperature <t>", "sampling temperature (0 = greedy)", "0")
+    .option(
+      "--temperature <t>",
+      "sampling temperature (0 = greedy); default: the model's generation_config.json (temperature, top_p, top_k when it samples), else 0",
+    )
     .option("--max-tokens <n>", "completion token limit", "256")
     .option("--seed <s>", "sampling seed", "0")
     .option("--two-turn", "two-turn self-correction evaluation: Acc@t1, Acc@t2, Δ, Δi→c, Δc→i")
@@ -112,12 +116,14 @@ export function registerEval(program: Command): void {
       try {
         const n = positiveInt(flags.n, "--n");
         const problems = session.task.problems(flags.split, n, 0);
+        // --temperature alone: plain sampling at it; neither: the model's own generation defaults
         const sampling = {
-          temperature: Number(flags.temperature),
-          topK: -1,
-          topP: 1,
+          ...(flags.temperature === undefined
+            ? samplingDefaults(session.generationConfig)
+            : { temperature: Number(flags.temperature), topK: -1, topP: 1 }),
           maxTokens: positiveInt(flags.maxTokens, "--max-tokens"),
           seed: Number(flags.seed),
+          stopTokens: session.stopTokens,
         };
         if (flags.twoTurn) {
           const r = await evaluateTwoTurn(session.engine, session.tokenizer, session.task, problems, {
@@ -158,7 +164,9 @@ export function registerEval(program: Command): void {
           task: flags.task,
           split: flags.split,
           model: weights ?? session.modelDir,
-          temperature: Number(flags.temperature),
+          temperature: sampling.temperature,
+          top_k: sampling.topK,
+          top_p: sampling.topP,
         };
         writeOut(
           command,

@@ -15,4 +15,6 @@ test("stop tokens: eos, then the end-of-turn tokens the vocabulary has, once eac
     tokenToId: (t: string) => ids[t],
   } as unknown as Tokenizer;
   assert.deepEqual(stopTokenIds(phi3), [32000, 32007]);
+  // generation_config.json's eos ids (Phi-3: [32000, 32001, 32007]) join, once each
+  assert.deepEqual(stopTokenIds(phi3, [32000, 32001, 32007]), [32000, 32007, 32001]);
 });
