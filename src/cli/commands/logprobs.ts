@@ -35,7 +35,10 @@ export function registerLogprobs(program: Command): void {
   program
     .command("logprobs")
     .description("print per-token logprobs of token sequences under a checkpoint (local engine)")
-    .requiredOption("--model <dir>", "checkpoint directory: config.json + model.safetensors")
+    .requiredOption(
+      "--model <dir>",
+      "checkpoint directory: config.json + model.safetensors (or its shards and index)",
+    )
     .requiredOption("--input <file>", 'JSON file with "input_ids": [[token ids], ...]')
     .option("--threads <n>", "CPU threads (default: all cores)")
     .addHelpText("after", '\nOutput: {"logprobs": [[...], ...]}, index t = log p(token t+1 | tokens ≤ t).')

@@ -103,6 +103,14 @@ test("F16 and BF16 tensors are widened to float32", () => {
   const { tensors } = parseSafetensors(file, "mixed.safetensors");
   assert.deepEqual([...tensors.get("h")!.data], [1, -2, 65504, 2 ** -24, Number.POSITIVE_INFINITY]);
   assert.deepEqual([...tensors.get("b")!.data], [1, -0.5, 3.140625]);
+  // the same from a file, through the streamed reader
+  const dir = mkdtempSync(join(tmpdir(), "st-"));
+  try {
+    writeFileSync(join(dir, "mixed.safetensors"), file);
+    assert.deepEqual(readSafetensors(join(dir, "mixed.safetensors")), tensors);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("unsupported dtypes and corrupt files are rejected with the file and tensor named", () => {
