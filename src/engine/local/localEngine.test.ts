@@ -336,6 +336,16 @@ test("sharded saveState (weights and AdamW moments) verifies against its manifes
   await step(a);
   await step(b);
   for (const [name, w] of a.parameters()) assert.deepEqual(b.parameters().get(name), w, name);
+  // a checkpoint that lacks a moment is refused before anything is overwritten
+  const index = join(dir, "optimizer.safetensors.index.json");
+  const original = readFileSync(index, "utf8");
+  const lacking = JSON.parse(original);
+  delete lacking.weight_map["v.model.norm.weight"];
+  writeFileSync(index, JSON.stringify(lacking));
+  const before = new Map([...b.parameters()].map(([k, w]) => [k, w.slice()]));
+  await assert.rejects(b.loadState(dir), /lacks the second moment of "model\.norm\.weight"/);
+  for (const [name, w] of b.parameters()) assert.deepEqual(w, before.get(name), name);
+  writeFileSync(index, original);
   // a corrupted shard is named by the manifest check
   const shard = join(dir, files.find((f) => f.startsWith("optimizer-"))!);
   const bytes = readFileSync(shard);

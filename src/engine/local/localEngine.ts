@@ -38,9 +38,9 @@ import {
   type SaveCheckpointOptions,
   saveCheckpoint,
 } from "./model.js";
-import type { ModelConfig } from "./modelConfig.js";
+import { loadModelConfig, type ModelConfig } from "./modelConfig.js";
 import { AdamW } from "./optimizer.js";
-import { readTensors, writeTensors } from "./shardedSafetensors.js";
+import { locateTensors, readTensors, writeTensors } from "./shardedSafetensors.js";
 import { Sampler } from "./sampler.js";
 
 export interface LocalEngineOptions {
@@ -244,55 +244,72 @@ export class LocalEngine implements TrainingEngine {
   /**
    * Weights (HF layout) + the AdamW moments (m.NAME, v.NAME) as optimizer.safetensors, or its shards
    * and optimizer.safetensors.index.json above the size limit, + state.json {step}. Every tensor is
-   * streamed to its file, so no write holds more than one tensor.
+   * streamed to its file from the live arrays, so saving takes no memory beyond one conversion buffer.
    */
   saveState(dir: string): Promise<void> {
     return this.exclusive(() =>
       writeDirAtomic(dir, (tmp) => {
         saveCheckpoint(tmp, this.config, this.params, this.saving);
-        const st = this.optimizer.state();
-        const shapes = parameterShapes(this.config);
+        const { m, v } = this.optimizer.liveMoments();
         const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-        for (const [name, shape] of shapes) {
-          tensors.set(`m.${name}`, { shape, data: st.m.get(name)! });
-          tensors.set(`v.${name}`, { shape, data: st.v.get(name)! });
+        for (const [name, shape] of parameterShapes(this.config)) {
+          tensors.set(`m.${name}`, { shape, data: m.get(name)! });
+          tensors.set(`v.${name}`, { shape, data: v.get(name)! });
         }
+        const step = this.optimizer.stepCount;
         writeTensors(tmp, "optimizer", tensors, {
           maxShardBytes: this.saving.maxShardBytes,
-          metadata: { step: String(st.step) },
+          metadata: { step: String(step) },
         });
-        writeFileAtomic(
-          join(tmp, "state.json"),
-          `${JSON.stringify({ format: "rlvr-local-1", step: st.step })}\n`,
-        );
+        writeFileAtomic(join(tmp, "state.json"), `${JSON.stringify({ format: "rlvr-local-1", step })}\n`);
       }),
     );
   }
 
+  /**
+   * Restores weights, moments and step from a saveState directory, reading each tensor into the live
+   * array it replaces (a large model's state is not held twice). Every file, tensor and shape is checked
+   * before anything is overwritten; only an I/O error while reading can leave the state partly loaded.
+   */
   loadState(dir: string): Promise<void> {
     return this.exclusive(async () => {
-      const { config, params } = loadCheckpoint(dir);
-      for (const [name, shape] of parameterShapes(this.config)) {
+      const config = loadModelConfig(dir);
+      const shapes = parameterShapes(this.config);
+      for (const [name, shape] of shapes) {
         const other = parameterShapes(config).get(name);
         if (!other || other.join(",") !== shape.join(",")) {
           throw new Error(`loadState ${dir}: parameter "${name}" does not match this engine's model`);
         }
       }
       const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { step: number };
-      const opt = readTensors(dir, "optimizer").tensors;
-      const m = new Map<string, Float32Array>();
-      const v = new Map<string, Float32Array>();
-      for (const name of params.keys()) {
-        const mt = opt.get(`m.${name}`);
-        const vt = opt.get(`v.${name}`);
-        if (!mt || !vt)
-          throw new Error(`loadState ${dir}: the optimizer state lacks the moments of "${name}"`);
-        m.set(name, mt.data);
-        v.set(name, vt.data);
+      const weights = locateTensors(dir, "model");
+      const moments = locateTensors(dir, "optimizer");
+      for (const [name, shape] of shapes) {
+        for (const [where, found] of [
+          ["the weights lack", weights.get(name)],
+          ["the optimizer state lacks the first moment of", moments.get(`m.${name}`)],
+          ["the optimizer state lacks the second moment of", moments.get(`v.${name}`)],
+        ] as const) {
+          if (!found) throw new Error(`loadState ${dir}: ${where} "${name}"`);
+          if (found.entry.shape.join(",") !== shape.join(",")) {
+            throw new Error(
+              `loadState ${dir}: ${found.file} holds "${name}" as [${found.entry.shape}], not [${shape}]`,
+            );
+          }
+        }
       }
-      this.optimizer.loadState({ step: state.step, m, v });
       // in place: the optimizer and the sampler hold these arrays
-      for (const [name, data] of params) this.params.get(name)!.set(data);
+      readTensors(dir, "model", {
+        wanted: (name) => shapes.has(name),
+        into: (name) => this.params.get(name),
+      });
+      const { m, v } = this.optimizer.liveMoments();
+      const momentOf = (key: string) => (key.startsWith("m.") ? m : v).get(key.slice(2));
+      readTensors(dir, "optimizer", {
+        wanted: (key) => /^[mv]\./.test(key) && shapes.has(key.slice(2)),
+        into: momentOf,
+      });
+      this.optimizer.setStepCount(state.step);
       this.grads = null;
     });
   }

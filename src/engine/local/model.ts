@@ -335,7 +335,7 @@ export function loadCheckpoint(dir: string): { config: ModelConfig; params: Para
   const config = loadModelConfig(dir);
   const shapes = parameterShapes(config);
   // other tensors (a tied model's lm_head.weight, rotary buffers) are not read
-  const { tensors } = readTensors(dir, "model", (name) => shapes.has(name));
+  const { tensors } = readTensors(dir, "model", { wanted: (name) => shapes.has(name) });
   const params: Parameters = new Map();
   for (const [name, t] of tensors) {
     const shape = shapes.get(name)!;

@@ -161,3 +161,24 @@ test("non-finite gradients are not applied: weights, moments and step count stay
     assert.equal(opt.step(new Map([["w", Float32Array.from([0.1, 0.1])]]), HP).skipped, false);
   }
 });
+
+test("liveMoments are the optimizer's own arrays; restoring them in place with setStepCount resumes exactly", () => {
+  const run = () => {
+    const w = Float32Array.from([1, -2, 0.5]);
+    return { w, opt: new AdamW(new Map([["w", w]])) };
+  };
+  const a = run();
+  const g = new Map([["w", Float32Array.from([0.3, -0.1, 0.2])]]);
+  a.opt.step(g, HP);
+  // m after one step = (1 − β1)·g = 0.1·g
+  close(a.opt.liveMoments().m.get("w")!, [0.03, -0.01, 0.02], 1e-7, "m");
+  const b = run();
+  b.w.set(a.w);
+  b.opt.liveMoments().m.get("w")!.set(a.opt.liveMoments().m.get("w")!);
+  b.opt.liveMoments().v.get("w")!.set(a.opt.liveMoments().v.get("w")!);
+  b.opt.setStepCount(1);
+  a.opt.step(g, HP);
+  b.opt.step(g, HP);
+  assert.deepEqual(b.w, a.w);
+  assert.throws(() => b.opt.setStepCount(-1), /non-negative integer/);
+});

@@ -112,6 +112,23 @@ export class AdamW {
     return { step: this.t, m: copy(this.m), v: copy(this.v) };
   }
 
+  /**
+   * The live moments (no copy; 2 × the parameters' memory would be too much for a large model's
+   * checkpoint): read to write a checkpoint, filled in place with `setStepCount` to restore one, only
+   * while no step runs.
+   */
+  liveMoments(): { m: ReadonlyMap<string, Float32Array>; v: ReadonlyMap<string, Float32Array> } {
+    return { m: this.m, v: this.v };
+  }
+
+  /** Sets t (after the moments were restored in place through `liveMoments`). */
+  setStepCount(step: number): void {
+    if (!Number.isInteger(step) || step < 0) {
+      throw new Error(`AdamW.setStepCount: step must be a non-negative integer, got ${step}`);
+    }
+    this.t = step;
+  }
+
   /** Restores a state from `state()`; it must cover exactly these parameters with their sizes. */
   loadState(state: AdamState): void {
     if (!Number.isInteger(state.step) || state.step < 0) {

@@ -232,6 +232,8 @@ export function readSafetensorsHeader(path: string): SafetensorsHeader {
 export interface ReadOptions {
   /** Read only the tensors for which this is true (default: all). */
   wanted?: (name: string) => boolean;
+  /** An array of the tensor's size to read it into, in place (undefined: a new array). */
+  into?: (name: string, shape: readonly number[]) => Float32Array | undefined;
 }
 
 /**
@@ -247,9 +249,19 @@ export function readSafetensorsFile(path: string, options: ReadOptions = {}): Sa
     for (const [name, e] of entries) {
       if (options.wanted && !options.wanted(name)) continue;
       const count = numel(e.shape);
-      const data = new Float32Array(count);
+      const data = options.into?.(name, e.shape) ?? new Float32Array(count);
+      if (data.length !== count) {
+        throw new Error(
+          `${path}: tensor "${name}" has ${count} values, the array to read it into ${data.length}`,
+        );
+      }
       if (e.dtype === "F32") {
-        readExactly(fd, new Uint8Array(data.buffer), dataStart + e.begin, path);
+        readExactly(
+          fd,
+          new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+          dataStart + e.begin,
+          path,
+        );
       } else {
         scratch ??= new Uint8Array(2 * CONVERT_CHUNK);
         for (let at = 0; at < count; at += CONVERT_CHUNK) {

@@ -68,7 +68,7 @@ test("under the limit: one BASE.safetensors; above it: shards and an index in Hu
   assert.deepEqual(read.files, files);
   assert.ok(hasTensors(dir, "model") && !hasTensors(dir, "optimizer"));
   // only the wanted tensors are read
-  assert.deepEqual([...readTensors(dir, "model", (n) => n === "d").tensors.keys()], ["d"]);
+  assert.deepEqual([...readTensors(dir, "model", { wanted: (n) => n === "d" }).tensors.keys()], ["d"]);
 
   // BF16: total_size counts 2 bytes per value
   const half = join(tmp, "bf16");

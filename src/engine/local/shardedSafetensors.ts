@@ -8,11 +8,13 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { writeFileAtomic } from "../../core/atomicFile.js";
 import {
+  type ReadOptions,
   readSafetensorsFile,
   readSafetensorsHeader,
   type StoredDType,
   storedBytes,
   type Tensor,
+  type TensorEntry,
   writeSafetensors,
 } from "./safetensors.js";
 
@@ -137,37 +139,60 @@ export function hasTensors(dir: string, base: string): boolean {
   return existsSync(join(dir, singleFileName(base))) || existsSync(join(dir, indexFileName(base)));
 }
 
+export interface TensorLocation {
+  /** The file, relative to the directory. */
+  file: string;
+  entry: TensorEntry;
+}
+
 /**
- * Reads the tensors stored under `base` in `dir`: BASE.safetensors if present, else the shards of
- * BASE.safetensors.index.json (every tensor the index names must be in its shard). `wanted` skips
- * tensors before they are read (e.g. a tied model's lm_head).
+ * Where each tensor stored under `base` in `dir` is (headers only, no data): BASE.safetensors if present,
+ * else the shards of BASE.safetensors.index.json, each tensor the index names checked to be in its shard.
  */
-export function readTensors(dir: string, base: string, wanted?: (name: string) => boolean): StoredTensors {
+export function locateTensors(dir: string, base: string): Map<string, TensorLocation> {
   const single = singleFileName(base);
+  const out = new Map<string, TensorLocation>();
   if (existsSync(join(dir, single))) {
-    const { tensors, metadata } = readSafetensorsFile(join(dir, single), { wanted });
-    return { tensors, metadata, files: [single] };
+    for (const [name, entry] of readSafetensorsHeader(join(dir, single)).entries)
+      out.set(name, { file: single, entry });
+    return out;
   }
   if (!existsSync(join(dir, indexFileName(base)))) {
     throw new Error(`${dir}: neither ${single} nor ${indexFileName(base)} is there`);
   }
   const { indexFile, weightMap } = shardsOfIndex(dir, base);
-  const files = [...new Set(weightMap.values())];
+  for (const file of new Set(weightMap.values())) {
+    const path = join(dir, file);
+    if (!existsSync(path)) throw new Error(`${indexFile}: shard ${file} is missing`);
+    const { entries } = readSafetensorsHeader(path);
+    for (const [name, f] of weightMap) {
+      if (f !== file) continue;
+      const entry = entries.get(name);
+      if (!entry)
+        throw new Error(`${indexFile}: tensor "${name}" is mapped to ${file}, which does not hold it`);
+      out.set(name, { file, entry });
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads the tensors stored under `base` in `dir` (layouts as locateTensors). `options.wanted` skips
+ * tensors before they are read (e.g. a tied model's lm_head); `options.into` reads into given arrays.
+ */
+export function readTensors(dir: string, base: string, options: ReadOptions = {}): StoredTensors {
+  const locations = locateTensors(dir, base);
+  const files = [...new Set([...locations.values()].map((l) => l.file))];
   const tensors = new Map<string, Tensor>();
   let metadata: Record<string, string> | undefined;
   for (const file of files) {
-    const path = join(dir, file);
-    if (!existsSync(path)) throw new Error(`${indexFile}: shard ${file} is missing`);
-    const inIndex = (name: string) => weightMap.get(name) === file && (!wanted || wanted(name));
-    const header = readSafetensorsHeader(path);
-    for (const [name, f] of weightMap) {
-      if (f === file && !header.entries.has(name)) {
-        throw new Error(`${indexFile}: tensor "${name}" is mapped to ${file}, which does not hold it`);
-      }
-    }
-    const read = readSafetensorsFile(path, { wanted: inIndex });
+    // a tensor is read from the file the index maps it to
+    const here = (name: string) =>
+      locations.get(name)?.file === file && (!options.wanted || options.wanted(name));
+    const read = readSafetensorsFile(join(dir, file), { ...options, wanted: here });
     metadata ??= read.metadata;
     for (const [name, t] of read.tensors) tensors.set(name, t);
   }
-  return { tensors, metadata: metadata ?? {}, files: [...files, indexFileName(base)] };
+  const indexed = !existsSync(join(dir, singleFileName(base)));
+  return { tensors, metadata: metadata ?? {}, files: indexed ? [...files, indexFileName(base)] : files };
 }
