@@ -121,13 +121,13 @@ test("a broken index is named: missing shard, tensor not in its shard, a path ou
     /tensor "d" is mapped to model-00001-of-00004\.safetensors, which does not hold it/,
   );
 
-  const escape = fresh("escape");
+  const outside = fresh("outside");
   index.weight_map.d = "../single/model.safetensors";
-  writeFileSync(indexOf(escape), JSON.stringify(index));
-  assert.throws(() => readTensors(escape, "model"), /field "weight_map\.d".*not a file name/);
+  writeFileSync(indexOf(outside), JSON.stringify(index));
+  assert.throws(() => readTensors(outside, "model"), /field "weight_map\.d".*not a file name/);
 
-  writeFileSync(indexOf(escape), "{}");
-  assert.throws(() => readTensors(escape, "model"), /field "weight_map" must be an object/);
+  writeFileSync(indexOf(outside), "{}");
+  assert.throws(() => readTensors(outside, "model"), /field "weight_map" must be an object/);
   assert.throws(
     () => readTensors(join(tmp, "none"), "model"),
     /neither model\.safetensors nor model\.safetensors\.index\.json/,
