@@ -90,8 +90,8 @@ export function ropeInverseFrequencies(cfg: ModelConfig): Float64Array {
   const d = cfg.headDim;
   const half = d / 2;
   const inv = new Float64Array(half);
-  for (let i = 0; i < half; i++)
-    inv[i] = Math.fround(1 / Math.fround(cfg.ropeTheta ** Math.fround((2 * i) / d)));
+  // rounded to float32 once, as before rope scaling existed: the stored reference runs depend on these bits
+  for (let i = 0; i < half; i++) inv[i] = Math.fround(1 / cfg.ropeTheta ** ((2 * i) / d));
   const rs = cfg.ropeScaling;
   if (rs?.type === "linear") for (let i = 0; i < half; i++) inv[i] = Math.fround(inv[i] / rs.factor);
   else if (rs?.type === "llama3") {
