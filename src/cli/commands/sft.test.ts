@@ -1,7 +1,7 @@
 // Integration: `rlvr sft` trains a few steps into a loadable model directory, records its settings
 // (corpus shares included) in warm_start.json, refuses to overwrite a model and rejects a bad share.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -46,4 +46,13 @@ test("sft rejects a share outside [0, 1] by its flag", async () => {
   const r = await cli("sft", "--out", join(tmp, "bad"), ...SMALL, "--mistake-share", "1.5");
   assert.equal(r.code, 1);
   assert.match(r.err, /--mistake-share must be a number in \[0, 1\], got 1\.5/);
+});
+
+test("sft refuses to overwrite a sharded model too", async () => {
+  const dir = join(tmp, "sharded");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "model.safetensors.index.json"), "{}");
+  const r = await cli("sft", "--out", dir, ...SMALL);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /already holds a model; pass --force/);
 });

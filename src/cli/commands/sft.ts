@@ -1,7 +1,6 @@
 // `rlvr sft`: trains the warm-start model from scratch on the synthetic task's SFT corpus and
 // writes it in Hugging Face layout (config.json, model.safetensors, tokenizer.json).
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { hasTensors } from "../../engine/local/shardedSafetensors.js";
 import type { Command } from "commander";
 import { ProgressReporter } from "../../run/progress.js";
 import { trainWarmStart, WARM_START_DEFAULTS } from "../../run/warmStart.js";
@@ -58,7 +57,7 @@ export function registerSft(program: Command): void {
     )
     .option("--force", "replace an existing model in --out")
     .action(async (flags: SftFlags, command: Command) => {
-      if (existsSync(join(flags.out, "model.safetensors")) && !flags.force) {
+      if (hasTensors(flags.out, "model") && !flags.force) {
         throw new Error(`sft: ${flags.out} already holds a model; pass --force to replace it`);
       }
       const steps = num(flags.steps, "--steps", true);
