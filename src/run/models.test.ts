@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { cli, tinyModel } from "../cli/testSupport.js";
 import { LocalEngine } from "../engine/local/localEngine.js";
+import { readSafetensorsHeader } from "../engine/local/safetensors.js";
 import { parseConfig } from "./config.js";
 import { DEFAULT_MODEL_DIR, resolveModelDir } from "./models.js";
 import { openSession } from "./session.js";
@@ -22,7 +23,7 @@ test("a model directory has config.json, tokenizer.json and model.safetensors or
   assert.throws(() => resolveModelDir(tmp), /tokenizer\.json not found/);
 });
 
-test("eval and train open a model whose weights are sharded", async () => {
+test("eval and train open a model whose weights are sharded; engine.saveDtype stores the checkpoint's weights in bfloat16", async () => {
   const model = await tinyModel(tmp);
   const sharded = join(tmp, "sharded");
   const source = LocalEngine.fromDirectory(model, { intraOpNumThreads: 1 });
@@ -43,9 +44,32 @@ test("eval and train open a model whose weights are sharded", async () => {
     "--set",
     "sampling.maxTokens=4",
   ];
-  const tr = await cli("train", "--model", sharded, "--steps", "1", "--out", out, ...small);
+  const tr = await cli(
+    "train",
+    "--model",
+    sharded,
+    "--steps",
+    "1",
+    "--out",
+    out,
+    ...small,
+    "--set",
+    "engine.kind=local",
+    "--set",
+    "engine.saveDtype=bfloat16",
+  );
   assert.equal(tr.code, 0, tr.err);
-  assert.ok(existsSync(join(out, "checkpoints", "step-1", "optimizer.safetensors")));
+  const step1 = join(out, "checkpoints", "step-1");
+  // engine.saveDtype: the checkpoint's weights in bfloat16, the moments in float32
+  assert.equal(
+    readSafetensorsHeader(join(step1, "model.safetensors")).entries.get("model.norm.weight")?.dtype,
+    "BF16",
+  );
+  assert.equal(
+    readSafetensorsHeader(join(step1, "optimizer.safetensors")).entries.get("m.model.norm.weight")?.dtype,
+    "F32",
+  );
+  assert.equal(JSON.parse(readFileSync(join(step1, "config.json"), "utf8")).torch_dtype, "bfloat16");
   for (const e of [source, engine]) await e.close();
 });
 
