@@ -9,7 +9,7 @@ import type { TrainingEngine } from "./types.js";
 
 /** An engine config (the config's `engine` section). */
 export type EngineSpec =
-  | { kind: "local"; threads?: number; saveDtype?: SaveDtype }
+  | { kind: "local"; threads?: number; saveDtype?: SaveDtype; maxShardBytes?: number }
   | { kind: "scripted"; completions: readonly string[]; logprob: number };
 
 // A kind in core/choices.ts without a spec here (or the reverse) does not compile.
@@ -40,7 +40,11 @@ export interface OpenEnginesOptions {
 export function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Engines {
   switch (spec.kind) {
     case "local": {
-      const options = { intraOpNumThreads: spec.threads, saveDtype: spec.saveDtype };
+      const options = {
+        intraOpNumThreads: spec.threads,
+        saveDtype: spec.saveDtype,
+        maxShardBytes: spec.maxShardBytes,
+      };
       const policy = LocalEngine.fromDirectory(o.weightsDir ?? o.modelDir, options);
       const reference = o.reference ? LocalEngine.fromDirectory(o.modelDir, options) : undefined;
       return {

@@ -22,6 +22,7 @@ import {
   REWARD_KINDS,
   SAVE_DTYPES,
 } from "../core/choices.js";
+import { DEFAULT_MAX_SHARD_BYTES } from "../engine/local/shardedSafetensors.js";
 import { DEFAULT_ADAM } from "../engine/types.js";
 import { JsonSyntaxError, parseJsonText } from "./jsonText.js";
 
@@ -227,6 +228,11 @@ const localEngineSchema = z.strictObject({
    * optimizer state is always float32. Default "float32".
    */
   saveDtype: z.enum(SAVE_DTYPES).default("float32"),
+  /**
+   * Largest safetensors file a checkpoint writes: weights and AdamW moments above it are split into
+   * shards with an index (Hugging Face's layout). Default 5e9 bytes (huggingface_hub's "5GB").
+   */
+  maxShardBytes: int(1).default(DEFAULT_MAX_SHARD_BYTES),
 });
 
 const scriptedEngineSchema = z.strictObject({

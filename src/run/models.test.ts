@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { cli, tinyModel } from "../cli/testSupport.js";
 import { LocalEngine } from "../engine/local/localEngine.js";
-import { readSafetensorsHeader } from "../engine/local/safetensors.js";
+import { locateTensors } from "../engine/local/shardedSafetensors.js";
+import { checkpointProblem } from "./checkpointManifest.js";
 import { parseConfig } from "./config.js";
 import { DEFAULT_MODEL_DIR, resolveModelDir } from "./models.js";
 import { openSession } from "./session.js";
@@ -23,7 +24,7 @@ test("a model directory has config.json, tokenizer.json and model.safetensors or
   assert.throws(() => resolveModelDir(tmp), /tokenizer\.json not found/);
 });
 
-test("eval and train open a model whose weights are sharded; engine.saveDtype stores the checkpoint's weights in bfloat16", async () => {
+test("eval and train open a model whose weights are sharded; engine.saveDtype and maxShardBytes make a run's checkpoints bfloat16 shards, which eval --checkpoint reads", async () => {
   const model = await tinyModel(tmp);
   const sharded = join(tmp, "sharded");
   const source = LocalEngine.fromDirectory(model, { intraOpNumThreads: 1 });
@@ -57,19 +58,22 @@ test("eval and train open a model whose weights are sharded; engine.saveDtype st
     "engine.kind=local",
     "--set",
     "engine.saveDtype=bfloat16",
+    "--set",
+    "engine.maxShardBytes=8192",
   );
   assert.equal(tr.code, 0, tr.err);
   const step1 = join(out, "checkpoints", "step-1");
-  // engine.saveDtype: the checkpoint's weights in bfloat16, the moments in float32
-  assert.equal(
-    readSafetensorsHeader(join(step1, "model.safetensors")).entries.get("model.norm.weight")?.dtype,
-    "BF16",
-  );
-  assert.equal(
-    readSafetensorsHeader(join(step1, "optimizer.safetensors")).entries.get("m.model.norm.weight")?.dtype,
-    "F32",
-  );
+  // engine.saveDtype and maxShardBytes: the checkpoint's weights in bfloat16 shards, the moments in float32 shards
+  const weights = locateTensors(step1, "model");
+  const moments = locateTensors(step1, "optimizer");
+  assert.ok(existsSync(join(step1, "model.safetensors.index.json")));
+  assert.ok(existsSync(join(step1, "optimizer.safetensors.index.json")));
+  assert.ok([...weights.values()].every((l) => l.entry.dtype === "BF16"));
+  assert.ok([...moments.values()].every((l) => l.entry.dtype === "F32"));
   assert.equal(JSON.parse(readFileSync(join(step1, "config.json"), "utf8")).torch_dtype, "bfloat16");
+  assert.equal(checkpointProblem(step1), null);
+  const fromCheckpoint = await cli("eval", "--checkpoint", out, "--n", "2", "--max-tokens", "4", "--json");
+  assert.equal(fromCheckpoint.code, 0, fromCheckpoint.err);
   for (const e of [source, engine]) await e.close();
 });
 

@@ -103,7 +103,7 @@ export function registerEval(program: Command): void {
       const taskName = flags.task ?? runConfig?.task.name ?? "arith";
       const spec: SessionSpec = {
         model,
-        engine: runConfig?.engine ?? { kind: "local", saveDtype: "float32" },
+        engine: runConfig?.engine ?? parseConfig({}, "eval").engine,
         reward: runConfig?.reward ?? { kind: "binary" },
         task:
           runConfig && runConfig.task.name === taskName
