@@ -80,7 +80,7 @@ export function declareParameters(g: Graph, cfg: ModelConfig, dtype: DType = "fl
 }
 
 /**
- * The d/2 rotary inverse frequencies θ^(−2i/d), in float32 as transformers computes them, scaled as
+ * The d/2 rotary inverse frequencies θ^(−2i/d), rounded to float32 (transformers keeps them in float32), scaled as
  * `cfg.ropeScaling` says: "linear" divides them by the factor; "llama3" (transformers'
  * `_compute_llama3_parameters`) divides the low frequencies (wavelength above L/low_freq_factor, L the
  * original context) by the factor, keeps the high ones (wavelength below L/high_freq_factor), and
