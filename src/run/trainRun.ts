@@ -17,6 +17,7 @@ import { acquireRunLock, type RunLock } from "./runLock.js";
 import { catchStopSignals } from "./stopSignals.js";
 import { type ModelSession, openSession } from "./session.js";
 import { runTrainingLoop } from "./trainLoop.js";
+import { copyTokenizerFiles } from "../engine/tokenizer/tokenizerFiles.js";
 
 export interface TrainRunOptions {
   /** Continue the run in config.run.out from its last checkpoint (its config must match). Default false. */
@@ -108,6 +109,8 @@ export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise
           ? (step) => (step % every === 0 || step === config.steps ? heldOutMetrics(active, config) : null)
           : undefined,
       stopRequested: () => signals.received !== null,
+      // a checkpoint is a complete model directory: weights, config and the model's tokenizer
+      checkpointFiles: (dir) => copyTokenizerFiles(active.modelDir, dir),
     });
     progress.done();
     const latest = latestCheckpointOf(run.dir).path;
