@@ -32,6 +32,8 @@ export {
   mergeConfig,
   parseConfig,
 } from "./run/config.js";
+export { type DatasetInput, type TrainOptions, train } from "./run/train.js";
 export { type TrainRunOptions, type TrainRunResult, trainRun } from "./run/trainRun.js";
+export type { RewardExample, RewardFunction } from "./tasks/rewardModule.js";
 export { type ModelSession, openSession } from "./run/session.js";
 export { evaluateAccuracy } from "./eval/accuracy.js";

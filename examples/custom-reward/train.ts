@@ -2,11 +2,12 @@
 //
 //   npx tsx examples/custom-reward/train.ts [--steps N] [--out DIR]
 //
-// The problems are a JSONL file with your own field names; the reward is a function (the same one as
-// reward.mjs, which `rlvr train --dataset … --reward …` takes from the command line).
+// The problems are a JSONL file with your own field names (an array of objects works too); the reward
+// is a function (the same one as reward.mjs, which `rlvr train --dataset … --reward …` takes from the
+// command line).
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { parseConfig, trainRun } from "rlvr";
+import { train } from "rlvr";
 import { score } from "./reward.mjs";
 
 const { values } = parseArgs({
@@ -14,23 +15,21 @@ const { values } = parseArgs({
 });
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
-const config = parseConfig(
-  {
+const { runDir, lastMetrics } = await train({
+  dataset: here("problems.jsonl"),
+  questionField: "prompt",
+  answerField: "target",
+  reward: score,
+  model: "default",
+  config: {
     algo: "grpo",
-    model: "default",
-    task: {
-      name: "dataset",
-      options: { file: here("problems.jsonl"), questionField: "prompt", answerField: "target" },
-    },
     steps: Number(values.steps),
     batch: { promptsPerStep: 4, groupSize: 8 },
     sampling: { maxTokens: 96 },
     optim: { lr: 1e-4, schedule: "constant", warmupRatio: 0 },
     run: { out: values.out ?? "runs/custom-reward", checkpointEvery: 10 },
   },
-  "examples/custom-reward/train.ts",
-);
-const { runDir, lastMetrics } = await trainRun(config, { reward: score });
+});
 console.log(
   JSON.stringify({
     runDir,

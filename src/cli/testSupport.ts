@@ -1,7 +1,9 @@
 // Shared by the CLI integration tests: a tiny random model in Hugging Face layout, and the CLI run
 // in-process with its output captured.
+import { cpSync } from "node:fs";
 import { join } from "node:path";
 import { LocalEngine } from "../engine/local/localEngine.js";
+import { PACKAGE_ROOT } from "../run/models.js";
 import { CharTokenizer } from "../engine/tokenizer/charTokenizer.js";
 import { warmStartModelConfig } from "../run/warmStart.js";
 import { runCli } from "./main.js";
@@ -21,6 +23,38 @@ export async function tinyModel(dir: string): Promise<string> {
   await engine.saveWeights(out);
   await engine.close();
   tok.save(out);
+  return out;
+}
+
+/**
+ * Writes a random 1-layer, 32-wide Qwen2-architecture model with the real Qwen2.5 vocabulary
+ * (vocab.json + merges.txt + tokenizer_config.json of test-data/tokenizers/qwen2.5; vocab_size 151936
+ * as Qwen2.5's config pads it) into `dir`/qwen: the shape a user's Hugging Face checkpoint has, small.
+ */
+export async function qwenVocabModel(dir: string): Promise<string> {
+  const out = join(dir, "qwen");
+  const engine = LocalEngine.fromConfig(
+    {
+      modelType: "qwen2",
+      vocabSize: 151936,
+      hiddenSize: 32,
+      intermediateSize: 64,
+      numHiddenLayers: 1,
+      numAttentionHeads: 4,
+      numKeyValueHeads: 2,
+      headDim: 8,
+      rmsNormEps: 1e-6,
+      ropeTheta: 1e6,
+      maxPositionEmbeddings: 4096,
+      tieWordEmbeddings: true,
+      attentionBias: true,
+    },
+    3,
+  );
+  await engine.saveWeights(out);
+  await engine.close();
+  for (const f of ["vocab.json", "merges.txt", "tokenizer_config.json"])
+    cpSync(join(PACKAGE_ROOT, "test-data", "tokenizers", "qwen2.5", f), join(out, f));
   return out;
 }
 

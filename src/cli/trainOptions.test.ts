@@ -36,10 +36,14 @@ test("flags map to config fields", () => {
     "A",
     "--checkpoint-every",
     "5",
+    "--system",
+    "Be brief.",
+    "--prompt-preset",
+    "one-shot-rlvr",
   ]);
   assert.deepEqual(flagsToOverrides(flags), {
     algo: "mgrpo",
-    task: { name: "arith" },
+    task: { name: "arith", prompt: { system: "Be brief.", preset: "one-shot-rlvr" } },
     model: "m",
     steps: 40,
     seed: 1,

@@ -2,7 +2,7 @@
 // overrides → parseConfig. Precedence: schema defaults < --config FILE < flags (--set, then named flags).
 // With --resume DIR the run's own config.json is the base and only steps/run logging may change.
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { ALGOS } from "../core/choices.js";
+import { ALGOS, PROMPT_PRESETS } from "../core/choices.js";
 import { taskNames } from "../tasks/registry.js";
 import {
   type Config,
@@ -30,6 +30,8 @@ export interface TrainFlags {
   answerField?: string;
   skipBadRows?: boolean;
   reward?: string;
+  system?: string;
+  promptPreset?: string;
   resume?: string;
   /** "path=value" assignments, e.g. "loss.kl.coef=0". */
   set?: string[];
@@ -50,6 +52,8 @@ const FLAG_FIELDS: ReadonlyArray<readonly [keyof TrainFlags, string, string]> = 
   ["answerField", "task.options.answerField", "--answer-field"],
   ["skipBadRows", "task.options.skipBadRows", "--skip-bad-rows"],
   ["reward", "reward.module", "--reward"],
+  ["system", "task.prompt.system", "--system"],
+  ["promptPreset", "task.prompt.preset", "--prompt-preset"],
 ];
 
 function parseNumber(value: string): number {
@@ -84,6 +88,12 @@ export function addTrainOptions(cmd: Command, spec: TrainOptionsSpec = {}): Comm
     .option("--answer-field <name>", "--dataset: the gold answer's field (default answer)")
     .option("--skip-bad-rows", "--dataset: leave out rows without a usable question or answer (counted)")
     .option("--reward <module>", "your reward: a module exporting score(completion, example)")
+    .option("--system <text>", "a system turn before every question")
+    .addOption(
+      new Option("--prompt-preset <name>", "a seed paper's prompt (suffix or system turn)").choices(
+        PROMPT_PRESETS,
+      ),
+    )
     .option(
       "--set <path=value>",
       "set any config field, e.g. --set loss.kl.coef=0 (repeatable; value is JSON or a string)",

@@ -58,6 +58,13 @@ export type Layer2Normalization = (typeof LAYER2_NORMALIZATIONS)[number];
 export const CHAT_TEMPLATES = ["chatml-think", "model"] as const;
 export type ChatTemplateName = (typeof CHAT_TEMPLATES)[number];
 
+/**
+ * Prompt presets of the seed papers (tasks/promptPresets.ts): none; the 1-shot RLVR paper's answer-format
+ * suffix; the MGRPO paper's layer-1 system prompt (Table 1).
+ */
+export const PROMPT_PRESETS = ["none", "one-shot-rlvr", "mgrpo-table1"] as const;
+export type PromptPreset = (typeof PROMPT_PRESETS)[number];
+
 /** Engines a config can choose (engine/factory.ts). */
 export const ENGINE_KINDS = ["local", "scripted"] as const;
 export type EngineKind = (typeof ENGINE_KINDS)[number];

@@ -19,6 +19,7 @@ import {
   LR_SCHEDULES,
   MGRPO_ORDERS,
   POLICY_LOSSES,
+  PROMPT_PRESETS,
   REWARD_KINDS,
   SAVE_DTYPES,
 } from "../core/choices.js";
@@ -34,9 +35,15 @@ const int = (min: number) => z.number().int().min(min);
 const promptSchema = z.strictObject({
   /** The chat template the question is rendered with. Default "chatml-think" (ChatML, the answer opens a <think> block). */
   template: z.enum(CHAT_TEMPLATES).default("chatml-think"),
-  /** A system turn before the question; absent = none. */
+  /**
+   * A seed paper's prompt: "one-shot-rlvr" appends " Let's think step by step and output the final answer
+   * within \\boxed{}." (1-shot RLVR), "mgrpo-table1" adds the MGRPO paper's layer-1 system prompt
+   * (Table 1). `system` and `suffix` given here win over the preset's. Default "none".
+   */
+  preset: z.enum(PROMPT_PRESETS).default("none"),
+  /** A system turn before the question; absent = the preset's (none by default). */
   system: z.string().optional(),
-  /** Text appended to the question (e.g. an answer-format instruction); absent = none. */
+  /** Text appended to the question (e.g. an answer-format instruction); absent = the preset's (none by default). */
   suffix: z.string().optional(),
 });
 

@@ -1,6 +1,6 @@
 // Where models come from: "default" is the shipped warm start (models/arith-warm-start in the
-// package), anything else a directory in Hugging Face layout (config.json, model.safetensors or its shards
-// with model.safetensors.index.json, tokenizer.json).
+// package), anything else a directory in Hugging Face layout (config.json, model.safetensors or its shard index,
+// tokenizer.json or vocab.json + merges.txt).
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,13 +10,18 @@ export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 export const DEFAULT_MODEL_DIR = resolve(PACKAGE_ROOT, "models", "arith-warm-start");
 
+/** The files a model directory needs, each as alternatives (any one of them will do). */
+const MODEL_FILES: readonly (readonly string[])[] = [
+  ["config.json"],
+  ["model.safetensors", "model.safetensors.index.json"],
+  ["tokenizer.json", "vocab.json"],
+];
+
 export function resolveModelDir(model: string): string {
   const dir = model === "default" ? DEFAULT_MODEL_DIR : resolve(model);
-  const weights = existsSync(resolve(dir, "model.safetensors.index.json"))
-    ? "model.safetensors.index.json"
-    : "model.safetensors";
-  for (const f of ["config.json", weights, "tokenizer.json"]) {
-    if (!existsSync(resolve(dir, f))) {
+  for (const files of MODEL_FILES) {
+    if (!files.some((f) => existsSync(resolve(dir, f)))) {
+      const f = files.join(" or ");
       throw new Error(
         model === "default"
           ? `the shipped warm start is missing ${f} in ${dir} (rebuild it with: npx rlvr sft --out ${dir})`

@@ -194,6 +194,8 @@ export interface TrainLoopOptions {
   stopRequested?: () => boolean;
   /** Where sampling stops (the session's stop tokens); absent = the tokenizer's (algorithms/rollouts.ts). */
   stopTokens?: number[];
+  /** Writes what a checkpoint holds beside the engine's state (the model's tokenizer files). */
+  checkpointFiles?: (dir: string) => void;
 }
 
 export interface LoopResult {
@@ -269,7 +271,10 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<LoopResult> 
     if ((every > 0 && step % every === 0) || step === config.steps || stopping) {
       const state: LoopState = { step, cursor: stream.cursor };
       if (stream.filter) state.difficultyFilter = stream.filter.toJSON();
-      await run.saveCheckpoint(state, (dir) => o.engine.saveState(dir));
+      await run.saveCheckpoint(state, async (dir) => {
+        await o.engine.saveState(dir);
+        o.checkpointFiles?.(dir);
+      });
     }
     o.progress?.update(step, {
       reward: metrics["rollout/reward_mean"] ?? undefined,

@@ -17,6 +17,7 @@ import { acquireRunLock, type RunLock } from "./runLock.js";
 import { catchStopSignals } from "./stopSignals.js";
 import { type ModelSession, openSession } from "./session.js";
 import { runTrainingLoop } from "./trainLoop.js";
+import { copyTokenizerFiles } from "../engine/tokenizer/tokenizerFiles.js";
 
 export interface TrainRunOptions {
   /** Continue the run in config.run.out from its last checkpoint (its config must match). Default false. */
@@ -116,6 +117,8 @@ export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise
           : undefined,
       stopRequested: () => signals.received !== null,
       stopTokens: active.stopTokens,
+      // a checkpoint is a complete model directory: weights, config and the model's tokenizer
+      checkpointFiles: (dir) => copyTokenizerFiles(active.modelDir, dir),
     });
     progress.done();
     const latest = latestCheckpointOf(run.dir).path;

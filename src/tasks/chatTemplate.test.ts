@@ -4,13 +4,13 @@ import { test } from "node:test";
 import {
   type ChatMessage,
   modelChatTemplate,
-  PAPER_TABLE1_SYSTEM_PROMPT,
   promptRenderer,
   renderChat,
   renderCompletion,
   renderPrompt,
   splitPromptCompletion,
 } from "./chatTemplate.js";
+import { PAPER_TABLE1_SYSTEM_PROMPT } from "./promptPresets.js";
 
 test("compact prompt: user turn and the open assistant turn", () => {
   assert.equal(

@@ -15,6 +15,7 @@
 // continues thinking).
 import { Template } from "@huggingface/jinja";
 import type { ChatTemplateName } from "../core/choices.js";
+import { promptSystem } from "./promptPresets.js";
 import type { Problem, PromptSpec } from "./types.js";
 
 export type ChatRole = "system" | "user" | "assistant";
@@ -43,18 +44,6 @@ export const CHATML_THINK_TEMPLATE = [
 
 /** The end-of-turn marker of the default template (the EOS of a completion). */
 export const CHAT_END_OF_TURN = "<|im_end|>";
-
-/**
- * The system prompt of the paper's Table 1 (MGRPO layer 1, after DeepSeek-R1), with the line breaks
- * as printed. Long for a character-level model; the compact preset uses no system prompt.
- */
-export const PAPER_TABLE1_SYSTEM_PROMPT = [
-  "You are a helpful AI assistant. A conversation between User and Assistant.",
-  "The User asks a mathematical question, and the Assistant solves it step-by-step.",
-  "The Assistant must first output a detailed step-by-step reasoning process enclosed within",
-  "<think></think> tags. After the </think> tag, the Assistant must provide the final answer",
-  "based on the reasoning.",
-].join("\n");
 
 export interface RenderChatOptions {
   addGenerationPrompt?: boolean;
@@ -114,7 +103,7 @@ export function renderChat(messages: readonly ChatMessage[], options: RenderChat
 }
 
 export interface PromptOptions {
-  /** A system prompt (e.g. PAPER_TABLE1_SYSTEM_PROMPT); none by default. */
+  /** A system prompt (e.g. promptPresets.ts PAPER_TABLE1_SYSTEM_PROMPT); none by default. */
   system?: string;
   template?: string;
 }
@@ -215,10 +204,11 @@ export const CHAT_TEMPLATE_SOURCES: Readonly<Record<Exclude<ChatTemplateName, "m
 
 /**
  * The layer-1 prompt of a problem under a config's task.prompt: the built-in template, or (template
- * "model") the model's own, which must then be given; with the system turn when there is one.
+ * "model") the model's own, which must then be given; with the system turn (its own or its preset's)
+ * when there is one.
  */
 export function promptRenderer(
-  spec: Pick<PromptSpec, "template" | "system">,
+  spec: Pick<PromptSpec, "template" | "system" | "preset">,
   model?: ModelChatTemplate,
 ): (problem: Problem) => string {
   if (spec.template === "model" && !model)
@@ -227,8 +217,9 @@ export function promptRenderer(
     spec.template === "model"
       ? { template: model!.template, variables: model!.variables }
       : { template: CHAT_TEMPLATE_SOURCES[spec.template] };
+  const system = promptSystem(spec);
   return (problem) =>
-    renderChat(promptMessages(problem.question, { system: spec.system }), {
+    renderChat(promptMessages(problem.question, { system }), {
       addGenerationPrompt: true,
       ...options,
     });

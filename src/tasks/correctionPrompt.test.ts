@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { extractAnswer } from "../verifiers/extract.js";
-import { PAPER_TABLE1_SYSTEM_PROMPT, renderPrompt } from "./chatTemplate.js";
+import { renderPrompt } from "./chatTemplate.js";
+import { PAPER_TABLE1_SYSTEM_PROMPT } from "./promptPresets.js";
 import {
   INTRINSIC_CORRECTION_INSTRUCTION,
   parseAttempt,

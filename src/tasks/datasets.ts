@@ -248,6 +248,21 @@ export async function loadParquetDataset(
   );
 }
 
+/** Rows given as values (the library's `train({ dataset: rows })`); `where` names them in errors, e.g. "task.options.rows". */
+export function loadRowsDataset(
+  rows: readonly unknown[],
+  where: string,
+  format: DatasetFormat,
+  options: LoadDatasetOptions = {},
+): Problem[] {
+  checkFormat(format);
+  return toProblems(
+    rows.map((row, i) => ({ row, where: `${where}[${i}]` })),
+    format,
+    options,
+  );
+}
+
 /** Any supported file, by extension: .jsonl / .json / .parquet. */
 export async function loadDataset(
   file: string,

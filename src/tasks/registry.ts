@@ -12,6 +12,7 @@
 import { type ArithTaskOptions, createArithTask, type LevelWeight } from "./arith.js";
 import { createDatasetTask, DATASET_TASKS } from "./datasetTask.js";
 import { fileDatasetOptions, loadFileDataset } from "./fileDataset.js";
+import { promptSuffix } from "./promptPresets.js";
 import { loadRewardModule, type RewardFunction, withReward } from "./rewardModule.js";
 import { checkOptionKeys, formatWeightOption, type TaskOptions } from "./taskOptions.js";
 import type { Problem, Task, TaskSpec } from "./types.js";
@@ -90,7 +91,8 @@ export function getTask(spec: TaskSpec | string): Task {
   const make = Object.hasOwn(FACTORIES, name) ? FACTORIES[name] : undefined;
   if (!make) throw unknownTask(name);
   const task = make(options);
-  return prompt?.suffix ? withSuffix(task, prompt.suffix) : task;
+  const suffix = prompt ? promptSuffix(prompt) : undefined;
+  return suffix ? withSuffix(task, suffix) : task;
 }
 
 export interface LoadTaskOptions {
@@ -111,5 +113,6 @@ export async function loadTask(spec: TaskSpec, o: LoadTaskOptions = {}): Promise
       typeof o.reward === "string"
         ? withReward(task, await loadRewardModule(o.reward), o.reward)
         : withReward(task, o.reward);
-  return spec.prompt?.suffix ? withSuffix(task, spec.prompt.suffix) : task;
+  const suffix = spec.prompt ? promptSuffix(spec.prompt) : undefined;
+  return suffix ? withSuffix(task, suffix) : task;
 }

@@ -1,5 +1,5 @@
 // The task interface every algorithm sees: problems with gold answers, and a scorer of completions.
-import type { ChatTemplateName } from "../core/choices.js";
+import type { ChatTemplateName, PromptPreset } from "../core/choices.js";
 
 /** One problem of a task. `gold` is the reference final answer as a string. */
 export interface Problem {
@@ -40,6 +40,8 @@ export interface Task {
 export interface PromptSpec {
   /** A built-in chat template by name. */
   template: ChatTemplateName;
+  /** A seed paper's system turn and suffix (tasks/promptPresets.ts); `system` and `suffix` win over it. */
+  preset?: PromptPreset;
   /** A system turn before the question. */
   system?: string;
   /** Appended to every question (layer-1 prompts, correction queries, samples.jsonl all see it). */
@@ -51,5 +53,5 @@ export interface TaskSpec {
   name: string;
   /** Task-specific parameters, validated by the task's factory. */
   options?: Readonly<Record<string, unknown>>;
-  prompt?: Pick<PromptSpec, "suffix">;
+  prompt?: Pick<PromptSpec, "suffix" | "preset">;
 }

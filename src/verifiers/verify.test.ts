@@ -131,6 +131,27 @@ describe("the time budget", () => {
       await slow.close();
     }
   });
+  it("with two workers, an answer that hangs does not hold up the answers queued behind it", async () => {
+    const pool = new AnswerVerifier({ timeoutMs: 1500, workers: 2 });
+    try {
+      await pool.warmUp();
+      const done: string[] = [];
+      const hang = pool.verifyAnswer("1", "\\pi^{100000!}").then((r) => done.push(`hang:${r.reason}`));
+      const rest = ["\\sqrt{8}", "2\\sqrt{2}", "\\frac{4}{\\sqrt{2}}"].map((pred) =>
+        pool.verifyAnswer("2\\sqrt2", pred).then((r) => done.push(`${pred}:${r.equivalent}`)),
+      );
+      await Promise.all([hang, ...rest]);
+      // the three comparisons went to the free worker and finished while the first one was still running
+      assert.deepEqual(done.slice(0, 3).sort(), [
+        "2\\sqrt{2}:true",
+        "\\frac{4}{\\sqrt{2}}:true",
+        "\\sqrt{8}:true",
+      ]);
+      assert.equal(done[3], "hang:timeout");
+    } finally {
+      await pool.close();
+    }
+  });
 });
 
 describe("fast path", () => {

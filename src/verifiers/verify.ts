@@ -166,9 +166,12 @@ export class AnswerVerifier {
 
 let shared: AnswerVerifier | undefined;
 
-/** A process-wide verifier with default options (its worker does not keep the process alive). */
+/**
+ * A process-wide verifier (its workers do not keep the process alive), with two algebra workers, so
+ * that one answer that runs to the time budget does not hold up the batch's other answers.
+ */
 export function sharedVerifier(): AnswerVerifier {
-  shared ??= new AnswerVerifier();
+  shared ??= new AnswerVerifier({ workers: 2 });
   return shared;
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { PAPER_TABLE1_SYSTEM_PROMPT } from "../../tasks/chatTemplate.js";
+import { PAPER_TABLE1_SYSTEM_PROMPT } from "../../tasks/promptPresets.js";
 import { INTRINSIC_CORRECTION_INSTRUCTION } from "../../tasks/correctionPrompt.js";
 import { PAPER_GUIDE_PHRASES } from "../../tasks/guidePhrases.js";
 import { CharTokenizer, DEFAULT_ALPHABET, DEFAULT_SPECIAL_TOKENS } from "./charTokenizer.js";
