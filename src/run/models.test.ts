@@ -17,11 +17,11 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 test("a model directory has config.json, tokenizer.json and model.safetensors or a shard index", () => {
   assert.equal(resolveModelDir("default"), DEFAULT_MODEL_DIR);
   for (const f of ["config.json", "tokenizer.json"]) copyFileSync(join(DEFAULT_MODEL_DIR, f), join(tmp, f));
-  assert.throws(() => resolveModelDir(tmp), /model\.safetensors not found/);
+  assert.throws(() => resolveModelDir(tmp), /model\.safetensors or model\.safetensors\.index\.json not found/);
   writeFileSync(join(tmp, "model.safetensors.index.json"), "{}");
   assert.equal(resolveModelDir(tmp), tmp);
   rmSync(join(tmp, "tokenizer.json"));
-  assert.throws(() => resolveModelDir(tmp), /tokenizer\.json not found/);
+  assert.throws(() => resolveModelDir(tmp), /tokenizer\.json or vocab\.json not found/);
 });
 
 test("eval and train open a model whose weights are sharded; engine.saveDtype and maxShardBytes make a run's checkpoints bfloat16 shards, which eval --checkpoint reads", async () => {
