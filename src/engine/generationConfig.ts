@@ -3,7 +3,7 @@
 // generation is greedy; with it, an absent temperature is 1, top_p 1 and top_k 50. `rlvr eval` uses
 // these where the user set no sampling flag; the eos ids join the stop tokens wherever the model samples
 // (run/session.ts). Training samples at the config's own `sampling` (the RL policy's distribution).
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import type { SamplingParams } from "./types.js";
@@ -61,6 +61,14 @@ export function readGenerationConfig(dir: string): GenerationConfig | null {
     throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
   }
   return parseGenerationConfig(json, file);
+}
+
+/** Copies `modelDir`/generation_config.json into `dir` when there is one (a checkpoint keeps the model's defaults). */
+export function copyGenerationConfig(modelDir: string, dir: string): boolean {
+  const file = join(modelDir, GENERATION_CONFIG_FILE);
+  if (!existsSync(file)) return false;
+  copyFileSync(file, join(dir, GENERATION_CONFIG_FILE));
+  return true;
 }
 
 /** transformers' GenerationConfig default top_k (applied when do_sample is on and top_k is absent). */

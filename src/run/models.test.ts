@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { cli, tinyModel } from "../cli/testSupport.js";
+import { readGenerationConfig } from "../engine/generationConfig.js";
 import { LocalEngine } from "../engine/local/localEngine.js";
 import { locateTensors } from "../engine/local/shardedSafetensors.js";
 import { checkpointProblem } from "./checkpointManifest.js";
@@ -17,7 +18,10 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 test("a model directory has config.json, tokenizer.json and model.safetensors or a shard index", () => {
   assert.equal(resolveModelDir("default"), DEFAULT_MODEL_DIR);
   for (const f of ["config.json", "tokenizer.json"]) copyFileSync(join(DEFAULT_MODEL_DIR, f), join(tmp, f));
-  assert.throws(() => resolveModelDir(tmp), /model\.safetensors or model\.safetensors\.index\.json not found/);
+  assert.throws(
+    () => resolveModelDir(tmp),
+    /model\.safetensors or model\.safetensors\.index\.json not found/,
+  );
   writeFileSync(join(tmp, "model.safetensors.index.json"), "{}");
   assert.equal(resolveModelDir(tmp), tmp);
   rmSync(join(tmp, "tokenizer.json"));
@@ -103,4 +107,17 @@ test("a model's generation_config.json: its eos ids stop sampling, and eval samp
   assert.deepEqual([own.temperature, own.top_p, own.top_k], [0.7, 0.8, 20]);
   const given = await json("--temperature", "0");
   assert.deepEqual([given.temperature, given.top_p, given.top_k], [0, 1, -1]);
+  // a run's checkpoints keep the model's generation_config.json
+  const out = join(tmp, "gen-run");
+  const small = [
+    "--set",
+    "batch.promptsPerStep=1",
+    "--set",
+    "batch.groupSize=2",
+    "--set",
+    "sampling.maxTokens=4",
+  ];
+  const tr = await cli("train", "--model", model, "--steps", "1", "--out", out, ...small);
+  assert.equal(tr.code, 0, tr.err);
+  assert.deepEqual(readGenerationConfig(join(out, "checkpoints", "step-1"))?.eosTokenIds, [extra]);
 });

@@ -17,6 +17,7 @@ import { acquireRunLock, type RunLock } from "./runLock.js";
 import { catchStopSignals } from "./stopSignals.js";
 import { type ModelSession, openSession } from "./session.js";
 import { runTrainingLoop } from "./trainLoop.js";
+import { copyGenerationConfig } from "../engine/generationConfig.js";
 import { copyTokenizerFiles } from "../engine/tokenizer/tokenizerFiles.js";
 
 export interface TrainRunOptions {
@@ -117,8 +118,11 @@ export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise
           : undefined,
       stopRequested: () => signals.received !== null,
       stopTokens: active.stopTokens,
-      // a checkpoint is a complete model directory: weights, config and the model's tokenizer
-      checkpointFiles: (dir) => copyTokenizerFiles(active.modelDir, dir),
+      // a checkpoint is a complete model directory: weights, config, the model's tokenizer and generation defaults
+      checkpointFiles: (dir) => {
+        copyTokenizerFiles(active.modelDir, dir);
+        copyGenerationConfig(active.modelDir, dir);
+      },
     });
     progress.done();
     const latest = latestCheckpointOf(run.dir).path;
