@@ -163,6 +163,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         return reply(service.heartbeat(await json()));
       case "create_model":
         return reply(service.createModel(await json()));
+      case "weights_info":
+        return reply(service.weightsInfo(await json()));
       case "get_info":
         return reply(service.getInfo(await json()));
       case "unload_model":

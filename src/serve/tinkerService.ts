@@ -3,7 +3,8 @@
 // tinker:// checkpoints on disk, and sampling sessions (the base model, a snapshot of a training model's
 // weights, or saved sampler weights) whose requests are batched.
 import { createHash, randomInt, randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileAtomic } from "../core/atomicFile.js";
 import { join } from "node:path";
 import { LocalEngine } from "../engine/local/localEngine.js";
 import { loadCheckpoint } from "../engine/local/model.js";
@@ -171,6 +172,9 @@ export class TinkerService {
     if (lora !== undefined && lora !== null && (!isObject(lora) || !isInt(lora.rank) || lora.rank < 0))
       throw new UserError("lora_config: expected {rank: integer ≥ 0, ...}");
     const id = randomUUID();
+    const rank = isObject(lora) ? (lora.rank as number) : 0;
+    // what weights_info tells a client that loads this model's checkpoints (after a restart too)
+    writeFileAtomic(join(this.o.checkpointDir, id, "model.json"), `${JSON.stringify({ base_model: this.o.modelName, lora_rank: rank })}\n`);
     // full fine-tuning: every weight of the model trains (the rank is recorded and reported)
     const engine = LocalEngine.fromDirectory(this.o.modelDir, { sessions: this.o.sessions, name: id });
     this.models.set(id, {
@@ -186,6 +190,15 @@ export class TinkerService {
       ),
       model_id: id,
     };
+  }
+
+  weightsInfo(body: Record<string, unknown>): unknown {
+    const p = parseTinkerPath(body.tinker_path);
+    const file = join(this.o.checkpointDir, p.modelId, "model.json");
+    if (!existsSync(file)) throw new NotFound(`no checkpoints of model ${p.modelId} on this server`);
+    const meta = JSON.parse(readFileSync(file, "utf8")) as { base_model: string; lora_rank: number };
+    // every run here is full fine-tuning; the rank is the one the client asked for (SDKs build a LoRA config from it)
+    return { base_model: meta.base_model, is_lora: true, lora_rank: meta.lora_rank || 32 };
   }
 
   getInfo(body: Record<string, unknown>): unknown {
