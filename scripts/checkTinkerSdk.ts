@@ -23,10 +23,15 @@ if (!existsSync(INSTALL)) {
 }
 const venv = process.env.TINKER_SDK_VENV ?? join(tmpdir(), "tinker-sdk-venv");
 process.stderr.write(`check:tinker-sdk: installing the SDK into ${venv} (minutes the first time)\n`);
-const install = spawnSync("bash", [INSTALL, venv], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+const install = spawnSync("bash", [INSTALL, venv], {
+  encoding: "utf8",
+  stdio: ["ignore", "pipe", "inherit"],
+});
 const python = install.stdout.trim().split("\n").pop() ?? "";
 if (install.status !== 0 || !existsSync(python)) {
-  process.stderr.write(`check:tinker-sdk: ${INSTALL} failed (exit ${install.status}); see its output above\n`);
+  process.stderr.write(
+    `check:tinker-sdk: ${INSTALL} failed (exit ${install.status}); see its output above\n`,
+  );
   process.exit(1);
 }
 
@@ -44,7 +49,9 @@ try {
       TINKER_API_KEY: "tml-local",
       TINKER_TELEMETRY: "0",
       RLVR_BASE_MODEL: "arith-warm-start",
-      RLVR_PROMPT_TOKENS: tokenizer.encode("<|im_start|>user\n12+30=?<|im_end|>\n<|im_start|>assistant\n").join(","),
+      RLVR_PROMPT_TOKENS: tokenizer
+        .encode("<|im_start|>user\n12+30=?<|im_end|>\n<|im_start|>assistant\n")
+        .join(","),
       RLVR_ANSWER_TOKENS: tokenizer.encode("<think>12+30=42</think>42<|im_end|>").join(","),
     },
   });
@@ -53,5 +60,7 @@ try {
   await server.close();
   rmSync(checkpoints, { recursive: true, force: true });
 }
-process.stdout.write(status === 0 ? "check:tinker-sdk: passed\n" : `check:tinker-sdk: FAILED (exit ${status})\n`);
+process.stdout.write(
+  status === 0 ? "check:tinker-sdk: passed\n" : `check:tinker-sdk: FAILED (exit ${status})\n`,
+);
 process.exit(status);

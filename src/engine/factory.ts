@@ -4,13 +4,15 @@
 import type { EngineKind } from "../core/choices.js";
 import { LocalEngine } from "./local/localEngine.js";
 import { scriptedEngine } from "./scriptedEngine.js";
+import { TinkerEngine } from "./tinker/tinkerEngine.js";
 import type { Tokenizer } from "./tokenizer/types.js";
 import type { TrainingEngine } from "./types.js";
 
 /** An engine config (the config's `engine` section). */
 export type EngineSpec =
   | { kind: "local"; threads?: number }
-  | { kind: "scripted"; completions: readonly string[]; logprob: number };
+  | { kind: "scripted"; completions: readonly string[]; logprob: number }
+  | { kind: "tinker"; baseUrl: string; baseModel: string; loraRank: number };
 
 // A kind in core/choices.ts without a spec here (or the reverse) does not compile.
 const KINDS_MATCH: [EngineSpec["kind"]] extends [EngineKind]
@@ -37,7 +39,7 @@ export interface OpenEnginesOptions {
   reference: boolean;
 }
 
-export function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Engines {
+export async function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Promise<Engines> {
   switch (spec.kind) {
     case "local": {
       const options = spec.threads !== undefined ? { intraOpNumThreads: spec.threads } : {};
@@ -62,6 +64,21 @@ export function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Engines {
           samplingLogprob: spec.logprob,
         }).engine;
       return { policy: make(), reference: o.reference ? make() : undefined, close: async () => {} };
+    }
+    case "tinker": {
+      // the policy, from a checkpoint's tinker:// weights when weightsDir is given; the reference is an
+      // untrained model of the same base (its forward passes give the reference log-probs)
+      const options = { ...spec, vocabSize: o.tokenizer.vocabSize };
+      const policy = await TinkerEngine.open(options, o.weightsDir);
+      const reference = o.reference ? await TinkerEngine.open(options) : undefined;
+      return {
+        policy,
+        reference,
+        close: async () => {
+          await policy.close();
+          await reference?.close();
+        },
+      };
     }
   }
 }

@@ -51,7 +51,7 @@ export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {})
   const modelDir = resolveModelDir(spec.model);
   const tokenizer = loadTokenizer(modelDir);
   const task = await loadTask(spec.task, { reward: o.reward ?? spec.reward.module, notes: o.notes });
-  const engines = openEngines(spec.engine, {
+  const engines = await openEngines(spec.engine, {
     modelDir,
     tokenizer,
     weightsDir: o.weightsDir,

@@ -174,7 +174,10 @@ export class TinkerService {
     const id = randomUUID();
     const rank = isObject(lora) ? (lora.rank as number) : 0;
     // what weights_info tells a client that loads this model's checkpoints (after a restart too)
-    writeFileAtomic(join(this.o.checkpointDir, id, "model.json"), `${JSON.stringify({ base_model: this.o.modelName, lora_rank: rank })}\n`);
+    writeFileAtomic(
+      join(this.o.checkpointDir, id, "model.json"),
+      `${JSON.stringify({ base_model: this.o.modelName, lora_rank: rank })}\n`,
+    );
     // full fine-tuning: every weight of the model trains (the rank is recorded and reported)
     const engine = LocalEngine.fromDirectory(this.o.modelDir, { sessions: this.o.sessions, name: id });
     this.models.set(id, {
