@@ -10,9 +10,16 @@ import { after, test } from "node:test";
 import { type Config, type ConfigInput, configSchema, parseConfig } from "./config.js";
 import { ProgressReporter } from "./progress.js";
 import { trainRun } from "./trainRun.js";
+// the Tinker engine's fields are read by a run against `rlvr serve` (a test above its layer: serve/)
+import { type RunningServer, startServer } from "../serve/server.js";
+import { DEFAULT_MODEL_DIR } from "./models.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-coverage-"));
-after(() => rmSync(tmp, { recursive: true, force: true }));
+let server: RunningServer | undefined;
+after(async () => {
+  await server?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 /** The dotted paths of the schema's leaves (a union of objects contributes every variant's fields). */
 function leafPaths(schema: unknown, path = ""): string[] {
@@ -87,6 +94,13 @@ const RUNS: Record<string, ConfigInput> = {
 };
 
 test("every config field is read by some training run (no dead config)", async () => {
+  server = await startServer({ modelDir: DEFAULT_MODEL_DIR, port: 0, checkpointDir: join(tmp, "server") });
+  RUNS["grpo on a Tinker server (rlvr serve)"] = {
+    engine: { kind: "tinker", baseUrl: server.url, baseModel: "arith-warm-start", loraRank: 8 },
+    steps: 1,
+    batch: { promptsPerStep: 1, groupSize: 2 },
+    sampling: { maxTokens: 8 },
+  };
   const reads = new Set<string>();
   for (const [name, input] of Object.entries(RUNS)) {
     const config = parseConfig(
