@@ -59,5 +59,5 @@ export const CHAT_TEMPLATES = ["chatml-think", "model"] as const;
 export type ChatTemplateName = (typeof CHAT_TEMPLATES)[number];
 
 /** Engines a config can choose (engine/factory.ts). */
-export const ENGINE_KINDS = ["local", "scripted", "tinker"] as const;
+export const ENGINE_KINDS = ["local", "scripted", "tinker", "openai"] as const;
 export type EngineKind = (typeof ENGINE_KINDS)[number];

@@ -4,15 +4,17 @@
 import type { EngineKind } from "../core/choices.js";
 import { LocalEngine } from "./local/localEngine.js";
 import { scriptedEngine } from "./scriptedEngine.js";
+import { OpenAiEngine } from "./openai/openaiEngine.js";
 import { TinkerEngine } from "./tinker/tinkerEngine.js";
 import type { Tokenizer } from "./tokenizer/types.js";
-import type { TrainingEngine } from "./types.js";
+import type { SamplingEngine, TrainingEngine } from "./types.js";
 
 /** An engine config (the config's `engine` section). */
 export type EngineSpec =
   | { kind: "local"; threads?: number }
   | { kind: "scripted"; completions: readonly string[]; logprob: number }
-  | { kind: "tinker"; baseUrl: string; baseModel: string; loraRank: number };
+  | { kind: "tinker"; baseUrl: string; baseModel: string; loraRank: number }
+  | { kind: "openai"; baseUrl: string; servedModel: string };
 
 // A kind in core/choices.ts without a spec here (or the reverse) does not compile.
 const KINDS_MATCH: [EngineSpec["kind"]] extends [EngineKind]
@@ -39,8 +41,31 @@ export interface OpenEnginesOptions {
   reference: boolean;
 }
 
+/** An engine that samples only (evaluation): any kind; the OpenAI-compatible one exists only as this. */
+export async function openSamplingEngine(
+  spec: EngineSpec,
+  o: Omit<OpenEnginesOptions, "reference">,
+): Promise<{ engine: SamplingEngine; close(): Promise<void> }> {
+  if (spec.kind === "openai") {
+    if (o.weightsDir)
+      throw new Error(
+        "engine.kind openai: the server holds the weights; give --model the served name, not a checkpoint",
+      );
+    return {
+      engine: new OpenAiEngine({ baseUrl: spec.baseUrl, model: spec.servedModel, tokenizer: o.tokenizer }),
+      close: async () => {},
+    };
+  }
+  const engines = await openEngines(spec, { ...o, reference: false });
+  return { engine: engines.policy, close: () => engines.close() };
+}
+
 export async function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Promise<Engines> {
   switch (spec.kind) {
+    case "openai":
+      throw new Error(
+        'engine.kind "openai" only samples (rlvr eval --engine openai); training needs engine.kind local, scripted or tinker',
+      );
     case "local": {
       const options = spec.threads !== undefined ? { intraOpNumThreads: spec.threads } : {};
       const policy = LocalEngine.fromDirectory(o.weightsDir ?? o.modelDir, options);

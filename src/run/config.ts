@@ -248,11 +248,24 @@ const tinkerEngineSchema = z.strictObject({
   loraRank: int(1).default(32),
 });
 
+const openaiEngineSchema = z.strictObject({
+  /**
+   * Samples from an OpenAI-compatible server (vLLM, SGLang, llama.cpp, `rlvr serve`) for evaluation; it
+   * cannot train. The API key comes from $OPENAI_API_KEY. The tokenizer is read from `model`.
+   */
+  kind: z.literal("openai"),
+  /** The server's root URL (the API is under /v1). */
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  /** The served model's name. */
+  servedModel: z.string().min(1),
+});
+
 /** The engine that samples and trains (engine/factory.ts). Default: the embedded local engine. */
 const engineSchema = z.discriminatedUnion("kind", [
   localEngineSchema,
   scriptedEngineSchema,
   tinkerEngineSchema,
+  openaiEngineSchema,
 ]);
 
 const runSchema = z.strictObject({

@@ -1,9 +1,9 @@
 // Everything a command needs to train or evaluate a model from a config: the engines (engine/factory.ts),
 // the tokenizer, the task with its options, and the prompt renderer of task.prompt.
-import { openEngines } from "../engine/factory.js";
+import { openEngines, openSamplingEngine } from "../engine/factory.js";
 import { loadTokenizer } from "../engine/tokenizer/loadTokenizer.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
-import type { TrainingEngine } from "../engine/types.js";
+import type { SamplingEngine, TrainingEngine } from "../engine/types.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ModelChatTemplate, modelChatTemplate, promptRenderer } from "../tasks/chatTemplate.js";
@@ -44,6 +44,31 @@ function chatTemplateOf(modelDir: string): ModelChatTemplate {
   if (!existsSync(file))
     throw new Error(`${file}: not found (task.prompt.template "model" reads its chat_template)`);
   return modelChatTemplate(JSON.parse(readFileSync(file, "utf8")), file);
+}
+
+/** What an evaluation needs: a session whose engine may only sample (any engine kind, openai too). */
+export type SamplingSession = Omit<ModelSession, "engine" | "reference"> & { engine: SamplingEngine };
+
+/** Opens the config's model on its engine for sampling only (rlvr eval), with its task and prompt. */
+export async function openSamplingSession(
+  spec: SessionSpec,
+  o: Omit<OpenSessionOptions, "reference"> = {},
+): Promise<SamplingSession> {
+  const modelDir = resolveModelDir(spec.model);
+  const tokenizer = loadTokenizer(modelDir);
+  const task = await loadTask(spec.task, { reward: o.reward ?? spec.reward.module, notes: o.notes });
+  const opened = await openSamplingEngine(spec.engine, { modelDir, tokenizer, weightsDir: o.weightsDir });
+  return {
+    modelDir,
+    engine: opened.engine,
+    tokenizer,
+    task,
+    renderPrompt: promptRenderer(
+      spec.task.prompt,
+      spec.task.prompt.template === "model" ? chatTemplateOf(modelDir) : undefined,
+    ),
+    close: () => opened.close(),
+  };
 }
 
 /** Opens the config's model on its engine, with its task, reward and prompt. */

@@ -84,6 +84,8 @@ async function complete(
   );
   const temperature = num(body, "temperature", 1, 0, 2);
   const topP = num(body, "top_p", 1, Number.MIN_VALUE, 1);
+  // top_k is vLLM's extension of the OpenAI parameters; -1 = off
+  const topK = num(body, "top_k", -1, -1, 1e9, true);
   const seed =
     body.seed === undefined || body.seed === null
       ? randomInt(2 ** 31)
@@ -91,7 +93,7 @@ async function complete(
   const stops = stopList(body.stop);
   const stopTokens = [...extraStops, ...singleTokenStops(ctx.tokenizer, stops)];
   const seqs = await batcher
-    .sample(prompt, n, { maxTokens, temperature, topK: -1, topP, stopTokens }, seed)
+    .sample(prompt, n, { maxTokens, temperature, topK, topP, stopTokens }, seed)
     .catch((e: unknown) => {
       throw new UserError((e as Error).message);
     });
@@ -103,6 +105,13 @@ async function complete(
     if (seq.stopReason === "stop" && stopAt < 0 && extraStops.includes(tokens[tokens.length - 1])) {
       tokens = tokens.slice(0, -1);
       logprobs = logprobs.slice(0, -1);
+    }
+    if (stopAt >= 0) {
+      // the tokens of the stop string are not part of the answer (OpenAI's text and logprobs leave it out)
+      while (tokens.length > 0 && ctx.tokenizer.decode(tokens.slice(0, -1)).length >= stopAt) {
+        tokens = tokens.slice(0, -1);
+        logprobs = logprobs.slice(0, -1);
+      }
     }
     let text = ctx.tokenizer.decode(tokens);
     if (stopAt >= 0) text = text.slice(0, stopAt);

@@ -95,9 +95,14 @@ const fbBytes = (modelId: string, seqId: number, forwardOnly = false) =>
 
 test("handshake: client/config turns pyqwest off; capabilities list the model; healthz", async () => {
   assert.equal((await post("client/config", { sdk_version: "0.25.0" })).json().use_pyqwest_transport, false);
-  const caps = await (await fetch(`${server.url}/api/v1/get_server_capabilities`)).json();
+  const caps = (await (await fetch(`${server.url}/api/v1/get_server_capabilities`)).json()) as {
+    supported_models: unknown;
+  };
   assert.deepEqual(caps.supported_models, [{ model_name: "arith-warm-start", max_context_length: 512 }]);
-  assert.equal((await (await fetch(`${server.url}/api/v1/healthz`)).json()).status, "ok");
+  assert.equal(
+    ((await (await fetch(`${server.url}/api/v1/healthz`)).json()) as { status: string }).status,
+    "ok",
+  );
 });
 
 test("forward_backward: protobuf result with the local engine's logprobs and loss", async () => {
@@ -248,7 +253,7 @@ test("malformed requests get a 4xx with a message, and the server keeps answerin
   const r = await post("forward_backward", wrongLoss);
   assert.equal(r.status, 400);
   assert.match(String(r.json().detail), /dro.*not supported/);
-  assert.equal((await (await fetch(`${server.url}/healthz`)).json()).status, "ok");
+  assert.equal(((await (await fetch(`${server.url}/healthz`)).json()) as { status: string }).status, "ok");
 });
 
 test("an API key is required when given, and any address but loopback needs one", async () => {
