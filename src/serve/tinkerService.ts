@@ -160,7 +160,7 @@ export class TinkerService {
     const m = this.models.get(id);
     if (!m)
       throw new NotFound(
-        `model ${id} is not on this server (created before a restart? load its last tinker:// checkpoint into a new model)`,
+        `model ${id} is not on this server (created before the server restarted? a training run continues from its last tinker:// checkpoint with --resume)`,
       );
     return m;
   }
@@ -382,7 +382,7 @@ export class TinkerService {
       const s = this.samplers.get(id);
       if (!s)
         throw new UserError(
-          `sampling session ${id} is unknown or expired (only the newest ${this.keepSnapshots} weight snapshots of a model are kept)`,
+          `sampling session ${id} is not on this server: expired (only the newest ${this.keepSnapshots} weight snapshots of a model are kept), or created before the server restarted (a training run continues with --resume)`,
         );
       return { batcher: s.batcher };
     }

@@ -8,12 +8,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { type ConfigInput, parseConfig } from "../run/config.js";
+import { parseConfig } from "../run/config.js";
 import { ProgressReporter } from "../run/progress.js";
 import { readJsonl } from "../run/runDirectory.js";
 import { trainRun } from "../run/trainRun.js";
 import { DEFAULT_MODEL_DIR } from "../run/models.js";
 import { type RunningServer, startServer } from "./server.js";
+import { assertSameMetrics, runConfig } from "./testSupport.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-tinker-train-"));
 let server: RunningServer;
@@ -26,37 +27,6 @@ after(async () => {
 });
 const quiet = (total: number) =>
   new ProgressReporter({ total, stream: { write: () => true, isTTY: false } as never, live: false });
-
-export function runConfig(out: string, extra: ConfigInput = {}): ConfigInput {
-  return {
-    model: "default",
-    steps: 3,
-    seed: 5,
-    batch: { promptsPerStep: 2, groupSize: 4 },
-    sampling: { maxTokens: 48 },
-    optim: { lr: 3e-4 },
-    run: { checkpointEvery: 1, samplesPerStep: 2, out },
-    ...extra,
-  };
-}
-
-/** Every metric of every step equal within a relative/absolute tolerance (time/ keys are in timings.jsonl). */
-export function assertSameMetrics(
-  a: Record<string, unknown>[],
-  b: Record<string, unknown>[],
-  tol = 2e-3,
-): void {
-  assert.equal(a.length, b.length, "steps");
-  a.forEach((row, s) => {
-    assert.deepEqual(Object.keys(b[s]).sort(), Object.keys(row).sort(), `step ${s + 1}: metric keys`);
-    for (const [k, v] of Object.entries(row)) {
-      const w = b[s][k];
-      if (typeof v === "number" && typeof w === "number")
-        assert.ok(Math.abs(v - w) <= tol * Math.max(1, Math.abs(v)), `step ${s + 1} ${k}: ${v} vs ${w}`);
-      else assert.deepEqual(w, v, `step ${s + 1} ${k}`);
-    }
-  });
-}
 
 for (const [name, loss] of [
   ["built-in ppo (no KL)", { kl: { coef: 0 } }],
