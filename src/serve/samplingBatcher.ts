@@ -1,5 +1,6 @@
-// Concurrent sampling requests to one set of weights run as one batch: while the engine decodes a
-// batch, new requests queue, and the next batch takes every queued request with the same sampling
+// Concurrent sampling requests to one set of weights run as one batch: a batch starts once no new
+// request has come for `gatherMs` (at most `maxGatherMs` after the first; a client's concurrent requests
+// arrive a few ms apart over HTTP), while it decodes new requests queue, and the next batch takes every queued request with the same sampling
 // parameters (up to `maxPrompts`). Each request keeps its own seed (LocalEngine.sampleSeeded), so what
 // it draws does not depend on what it was batched with.
 import type { LocalEngine } from "../engine/local/localEngine.js";
@@ -28,11 +29,16 @@ export class SamplingBatcher {
     /** The weights sampled (also scores prompt log-probs). */
     readonly engine: LocalEngine,
     private readonly maxPrompts = 64,
+    private readonly gatherMs = 10,
+    private readonly maxGatherMs = 100,
   ) {}
+
+  private lastArrival = 0;
 
   sample(prompt: number[], n: number, params: SamplingParams, seed: number): Promise<SampledSequence[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ prompt, n, seed, params, key: paramsKey(params, n), resolve, reject });
+      this.lastArrival = performance.now();
       void this.drain();
     });
   }
@@ -41,6 +47,12 @@ export class SamplingBatcher {
     if (this.running) return;
     this.running = true;
     try {
+      const first = performance.now();
+      for (;;) {
+        const quiet = performance.now() - this.lastArrival;
+        if (quiet >= this.gatherMs || performance.now() - first >= this.maxGatherMs) break;
+        await new Promise((r) => setTimeout(r, this.gatherMs - quiet));
+      }
       while (this.queue.length > 0) {
         const key = this.queue[0].key;
         const batch: Pending[] = [];
