@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { LocalEngine } from "../engine/local/localEngine.js";
+import { TinkerEngine } from "../engine/tinker/tinkerEngine.js";
 import {
   decodeForwardBackwardOutput,
   decodeSampleResponse,
@@ -279,4 +280,23 @@ test("an API key is required when given, and any address but loopback needs one"
   } finally {
     await keyed.close();
   }
+});
+
+test("a session without heartbeats ends: its models are unloaded; close() of a client engine unloads too", async () => {
+  const id = await newModel();
+  const session = server.service;
+  assert.deepEqual(await session.expireSessions(Date.now()), []);
+  const ended = await session.expireSessions(Date.now() + 16 * 60_000);
+  assert.ok(ended.length > 0);
+  const r = await post("optim_step", { model_id: id, seq_id: 1, adam_params: {} });
+  assert.equal(r.status, 404);
+  assert.match(String(r.json().detail), /not on this server/);
+  const engine = await TinkerEngine.open({
+    baseUrl: server.url,
+    baseModel: "arith-warm-start",
+    vocabSize: 102,
+  });
+  await engine.close();
+  const closed = await post("get_info", { model_id: engine.modelId });
+  assert.equal(closed.status, 404);
 });

@@ -30,6 +30,8 @@ export interface ServeOptions {
   maxJsonBytes?: number;
   /** onnxruntime threads per op. */
   threads?: number;
+  /** A Tinker session without a heartbeat for this long is ended, its models unloaded (default 15 min). */
+  sessionTimeoutMs?: number;
   /** Called once per request with its method, path and status (logging). */
   onRequest?: (method: string, path: string, status: number) => void;
 }
@@ -108,6 +110,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     checkpointDir: resolve(o.checkpointDir ?? "serve-checkpoints"),
     sessions,
     futures: new FutureStore({ pollMs: o.pollMs }),
+    sessionTimeoutMs: o.sessionTimeoutMs,
   });
   const openai: OpenAiContext = {
     modelName,

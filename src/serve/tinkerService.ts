@@ -35,10 +35,13 @@ export interface TinkerServiceOptions {
   futures?: FutureStore;
   /** Weight snapshots kept per training model for sampling (older ones are dropped). Default 4. */
   keepSnapshots?: number;
+  /** A session without a heartbeat for this long is ended and its models unloaded. Default 15 min. */
+  sessionTimeoutMs?: number;
 }
 
 interface TrainingModel {
   id: string;
+  sessionId: string;
   engine: LocalEngine;
   queue: SeqQueue;
   loraRank?: number;
@@ -119,7 +122,11 @@ export class TinkerService {
     this.base = LocalEngine.fromDirectory(o.modelDir, { sessions: o.sessions, name: o.modelName });
     this.baseSampler = new SamplingBatcher(this.base);
     this.keepSnapshots = o.keepSnapshots ?? 4;
+    this.sweep = setInterval(() => void this.expireSessions(), 60_000);
+    this.sweep.unref();
   }
+
+  private readonly sweep: NodeJS.Timeout;
 
   get baseEngine(): LocalEngine {
     return this.base;
@@ -166,7 +173,8 @@ export class TinkerService {
   }
 
   createModel(body: Record<string, unknown>): unknown {
-    field(body, "session_id", isString, "a session id");
+    const sessionId = field(body, "session_id", isString, "a session id");
+    this.sessionsSeen.set(sessionId, Date.now());
     this.checkBaseModel(body.base_model);
     const lora = body.lora_config;
     if (lora !== undefined && lora !== null && (!isObject(lora) || !isInt(lora.rank) || lora.rank < 0))
@@ -182,6 +190,7 @@ export class TinkerService {
     const engine = LocalEngine.fromDirectory(this.o.modelDir, { sessions: this.o.sessions, name: id });
     this.models.set(id, {
       id,
+      sessionId,
       engine,
       queue: new SeqQueue(),
       loraRank: isObject(lora) ? (lora.rank as number) : undefined,
@@ -193,6 +202,23 @@ export class TinkerService {
       ),
       model_id: id,
     };
+  }
+
+  /**
+   * Ends the sessions whose last heartbeat is older than the timeout: their training models and weight
+   * snapshots are unloaded (their tinker:// checkpoints stay on disk). Runs every minute.
+   */
+  async expireSessions(now = Date.now()): Promise<string[]> {
+    const timeout = this.o.sessionTimeoutMs ?? 15 * 60_000;
+    const ended = [...this.sessionsSeen].filter(([, t]) => now - t > timeout).map(([id]) => id);
+    for (const id of ended) this.sessionsSeen.delete(id);
+    for (const m of [...this.models.values()]) {
+      if (!ended.includes(m.sessionId)) continue;
+      this.models.delete(m.id);
+      for (const s of m.snapshots) this.samplers.delete(s);
+      await m.engine.close();
+    }
+    return ended;
   }
 
   weightsInfo(body: Record<string, unknown>): unknown {
@@ -219,6 +245,7 @@ export class TinkerService {
   unloadModel(body: Record<string, unknown>): unknown {
     const m = this.model(body);
     this.models.delete(m.id);
+    for (const s of m.snapshots) this.samplers.delete(s);
     return {
       request_id: this.futures.submit(
         m.engine.close().then(() => ({ kind: "json", body: { type: "unload_model", model_id: m.id } })),
@@ -438,6 +465,7 @@ export class TinkerService {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweep);
     for (const m of this.models.values()) await m.engine.close();
     await this.base.close();
   }

@@ -194,8 +194,12 @@ export class TinkerEngine implements TrainingEngine {
     this.sampler = new TinkerSampler(this.http, r.sampling_session_id);
   }
 
+  /** Stops the heartbeat and unloads the model on the server (its tinker:// checkpoints stay). */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    // best effort, briefly: a server that is gone has nothing to unload
+    const quick = new TinkerHttp({ ...this.o, maxRetryMs: 2_000 });
+    await quick.future("unload_model", { model_id: this.modelId }, false).catch(() => undefined);
   }
 
   sample(prompt: number[], n: number, params: SamplingParams): Promise<SampledSequence[]> {
