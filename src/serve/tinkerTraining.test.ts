@@ -74,9 +74,10 @@ test("--resume of a Tinker run continues from its tinker:// checkpoint with the 
   const resumed = parseConfig(runConfig(join(tmp, "part"), { ...extra, steps: 3 }), "part");
   const r = await trainRun(resumed, { resume: true, progress: quiet(3) });
   assert.equal(r.startStep, 2);
+  // to float32 rounding: the server batches concurrent sampling requests as they arrive
   assertSameMetrics(
     readJsonl(join(w.runDir, "metrics.jsonl")),
     readJsonl(join(r.runDir, "metrics.jsonl")),
-    1e-9,
+    1e-4,
   );
 });
