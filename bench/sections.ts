@@ -83,6 +83,13 @@ export const SECTIONS: BenchSection[] = [
     timeoutMs: 10 * 60_000,
   },
   {
+    name: "serve",
+    title: "rlvr serve and --engine tinker vs in process",
+    required: false,
+    resolve: tsxScript("bench/tinkerServe.ts", ["--json"]),
+    timeoutMs: 15 * 60_000,
+  },
+  {
     name: "verifier",
     title: "math verifier",
     required: false,

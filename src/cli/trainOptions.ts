@@ -2,7 +2,7 @@
 // overrides → parseConfig. Precedence: schema defaults < --config FILE < flags (--set, then named flags).
 // With --resume DIR the run's own config.json is the base and only steps/run logging may change.
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { ALGOS, PROMPT_PRESETS } from "../core/choices.js";
+import { ALGOS, ENGINE_KINDS, PROMPT_PRESETS } from "../core/choices.js";
 import { taskNames } from "../tasks/registry.js";
 import {
   type Config,
@@ -32,6 +32,10 @@ export interface TrainFlags {
   reward?: string;
   system?: string;
   promptPreset?: string;
+  engine?: string;
+  baseUrl?: string;
+  baseModel?: string;
+  loraRank?: number;
   resume?: string;
   /** "path=value" assignments, e.g. "loss.kl.coef=0". */
   set?: string[];
@@ -54,6 +58,10 @@ const FLAG_FIELDS: ReadonlyArray<readonly [keyof TrainFlags, string, string]> = 
   ["reward", "reward.module", "--reward"],
   ["system", "task.prompt.system", "--system"],
   ["promptPreset", "task.prompt.preset", "--prompt-preset"],
+  ["engine", "engine.kind", "--engine"],
+  ["baseUrl", "engine.baseUrl", "--base-url"],
+  ["baseModel", "engine.baseModel", "--base-model"],
+  ["loraRank", "engine.loraRank", "--lora-rank"],
 ];
 
 function parseNumber(value: string): number {
@@ -94,6 +102,14 @@ export function addTrainOptions(cmd: Command, spec: TrainOptionsSpec = {}): Comm
         PROMPT_PRESETS,
       ),
     )
+    .addOption(
+      new Option("--engine <kind>", "engine that samples and trains (tinker: a Tinker server)").choices(
+        ENGINE_KINDS,
+      ),
+    )
+    .option("--base-url <url>", "--engine tinker: the server's URL (API key from $TINKER_API_KEY)")
+    .option("--base-model <name>", "--engine tinker: the server's base model")
+    .option("--lora-rank <r>", "--engine tinker: LoRA rank (default 32)", parseNumber)
     .option(
       "--set <path=value>",
       "set any config field, e.g. --set loss.kl.coef=0 (repeatable; value is JSON or a string)",

@@ -66,7 +66,7 @@ export const PROMPT_PRESETS = ["none", "one-shot-rlvr", "mgrpo-table1"] as const
 export type PromptPreset = (typeof PROMPT_PRESETS)[number];
 
 /** Engines a config can choose (engine/factory.ts). */
-export const ENGINE_KINDS = ["local", "scripted"] as const;
+export const ENGINE_KINDS = ["local", "scripted", "tinker", "openai"] as const;
 export type EngineKind = (typeof ENGINE_KINDS)[number];
 
 /** How saved weights are stored: float32, or bfloat16 (half the bytes; training state stays float32). */

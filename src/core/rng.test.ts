@@ -29,3 +29,16 @@ test("derived streams are independent of each other and deterministic", () => {
   assert.notEqual(Rng.derive(5, 1).nextU32(), Rng.derive(5, 2).nextU32());
   assert.deepEqual(new Rng(3).shuffle([1, 2, 3, 4, 5]).sort(), [1, 2, 3, 4, 5]);
 });
+
+test("promptSeed(seed, p) alone draws what prompt p of a batch with seed draws", () => {
+  for (const [seed, p, j] of [
+    [0, 0, 0],
+    [7, 3, 1],
+    [0xffffffff, 17, 5],
+  ]) {
+    const a = Rng.derive(Rng.promptSeed(seed, p), 0, j);
+    const b = Rng.derive(seed, p, j);
+    assert.deepEqual([a.nextU32(), a.nextU32()], [b.nextU32(), b.nextU32()]);
+  }
+  assert.notEqual(Rng.promptSeed(7, 1), Rng.promptSeed(7, 2));
+});

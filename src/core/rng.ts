@@ -39,6 +39,15 @@ export class Rng {
     return new Rng(h);
   }
 
+  /**
+   * The seed s of prompt p's streams on their own: Rng.derive(s, 0, ...rest) is Rng.derive(seed, p, ...rest),
+   * so a prompt sampled alone (a served request) draws what it draws as prompt p of a batch.
+   */
+  static promptSeed(seed: number, p: number): number {
+    // derive hashes seed ^ imul(p, K) first and key 0 adds imul(0, K) = 0
+    return ((seed >>> 0) ^ Math.imul(p >>> 0, 0x27d4eb2d)) >>> 0;
+  }
+
   state(): RngState {
     return [this.s[0], this.s[1], this.s[2], this.s[3]];
   }

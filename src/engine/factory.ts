@@ -4,13 +4,17 @@
 import type { EngineKind, SaveDtype } from "../core/choices.js";
 import { LocalEngine } from "./local/localEngine.js";
 import { scriptedEngine } from "./scriptedEngine.js";
+import { OpenAiEngine } from "./openai/openaiEngine.js";
+import { TinkerEngine } from "./tinker/tinkerEngine.js";
 import type { Tokenizer } from "./tokenizer/types.js";
-import type { TrainingEngine } from "./types.js";
+import type { SamplingEngine, TrainingEngine } from "./types.js";
 
 /** An engine config (the config's `engine` section). */
 export type EngineSpec =
   | { kind: "local"; threads?: number; saveDtype?: SaveDtype; maxShardBytes?: number }
-  | { kind: "scripted"; completions: readonly string[]; logprob: number };
+  | { kind: "scripted"; completions: readonly string[]; logprob: number }
+  | { kind: "tinker"; baseUrl: string; baseModel: string; loraRank: number }
+  | { kind: "openai"; baseUrl: string; servedModel: string };
 
 // A kind in core/choices.ts without a spec here (or the reverse) does not compile.
 const KINDS_MATCH: [EngineSpec["kind"]] extends [EngineKind]
@@ -37,8 +41,31 @@ export interface OpenEnginesOptions {
   reference: boolean;
 }
 
-export function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Engines {
+/** An engine that samples only (evaluation): any kind; the OpenAI-compatible one exists only as this. */
+export async function openSamplingEngine(
+  spec: EngineSpec,
+  o: Omit<OpenEnginesOptions, "reference">,
+): Promise<{ engine: SamplingEngine; close(): Promise<void> }> {
+  if (spec.kind === "openai") {
+    if (o.weightsDir)
+      throw new Error(
+        "engine.kind openai: the server holds the weights; give --model the served name, not a checkpoint",
+      );
+    return {
+      engine: new OpenAiEngine({ baseUrl: spec.baseUrl, model: spec.servedModel, tokenizer: o.tokenizer }),
+      close: async () => {},
+    };
+  }
+  const engines = await openEngines(spec, { ...o, reference: false });
+  return { engine: engines.policy, close: () => engines.close() };
+}
+
+export async function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Promise<Engines> {
   switch (spec.kind) {
+    case "openai":
+      throw new Error(
+        'engine.kind "openai" only samples (rlvr eval --engine openai); training needs engine.kind local, scripted or tinker',
+      );
     case "local": {
       const options = {
         intraOpNumThreads: spec.threads,
@@ -66,6 +93,21 @@ export function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Engines {
           samplingLogprob: spec.logprob,
         }).engine;
       return { policy: make(), reference: o.reference ? make() : undefined, close: async () => {} };
+    }
+    case "tinker": {
+      // the policy, from a checkpoint's tinker:// weights when weightsDir is given; the reference is an
+      // untrained model of the same base (its forward passes give the reference log-probs)
+      const options = { ...spec, vocabSize: o.tokenizer.vocabSize };
+      const policy = await TinkerEngine.open(options, o.weightsDir);
+      const reference = o.reference ? await TinkerEngine.open(options) : undefined;
+      return {
+        policy,
+        reference,
+        close: async () => {
+          await policy.close();
+          await reference?.close();
+        },
+      };
     }
   }
 }

@@ -80,6 +80,8 @@ export type LossSpec =
 export interface ForwardBackwardOutput {
   /** Per datum, per token: log p(target_t | input_≤t) under the current weights. */
   logprobs: number[][];
+  /** Per datum, per token: the entropy of π_θ(·|input_≤t), where the engine gives it (the local engine does). */
+  entropy?: number[][];
   /**
    * Metrics with reduction suffixes, as Tinker reports them: `loss:sum`, and where they apply
    * `clip_frac:mean`, `kl:mean`, `entropy:mean`, `ratio:mean` (means over weighted tokens).

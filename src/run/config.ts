@@ -253,8 +253,40 @@ const scriptedEngineSchema = z.strictObject({
   logprob: z.number().max(0).default(-1),
 });
 
+const tinkerEngineSchema = z.strictObject({
+  /**
+   * Trains and samples on a Tinker server (the hosted service, a self-hosted one, or `rlvr serve`); the
+   * API key comes from $TINKER_API_KEY, never from the config. The model's tokenizer is still read from
+   * `model`.
+   */
+  kind: z.literal("tinker"),
+  /** The server's root URL, e.g. http://127.0.0.1:8000. */
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  /** The server's name of the base model (get_server_capabilities lists them). */
+  baseModel: z.string().min(1),
+  /** LoRA rank asked of the server. Default 32 (Tinker's); `rlvr serve` fine-tunes every weight. */
+  loraRank: int(1).default(32),
+});
+
+const openaiEngineSchema = z.strictObject({
+  /**
+   * Samples from an OpenAI-compatible server (vLLM, SGLang, llama.cpp, `rlvr serve`) for evaluation; it
+   * cannot train. The API key comes from $OPENAI_API_KEY. The tokenizer is read from `model`.
+   */
+  kind: z.literal("openai"),
+  /** The server's root URL (the API is under /v1). */
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  /** The served model's name. */
+  servedModel: z.string().min(1),
+});
+
 /** The engine that samples and trains (engine/factory.ts). Default: the embedded local engine. */
-const engineSchema = z.discriminatedUnion("kind", [localEngineSchema, scriptedEngineSchema]);
+const engineSchema = z.discriminatedUnion("kind", [
+  localEngineSchema,
+  scriptedEngineSchema,
+  tinkerEngineSchema,
+  openaiEngineSchema,
+]);
 
 const runSchema = z.strictObject({
   /** Run directory. Default "runs/<algo>-<task.name>-seed<seed>", resolved by parseConfig. */

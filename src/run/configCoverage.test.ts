@@ -9,10 +9,18 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { type Config, type ConfigInput, configSchema, parseConfig } from "./config.js";
 import { ProgressReporter } from "./progress.js";
+import { openSamplingSession } from "./session.js";
 import { trainRun } from "./trainRun.js";
+// the Tinker engine's fields are read by a run against `rlvr serve` (a test above its layer: serve/)
+import { type RunningServer, startServer } from "../serve/server.js";
+import { DEFAULT_MODEL_DIR } from "./models.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-coverage-"));
-after(() => rmSync(tmp, { recursive: true, force: true }));
+let server: RunningServer | undefined;
+after(async () => {
+  await server?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 /** The dotted paths of the schema's leaves (a union of objects contributes every variant's fields). */
 function leafPaths(schema: unknown, path = ""): string[] {
@@ -86,7 +94,14 @@ const RUNS: Record<string, ConfigInput> = {
   star: { algo: "star", engine: SCRIPTED, steps: 1, batch: { promptsPerStep: 1, groupSize: 2 } },
 };
 
-test("every config field is read by some training run (no dead config)", async () => {
+test("every config field is read by some training run or evaluation (no dead config)", async () => {
+  server = await startServer({ modelDir: DEFAULT_MODEL_DIR, port: 0, checkpointDir: join(tmp, "server") });
+  RUNS["grpo on a Tinker server (rlvr serve)"] = {
+    engine: { kind: "tinker", baseUrl: server.url, baseModel: "arith-warm-start", loraRank: 8 },
+    steps: 1,
+    batch: { promptsPerStep: 1, groupSize: 2 },
+    sampling: { maxTokens: 8 },
+  };
   const reads = new Set<string>();
   for (const [name, input] of Object.entries(RUNS)) {
     const config = parseConfig(
@@ -95,6 +110,20 @@ test("every config field is read by some training run (no dead config)", async (
     );
     await trainRun(recording(config, reads) as Config, { progress: quiet(config.steps) });
   }
+  // engine.kind "openai" samples only: its fields are read by an evaluation session (rlvr eval)
+  const evalConfig = parseConfig(
+    { engine: { kind: "openai", baseUrl: server.url, servedModel: "arith-warm-start" } },
+    "eval",
+  );
+  const session = await openSamplingSession(recording(evalConfig, reads) as Config);
+  const [sampled] = await session.engine.sampleMany([session.tokenizer.encode("1+1=")], 1, {
+    maxTokens: 4,
+    temperature: 0,
+    topK: -1,
+    topP: 1,
+  });
+  assert.equal(sampled.length, 1);
+  await session.close();
   const unread = leafPaths(configSchema).filter((p) => p !== "versions" && !reads.has(p));
   assert.deepEqual(unread, [], `config fields nothing reads: ${unread.join(", ")}`);
 });

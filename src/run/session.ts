@@ -1,11 +1,11 @@
 // Everything a command needs to train or evaluate a model from a config: the engines (engine/factory.ts),
 // the tokenizer, the task with its options, and the prompt renderer of task.prompt.
-import { openEngines } from "../engine/factory.js";
+import { openEngines, openSamplingEngine } from "../engine/factory.js";
 import { type GenerationConfig, readGenerationConfig } from "../engine/generationConfig.js";
 import { loadTokenizer } from "../engine/tokenizer/loadTokenizer.js";
 import { stopTokenIds } from "../engine/tokenizer/stopTokens.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
-import type { TrainingEngine } from "../engine/types.js";
+import type { SamplingEngine, TrainingEngine } from "../engine/types.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ModelChatTemplate, modelChatTemplate, promptRenderer } from "../tasks/chatTemplate.js";
@@ -52,22 +52,17 @@ function chatTemplateOf(modelDir: string): ModelChatTemplate {
   return modelChatTemplate(JSON.parse(readFileSync(file, "utf8")), file);
 }
 
-/** Opens the config's model on its engine, with its task, reward and prompt. */
-export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {}): Promise<ModelSession> {
+/** What an evaluation needs: a session whose engine may only sample (any engine kind, openai too). */
+export type SamplingSession = Omit<ModelSession, "engine" | "reference"> & { engine: SamplingEngine };
+
+/** Everything of a session but its engines: the model directory, tokenizer, stop tokens, task, prompt. */
+async function sessionParts(spec: SessionSpec, o: OpenSessionOptions) {
   const modelDir = resolveModelDir(spec.model);
   const tokenizer = loadTokenizer(modelDir);
   const generationConfig = readGenerationConfig(modelDir);
   const task = await loadTask(spec.task, { reward: o.reward ?? spec.reward.module, notes: o.notes });
-  const engines = openEngines(spec.engine, {
-    modelDir,
-    tokenizer,
-    weightsDir: o.weightsDir,
-    reference: o.reference ?? false,
-  });
   return {
     modelDir,
-    engine: engines.policy,
-    reference: engines.reference,
     tokenizer,
     generationConfig,
     stopTokens: stopTokenIds(tokenizer, generationConfig?.eosTokenIds ?? []),
@@ -76,6 +71,31 @@ export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {})
       spec.task.prompt,
       spec.task.prompt.template === "model" ? chatTemplateOf(modelDir) : undefined,
     ),
-    close: () => engines.close(),
   };
+}
+
+/** Opens the config's model on its engine for sampling only (rlvr eval), with its task and prompt. */
+export async function openSamplingSession(
+  spec: SessionSpec,
+  o: Omit<OpenSessionOptions, "reference"> = {},
+): Promise<SamplingSession> {
+  const parts = await sessionParts(spec, o);
+  const opened = await openSamplingEngine(spec.engine, {
+    modelDir: parts.modelDir,
+    tokenizer: parts.tokenizer,
+    weightsDir: o.weightsDir,
+  });
+  return { ...parts, engine: opened.engine, close: () => opened.close() };
+}
+
+/** Opens the config's model on its engine, with its task, reward and prompt. */
+export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {}): Promise<ModelSession> {
+  const parts = await sessionParts(spec, o);
+  const engines = await openEngines(spec.engine, {
+    modelDir: parts.modelDir,
+    tokenizer: parts.tokenizer,
+    weightsDir: o.weightsDir,
+    reference: o.reference ?? false,
+  });
+  return { ...parts, engine: engines.policy, reference: engines.reference, close: () => engines.close() };
 }

@@ -10,7 +10,7 @@ import { CORRECTION_RENDERINGS, type CorrectionRendering } from "../../tasks/cor
 import { PAPER_GUIDE_PHRASES } from "../../tasks/guidePhrases.js";
 import { readRunConfig, resolveCheckpoint } from "../../run/runDirectory.js";
 import { type Config, parseConfig } from "../../run/config.js";
-import { openSession, type SessionSpec } from "../../run/session.js";
+import { openSamplingSession, type SessionSpec } from "../../run/session.js";
 import { writeOut } from "../output.js";
 
 interface EvalFlags {
@@ -27,6 +27,42 @@ interface EvalFlags {
   twoTurn?: boolean;
   guide: string;
   rendering?: string;
+  engine?: string;
+  baseUrl?: string;
+  baseModel?: string;
+  loraRank?: string;
+  tokenizer?: string;
+}
+
+/** The engine of --engine and its flags; undefined without --engine. */
+function engineOf(flags: EvalFlags): Config["engine"] | undefined {
+  if (flags.engine === undefined) {
+    for (const [flag, v] of [
+      ["--base-url", flags.baseUrl],
+      ["--base-model", flags.baseModel],
+      ["--tokenizer", flags.tokenizer],
+    ])
+      if (v !== undefined) throw new Error(`eval: ${flag} needs --engine tinker or --engine openai`);
+    return undefined;
+  }
+  const config = (engine: unknown) => parseConfig({ engine }, "command line").engine;
+  if (flags.engine === "local") return config({ kind: "local" });
+  if (!flags.baseUrl) throw new Error(`eval: --engine ${flags.engine} needs --base-url URL`);
+  if (flags.engine === "tinker") {
+    if (!flags.baseModel)
+      throw new Error("eval: --engine tinker needs --base-model NAME (the server's base model)");
+    return config({
+      kind: "tinker",
+      baseUrl: flags.baseUrl,
+      baseModel: flags.baseModel,
+      ...(flags.loraRank !== undefined ? { loraRank: Number(flags.loraRank) } : {}),
+    });
+  }
+  if (flags.engine === "openai") {
+    if (!flags.model) throw new Error("eval: --engine openai needs --model NAME (the served model)");
+    return config({ kind: "openai", baseUrl: flags.baseUrl, servedModel: flags.model });
+  }
+  throw new Error(`eval: --engine must be local, tinker or openai, got ${flags.engine}`);
 }
 
 function twoTurnGuide(guide: string): TwoTurnGuide {
@@ -79,8 +115,19 @@ export function registerEval(program: Command): void {
       "--rendering <r>",
       "two-turn: continue-think or new-turn (default: the run's mgrpo.rendering, else continue-think)",
     )
+    .option("--engine <kind>", "local, tinker (a Tinker server) or openai (an OpenAI-compatible server)")
+    .option("--base-url <url>", "--engine tinker|openai: the server's URL")
+    .option("--base-model <name>", "--engine tinker: the server's base model")
+    .option("--lora-rank <r>", "--engine tinker: LoRA rank (default 32)")
+    .option(
+      "--tokenizer <dir>",
+      '--engine openai: the served model\'s tokenizer (a model directory, default "default")',
+    )
     .option("--json", "print one JSON object")
     .action(async (flags: EvalFlags, command: Command) => {
+      const engine = engineOf(flags);
+      if (engine?.kind === "openai" && flags.checkpoint)
+        throw new Error("eval: --engine openai samples the served model; --checkpoint does not apply");
       if (!flags.checkpoint && !flags.model)
         throw new Error("eval: give --checkpoint RUN_DIR or --model DIR|default");
       if (flags.checkpoint && flags.model)
@@ -89,7 +136,8 @@ export function registerEval(program: Command): void {
         );
       if (flags.split !== "test" && flags.split !== "train")
         throw new Error(`eval: --split must be test or train`);
-      let model = flags.model ?? "default";
+      // with --engine openai, --model names the served model and --tokenizer gives its tokenizer
+      let model = engine?.kind === "openai" ? (flags.tokenizer ?? "default") : (flags.model ?? "default");
       let weights: string | undefined;
       let runConfig: Config | undefined;
       if (flags.checkpoint) {
@@ -103,7 +151,7 @@ export function registerEval(program: Command): void {
       const taskName = flags.task ?? runConfig?.task.name ?? "arith";
       const spec: SessionSpec = {
         model,
-        engine: runConfig?.engine ?? parseConfig({}, "eval").engine,
+        engine: engine ?? runConfig?.engine ?? parseConfig({}, "eval").engine,
         reward: runConfig?.reward ?? { kind: "binary" },
         task:
           runConfig && runConfig.task.name === taskName
@@ -112,7 +160,7 @@ export function registerEval(program: Command): void {
       };
       flags.task = taskName;
       const guide = twoTurnGuide(flags.guide);
-      const session = await openSession(spec, { weightsDir: weights });
+      const session = await openSamplingSession(spec, { weightsDir: weights });
       try {
         const n = positiveInt(flags.n, "--n");
         const problems = session.task.problems(flags.split, n, 0);

@@ -65,6 +65,11 @@ export interface LocalEngineOptions {
   saveDtype?: SaveDtype;
   /** Largest safetensors file written; above it weights and optimizer state are sharded (shardedSafetensors.ts). */
   maxShardBytes?: number;
+  /**
+   * Compiled graphs shared with other engines of the same model (weights are graph inputs, so engines
+   * holding other weights reuse them); close() then leaves them to their owner. Default: its own.
+   */
+  sessions?: SessionCache;
 }
 
 /**
@@ -119,6 +124,7 @@ const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 export class LocalEngine implements TrainingEngine {
   readonly info: ModelInfo;
   private readonly sessions: SessionCache;
+  private readonly ownsSessions: boolean;
   private readonly sampler: Sampler;
   private readonly optimizer: AdamW;
   private grads: Parameters | null = null;
@@ -140,7 +146,8 @@ export class LocalEngine implements TrainingEngine {
       vocabSize: config.vocabSize,
       maxSequenceLength: config.maxPositionEmbeddings,
     };
-    this.sessions = new SessionCache({ intraOpNumThreads: options.intraOpNumThreads });
+    this.ownsSessions = options.sessions === undefined;
+    this.sessions = options.sessions ?? new SessionCache({ intraOpNumThreads: options.intraOpNumThreads });
     this.lengthBucket = options.lengthBucket ?? 16;
     this.microBatchTokens = options.microBatchTokens ?? 4096;
     this.maxPackTokens = options.maxPackTokens ?? 1024;
@@ -177,7 +184,7 @@ export class LocalEngine implements TrainingEngine {
 
   /** Releases the compiled sessions. */
   async close(): Promise<void> {
-    await this.sessions.clear();
+    if (this.ownsSessions) await this.sessions.clear();
   }
 
   /** Runs engine calls one at a time (parameters must not change under a running graph). */
@@ -194,6 +201,19 @@ export class LocalEngine implements TrainingEngine {
   sampleMany(prompts: number[][], n: number, params: SamplingParams): Promise<SampledSequence[][]> {
     const seed = params.seed ?? this.seedRng.next();
     return this.exclusive(() => this.sampler.sample(prompts, n, params, seed));
+  }
+
+  /**
+   * n samples of each prompt, prompt p from its own seed: result[p][j] is what sampleMany draws for
+   * prompt q with seed s when seeds_P[p] = Rng.promptSeed(s, q) (a server batching requests).
+   */
+  sampleSeeded(
+    prompts: number[][],
+    n: number,
+    params: SamplingParams,
+    seeds_P: readonly number[],
+  ): Promise<SampledSequence[][]> {
+    return this.exclusive(() => this.sampler.sample(prompts, n, params, seeds_P));
   }
 
   async computeLogprobs(sequences: number[][]): Promise<number[][]> {
@@ -388,7 +408,11 @@ export class LocalEngine implements TrainingEngine {
       });
       if (withGrad) this.accumulate(out);
     }
-    return { logprobs, metrics: { "loss:sum": lossSum, ...lossMetrics(spec, datums, logprobs, entropy) } };
+    return {
+      logprobs,
+      entropy,
+      metrics: { "loss:sum": lossSum, ...lossMetrics(spec, datums, logprobs, entropy) },
+    };
   }
 
   private accumulate(out: Record<string, FeedArray>): void {

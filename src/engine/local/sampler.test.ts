@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { Rng } from "../../core/rng.js";
 import type { SamplingParams } from "../types.js";
 import { Graph } from "./graph/graph.js";
 import { CompiledGraph } from "./graph/runtime.js";
@@ -125,4 +126,21 @@ test("a stop token ends a sequence (and is included); maxTokens gives stopReason
     /exceeds the model's 96 positions/,
   );
   await assert.rejects(engine.sample([99], 1, base), /token 99 outside/);
+});
+
+test("sampleSeeded: each prompt alone with Rng.promptSeed draws what it draws in a batch", async () => {
+  const prompts = [[1, 2, 3], [4, 5, 6, 7, 8], [9]];
+  const params = { ...base, maxTokens: 10 };
+  const together = await engine.sampleMany(prompts, 2, params);
+  // the prompts in another order, each with the seed of its place in the batch above
+  const order = [2, 0, 1];
+  const seeded = await engine.sampleSeeded(
+    order.map((p) => prompts[p]),
+    2,
+    params,
+    order.map((p) => Rng.promptSeed(params.seed!, p)),
+  );
+  order.forEach((p, i) => {
+    assert.deepEqual(seeded[i], together[p]);
+  });
 });

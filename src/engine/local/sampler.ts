@@ -118,13 +118,18 @@ export class Sampler {
     this.bucket = options.lengthBucket ?? 16;
   }
 
-  /** n samples of each prompt; result[p][j] uses the stream Rng.derive(seed, p, j). */
+  /**
+   * n samples of each prompt; result[p][j] uses the stream Rng.derive(seed, p, j), or with one seed per
+   * prompt Rng.derive(seed[p], 0, j) (Rng.promptSeed gives the seed that draws the same).
+   */
   async sample(
     prompts: number[][],
     n: number,
     params: SamplingParams,
-    seed: number,
+    seed: number | readonly number[],
   ): Promise<SampledSequence[][]> {
+    if (typeof seed !== "number" && seed.length !== prompts.length)
+      throw new Error(`sample: ${seed.length} seeds for ${prompts.length} prompts`);
     if (!Number.isInteger(n) || n < 1) throw new Error(`sample: n must be a positive integer, got ${n}`);
     if (!Number.isInteger(params.maxTokens) || params.maxTokens < 1) {
       throw new Error(`sample: maxTokens must be a positive integer, got ${params.maxTokens}`);
@@ -149,7 +154,7 @@ export class Sampler {
         rows.push({
           prompt,
           promptIndex: p,
-          rng: Rng.derive(seed, p, j),
+          rng: typeof seed === "number" ? Rng.derive(seed, p, j) : Rng.derive(seed[p], 0, j),
           tokens: [],
           logprobs: [],
           done: false,
