@@ -61,3 +61,15 @@ export type ChatTemplateName = (typeof CHAT_TEMPLATES)[number];
 /** Engines a config can choose (engine/factory.ts). */
 export const ENGINE_KINDS = ["local", "scripted"] as const;
 export type EngineKind = (typeof ENGINE_KINDS)[number];
+
+/** The linear layers LoRA can adapt (Hugging Face module names of the Qwen2/Llama decoder layer). */
+export const LORA_TARGET_MODULES = [
+  "q_proj",
+  "k_proj",
+  "v_proj",
+  "o_proj",
+  "gate_proj",
+  "up_proj",
+  "down_proj",
+] as const;
+export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];

@@ -19,9 +19,23 @@ import type {
   TrainingEngine,
 } from "../types.js";
 import { gradients } from "./graph/autodiff.js";
-import { type DType, Graph } from "./graph/graph.js";
+import { type DType, Graph, type Tensor } from "./graph/graph.js";
 import * as op from "./graph/ops.js";
 import { type FeedArray, SessionCache } from "./graph/runtime.js";
+import {
+  type Adapters,
+  ADAPTER_CONFIG,
+  adapterShapes,
+  checkAdapters,
+  checkLoraSpec,
+  declareAdapters,
+  initAdapters,
+  isAdapterDirectory,
+  type LoraSpec,
+  loadAdapter,
+  mergeAdapters,
+  saveAdapter,
+} from "./lora.js";
 import { entropyOf, lossGraph, lossInputs, lossKey, lossMetrics, type TokenInput } from "./losses.js";
 import { packDatums, packedFeeds } from "./prefixPacking.js";
 import {
@@ -57,14 +71,30 @@ export interface LocalEngineOptions {
   maxPackTokens?: number;
   /** Most sequences decoded together when sampling (default 64). */
   maxSampleBatch?: number;
-  /** Seed of the stream that seeds sample requests without a seed (default: random). */
+  /** Seed of the stream that seeds sample requests without a seed, and of fresh LoRA adapters (default: random). */
   seed?: number;
+  /** Train LoRA adapters on frozen weights instead of the weights (lora.ts). Default: full fine-tuning. */
+  lora?: LocalLoraOptions;
+}
+
+/** LoRA training: only the adapters (and their AdamW moments) are trained, checkpointed and stored. */
+export interface LocalLoraOptions extends LoraSpec {
+  /**
+   * Dropout on the adapters' input (PEFT's lora_dropout). Only 0 is implemented: forwardBackward refuses
+   * another value (an adapter trained elsewhere with dropout still loads, samples and scores).
+   */
+  dropout: number;
+  /** The adapters to start from (e.g. a PEFT adapter's, lora.ts loadAdapter); default fresh ones from the seed. */
+  adapters?: Adapters;
+  /** base_model_name_or_path of the adapter_config.json written by saveState (default ""). */
+  baseModel?: string;
 }
 
 /**
  * The model graph for B rows of T tokens (packed rows: prefixPacking.ts gives the mask and rotary
  * tables): per-token target logprobs and entropies, the loss of `spec`, and (when `withGrad`) the
- * gradient of the loss for every parameter.
+ * gradient of the loss for every parameter, or with `lora` for every adapter only (the weights are
+ * frozen: no gradient of theirs is computed).
  */
 export function trainingGraph(
   cfg: ModelConfig,
@@ -73,9 +103,11 @@ export function trainingGraph(
   T: number,
   withGrad: boolean,
   dtype: DType = "float32",
+  lora?: LoraSpec,
 ): Graph {
   const g = new Graph();
   const params = declareParameters(g, cfg, dtype);
+  const adapters = lora ? declareAdapters(g, cfg, lora, dtype) : new Map<string, Tensor>();
   const tokens = g.input("tokens", [B, T], "int32");
   const targets = g.input("targets", [B * T, 1], "int32");
   const weights = g.input("weights", [B, T], dtype);
@@ -85,7 +117,13 @@ export function trainingGraph(
   const mask = g.input("mask", [B, 1, 1, T, T], dtype);
   const cos = g.input("cos", [B, T, 1, cfg.headDim], dtype);
   const sin = g.input("sin", [B, T, 1, cfg.headDim], dtype);
-  const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention: maskedAttention(cfg, mask) });
+  const hidden = decoderHidden(cfg, new Map([...params, ...adapters]), {
+    tokens,
+    cos,
+    sin,
+    attention: maskedAttention(cfg, mask),
+    lora,
+  });
   const logp = op.logSoftmax(lmHead(cfg, params, hidden));
   const lp = op.reshape(op.gatherLast(logp, targets), [B, T]);
   const entropy = op.reshape(entropyOf(logp), [B, T]);
@@ -94,10 +132,11 @@ export function trainingGraph(
   g.output("logprobs", lp);
   g.output("entropy", entropy);
   if (withGrad) {
-    const names = [...params.keys()];
+    const trained = lora ? adapters : params;
+    const names = [...trained.keys()];
     const grads = gradients(
       loss,
-      names.map((n) => params.get(n)!),
+      names.map((n) => trained.get(n)!),
     );
     names.forEach((n, i) => {
       g.output(`grad:${n}`, grads[i]);
@@ -114,6 +153,13 @@ export class LocalEngine implements TrainingEngine {
   private readonly sampler: Sampler;
   private readonly optimizer: AdamW;
   private grads: Parameters | null = null;
+  /** LoRA's spec and adapters (null: full fine-tuning). */
+  private readonly lora: LocalLoraOptions | null;
+  private readonly adapters: Adapters | null;
+  /** What the optimizer updates: the adapters under LoRA, else the weights. */
+  private readonly trainable: Parameters;
+  /** Every graph input that is a weight: the parameters, and the adapters under LoRA (the same arrays). */
+  private readonly weights: Parameters;
   private readonly seedRng: { next: () => number };
   private queue: Promise<unknown> = Promise.resolve();
   private readonly lengthBucket: number;
@@ -135,13 +181,46 @@ export class LocalEngine implements TrainingEngine {
     this.lengthBucket = options.lengthBucket ?? 16;
     this.microBatchTokens = options.microBatchTokens ?? 4096;
     this.maxPackTokens = options.maxPackTokens ?? 1024;
-    this.sampler = new Sampler(config, this.sessions, () => this.params, {
+    let s = options.seed ?? randomInt(2 ** 31);
+    if (options.lora) {
+      checkLoraSpec(options.lora, "LocalEngine");
+      this.lora = { ...options.lora, targetModules: [...options.lora.targetModules] };
+      this.adapters = options.lora.adapters ?? initAdapters(config, options.lora, s);
+      checkAdapters(config, options.lora, this.adapters, "LocalEngine");
+      this.trainable = this.adapters;
+      this.weights = new Map([...params, ...this.adapters]);
+    } else {
+      this.lora = null;
+      this.adapters = null;
+      this.trainable = params;
+      this.weights = params;
+    }
+    this.sampler = new Sampler(config, this.sessions, () => this.weights, {
       maxBatch: options.maxSampleBatch,
       lengthBucket: this.lengthBucket,
+      lora: this.lora ?? undefined,
     });
-    this.optimizer = new AdamW(params);
-    let s = options.seed ?? randomInt(2 ** 31);
+    this.optimizer = new AdamW(this.trainable);
     this.seedRng = { next: () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) };
+    this.options = options;
+  }
+
+  private readonly options: LocalEngineOptions;
+
+  /**
+   * The base model without the adapters, sharing this engine's weight arrays (no copy): under LoRA the
+   * frozen reference policy of a KL term. Only for a LoRA engine (a full fine-tuning engine's weights change).
+   */
+  frozenBase(): LocalEngine {
+    if (!this.lora)
+      throw new Error("frozenBase: this engine trains its weights (no LoRA); open the model again");
+    const { lora: _lora, name, ...rest } = this.options;
+    return new LocalEngine(this.config, this.params, { ...rest, name: `${name ?? "local"} (base)` });
+  }
+
+  /** The LoRA spec and the live adapters (updated in place by optimStep), or null without LoRA. */
+  loraAdapters(): { lora: LocalLoraOptions; adapters: ReadonlyMap<string, Float32Array> } | null {
+    return this.lora && this.adapters ? { lora: this.lora, adapters: this.adapters } : null;
   }
 
   /** A model read from a Hugging Face checkpoint directory (config.json + safetensors). */
@@ -155,12 +234,12 @@ export class LocalEngine implements TrainingEngine {
     return new LocalEngine(config, initParameters(config, seed), { seed, ...options });
   }
 
-  /** The live parameters (updated in place by optimStep). */
+  /** The live parameters (updated in place by optimStep; frozen under LoRA). */
   parameters(): ReadonlyMap<string, Float32Array> {
     return this.params;
   }
 
-  /** Gradients accumulated since the last optimStep (null when none). */
+  /** Gradients accumulated since the last optimStep (of the adapters under LoRA; null when none). */
   accumulatedGradients(): ReadonlyMap<string, Float32Array> | null {
     return this.grads;
   }
@@ -199,6 +278,12 @@ export class LocalEngine implements TrainingEngine {
   }
 
   forwardBackward(datums: Datum[], loss: LossSpec): Promise<ForwardBackwardOutput> {
+    if (this.lora && this.lora.dropout !== 0)
+      return Promise.reject(
+        new Error(
+          `forwardBackward: LoRA dropout ${this.lora.dropout} is not implemented by the local engine; train with dropout 0`,
+        ),
+      );
     return this.exclusive(() => this.run(datums, loss, true));
   }
 
@@ -225,17 +310,34 @@ export class LocalEngine implements TrainingEngine {
     });
   }
 
+  /** The weights in HF layout; under LoRA with the adapters merged in (W + (α/r)·B·A, lora.ts). */
   saveWeights(dir: string): Promise<void> {
-    return this.exclusive(() => writeDirAtomic(dir, (tmp) => saveCheckpoint(tmp, this.config, this.params)));
+    return this.exclusive(() =>
+      writeDirAtomic(dir, (tmp) =>
+        saveCheckpoint(
+          tmp,
+          this.config,
+          this.lora && this.adapters
+            ? mergeAdapters(this.config, this.params, this.lora, this.adapters)
+            : this.params,
+        ),
+      ),
+    );
   }
 
-  /** Weights (HF layout) + optimizer.safetensors (m.*, v.*) + state.json {step}. */
+  /**
+   * Weights (HF layout) + optimizer.safetensors (m.*, v.*) + state.json {step}; under LoRA the adapter
+   * (PEFT layout: adapter_config.json + adapter_model.safetensors) instead of the weights, and the
+   * adapters' moments.
+   */
   saveState(dir: string): Promise<void> {
     return this.exclusive(() =>
       writeDirAtomic(dir, (tmp) => {
-        saveCheckpoint(tmp, this.config, this.params);
+        if (this.lora && this.adapters)
+          saveAdapter(tmp, this.config, this.lora, this.adapters, this.lora.baseModel ?? "");
+        else saveCheckpoint(tmp, this.config, this.params);
         const st = this.optimizer.state();
-        const shapes = parameterShapes(this.config);
+        const shapes = this.lora ? adapterShapes(this.config, this.lora) : parameterShapes(this.config);
         const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
         for (const [name, shape] of shapes) {
           tensors.set(`m.${name}`, { shape, data: st.m.get(name)! });
@@ -252,6 +354,7 @@ export class LocalEngine implements TrainingEngine {
 
   loadState(dir: string): Promise<void> {
     return this.exclusive(async () => {
+      if (this.lora || isAdapterDirectory(dir)) return this.loadLoraState(dir);
       const { config, params } = loadCheckpoint(dir);
       for (const [name, shape] of parameterShapes(this.config)) {
         const other = parameterShapes(config).get(name);
@@ -259,23 +362,55 @@ export class LocalEngine implements TrainingEngine {
           throw new Error(`loadState ${dir}: parameter "${name}" does not match this engine's model`);
         }
       }
-      const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { step: number };
-      const opt = readSafetensorsFile(join(dir, "optimizer.safetensors")).tensors;
-      const m = new Map<string, Float32Array>();
-      const v = new Map<string, Float32Array>();
-      for (const name of params.keys()) {
-        const mt = opt.get(`m.${name}`);
-        const vt = opt.get(`v.${name}`);
-        if (!mt || !vt)
-          throw new Error(`loadState ${dir}: optimizer.safetensors lacks the moments of "${name}"`);
-        m.set(name, mt.data);
-        v.set(name, vt.data);
-      }
-      this.optimizer.loadState({ step: state.step, m, v });
+      const { m, v, step } = this.readMoments(dir, [...params.keys()]);
+      this.optimizer.loadState({ step, m, v });
       // in place: the optimizer and the sampler hold these arrays
       for (const [name, data] of params) this.params.get(name)!.set(data);
       this.grads = null;
     });
+  }
+
+  /** loadState of a LoRA engine: the adapters and their moments (the weights stay as they are). */
+  private loadLoraState(dir: string): void {
+    const lora = this.lora;
+    if (!lora || !this.adapters)
+      throw new Error(
+        `loadState ${dir}: holds a LoRA adapter (${ADAPTER_CONFIG}); this engine trains full weights`,
+      );
+    if (!isAdapterDirectory(dir))
+      throw new Error(`loadState ${dir}: no ${ADAPTER_CONFIG}; this LoRA engine's state is an adapter`);
+    const saved = loadAdapter(dir, this.config);
+    const same =
+      saved.lora.rank === lora.rank &&
+      saved.lora.alpha === lora.alpha &&
+      [...saved.lora.targetModules].sort().join(",") === [...lora.targetModules].sort().join(",");
+    if (!same)
+      throw new Error(
+        `loadState ${dir}: the adapter (r ${saved.lora.rank}, alpha ${saved.lora.alpha}, ${saved.lora.targetModules}) ` +
+          `differs from this engine's LoRA (r ${lora.rank}, alpha ${lora.alpha}, ${lora.targetModules})`,
+      );
+    const { m, v, step } = this.readMoments(dir, [...this.adapters.keys()]);
+    this.optimizer.loadState({ step, m, v });
+    // in place: the optimizer and the sampler hold these arrays
+    for (const [name, data] of saved.adapters) this.adapters.get(name)!.set(data);
+    this.grads = null;
+  }
+
+  /** The AdamW moments of `names` from optimizer.safetensors and the step from state.json. */
+  private readMoments(dir: string, names: readonly string[]) {
+    const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { step: number };
+    const opt = readSafetensorsFile(join(dir, "optimizer.safetensors")).tensors;
+    const m = new Map<string, Float32Array>();
+    const v = new Map<string, Float32Array>();
+    for (const name of names) {
+      const mt = opt.get(`m.${name}`);
+      const vt = opt.get(`v.${name}`);
+      if (!mt || !vt)
+        throw new Error(`loadState ${dir}: optimizer.safetensors lacks the moments of "${name}"`);
+      m.set(name, mt.data);
+      v.set(name, vt.data);
+    }
+    return { m, v, step: state.step };
   }
 
   private checkDatums(datums: readonly Datum[], spec: LossSpec): void {
@@ -327,10 +462,12 @@ export class LocalEngine implements TrainingEngine {
       start += chunk.length;
       const B = chunk.length;
       const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}`;
-      const compiled = await this.sessions.get(key, () => trainingGraph(this.config, spec, B, T, withGrad));
+      const compiled = await this.sessions.get(key, () =>
+        trainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined),
+      );
       const packed = packedFeeds(this.config, datums, chunk, B, T, names);
       const feeds: Record<string, FeedArray> = {
-        ...Object.fromEntries(this.params),
+        ...Object.fromEntries(this.weights),
         ...packed.fields,
         tokens: packed.tokens,
         targets: packed.targets,
@@ -357,7 +494,7 @@ export class LocalEngine implements TrainingEngine {
   private accumulate(out: Record<string, FeedArray>): void {
     if (this.grads === null) {
       this.grads = new Map();
-      for (const name of this.params.keys()) this.grads.set(name, out[`grad:${name}`] as Float32Array); // a fresh array per run
+      for (const name of this.trainable.keys()) this.grads.set(name, out[`grad:${name}`] as Float32Array); // a fresh array per run
       return;
     }
     for (const [name, acc] of this.grads) {

@@ -9,6 +9,8 @@ import { writeFileAtomic } from "../../core/atomicFile.js";
 import { Rng } from "../../core/rng.js";
 import type { DType, Graph, Tensor } from "./graph/graph.js";
 import * as op from "./graph/ops.js";
+import type { LoraTargetModule } from "../../core/choices.js";
+import { type LoraSpec, loraScale } from "./lora.js";
 import { type ModelConfig, loadModelConfig, toHfConfig } from "./modelConfig.js";
 import { readSafetensors, writeSafetensors } from "./safetensors.js";
 
@@ -177,6 +179,8 @@ export interface DecoderInputs {
   cos: Tensor;
   sin: Tensor;
   attention: AttentionFn;
+  /** LoRA on the targeted linear layers (lora.ts); `p` then holds the adapters too. */
+  lora?: LoraSpec;
 }
 
 /** The decoder up to and including the final norm: hidden states [B·T, D]. */
@@ -195,20 +199,28 @@ export function decoderHidden(cfg: ModelConfig, p: ReadonlyMap<string, Tensor>, 
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
     const pre = `model.layers.${l}.`;
     const bias = (name: string) => (cfg.attentionBias ? param(`${pre}self_attn.${name}.bias`) : undefined);
+    // x·Wᵀ + b, plus (α/r)·(x·Aᵀ)·Bᵀ where LoRA targets the module (lora.ts)
+    const lin = (x_N: Tensor, path: string, b?: Tensor) => {
+      const y = linear(x_N, param(`${path}.weight`), b);
+      const module = path.slice(path.lastIndexOf(".") + 1) as LoraTargetModule;
+      if (!inp.lora?.targetModules.includes(module)) return y;
+      const down = op.mul(linear(x_N, param(`${path}.lora_A.weight`)), loraScale(inp.lora));
+      return op.add(y, linear(down, param(`${path}.lora_B.weight`)));
+    };
     const n1 = op.rmsNorm(x, param(`${pre}input_layernorm.weight`), eps);
-    const q = linear(n1, param(`${pre}self_attn.q_proj.weight`), bias("q_proj"));
-    const k = linear(n1, param(`${pre}self_attn.k_proj.weight`), bias("k_proj"));
-    const v = linear(n1, param(`${pre}self_attn.v_proj.weight`), bias("v_proj"));
+    const q = lin(n1, `${pre}self_attn.q_proj`, bias("q_proj"));
+    const k = lin(n1, `${pre}self_attn.k_proj`, bias("k_proj"));
+    const v = lin(n1, `${pre}self_attn.v_proj`, bias("v_proj"));
     // 1/√d folded into q (fewer elements than the scores)
     const qRot = op.mul(applyRope(op.reshape(q, [B, T, H, d]), inp.cos, inp.sin), 1 / Math.sqrt(d));
     const kRot = applyRope(op.reshape(k, [B, T, KV, d]), inp.cos, inp.sin);
     const attn = inp.attention(l, qRot, kRot, op.reshape(v, [B, T, KV, d]));
-    x = op.add(x, linear(attn, param(`${pre}self_attn.o_proj.weight`)));
+    x = op.add(x, lin(attn, `${pre}self_attn.o_proj`));
     const n2 = op.rmsNorm(x, param(`${pre}post_attention_layernorm.weight`), eps);
-    const gate = linear(n2, param(`${pre}mlp.gate_proj.weight`));
-    const up = linear(n2, param(`${pre}mlp.up_proj.weight`));
+    const gate = lin(n2, `${pre}mlp.gate_proj`);
+    const up = lin(n2, `${pre}mlp.up_proj`);
     // SwiGLU: silu(gate)·up, silu(z) = z·σ(z)
-    x = op.add(x, linear(op.mul(op.mul(gate, op.sigmoid(gate)), up), param(`${pre}mlp.down_proj.weight`)));
+    x = op.add(x, lin(op.mul(op.mul(gate, op.sigmoid(gate)), up), `${pre}mlp.down_proj`));
   }
   return op.rmsNorm(x, param("model.norm.weight"), eps);
 }
