@@ -30,6 +30,8 @@ export interface TrainFlags {
   answerField?: string;
   skipBadRows?: boolean;
   reward?: string;
+  loraRank?: number;
+  loraAlpha?: number;
   resume?: string;
   /** "path=value" assignments, e.g. "loss.kl.coef=0". */
   set?: string[];
@@ -50,6 +52,8 @@ const FLAG_FIELDS: ReadonlyArray<readonly [keyof TrainFlags, string, string]> = 
   ["answerField", "task.options.answerField", "--answer-field"],
   ["skipBadRows", "task.options.skipBadRows", "--skip-bad-rows"],
   ["reward", "reward.module", "--reward"],
+  ["loraRank", "lora.rank", "--lora-rank"],
+  ["loraAlpha", "lora.alpha", "--lora-alpha"],
 ];
 
 function parseNumber(value: string): number {
@@ -84,6 +88,12 @@ export function addTrainOptions(cmd: Command, spec: TrainOptionsSpec = {}): Comm
     .option("--answer-field <name>", "--dataset: the gold answer's field (default answer)")
     .option("--skip-bad-rows", "--dataset: leave out rows without a usable question or answer (counted)")
     .option("--reward <module>", "your reward: a module exporting score(completion, example)")
+    .option(
+      "--lora-rank <r>",
+      "train LoRA adapters of rank r on frozen weights (default: full fine-tuning)",
+      parseNumber,
+    )
+    .option("--lora-alpha <a>", "LoRA's α: the update is scaled by α/r (default 32)", parseNumber)
     .option(
       "--set <path=value>",
       "set any config field, e.g. --set loss.kl.coef=0 (repeatable; value is JSON or a string)",

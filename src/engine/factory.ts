@@ -2,7 +2,10 @@
 // frozen reference policy the KL term needs. Everything above this layer sees only TrainingEngine.
 // A new engine kind (Tinker, OpenAI-compatible) is a case here and a schema in run/config.ts.
 import type { EngineKind } from "../core/choices.js";
+import type { LoraTargetModule } from "../core/choices.js";
 import { LocalEngine } from "./local/localEngine.js";
+import { isAdapterDirectory, loadAdapter } from "./local/lora.js";
+import { loadCheckpoint } from "./local/model.js";
 import { scriptedEngine } from "./scriptedEngine.js";
 import type { Tokenizer } from "./tokenizer/types.js";
 import type { TrainingEngine } from "./types.js";
@@ -35,12 +38,73 @@ export interface OpenEnginesOptions {
   weightsDir?: string;
   /** Open a frozen reference policy too. */
   reference: boolean;
+  /**
+   * Train LoRA adapters on the model's frozen weights (the config's `lora` section; local engine only).
+   * A `weightsDir` holding a PEFT adapter (a LoRA run's checkpoint) is read as base model + adapter
+   * even without this.
+   */
+  lora?: LoraSettings;
+  /** Seed of fresh LoRA adapters. */
+  seed?: number;
+}
+
+export interface LoraSettings {
+  rank: number;
+  alpha: number;
+  dropout: number;
+  targetModules: readonly LoraTargetModule[];
+}
+
+const sameLora = (a: LoraSettings, b: LoraSettings) =>
+  a.rank === b.rank &&
+  a.alpha === b.alpha &&
+  [...a.targetModules].sort().join() === [...b.targetModules].sort().join();
+
+/**
+ * The policy and reference of a LoRA run: the model's weights, frozen, with adapters (fresh, or a
+ * checkpoint's); the reference is the same weights without the adapters (shared, not loaded twice).
+ */
+function openLoraEngines(
+  o: OpenEnginesOptions,
+  threads: { intraOpNumThreads?: number },
+  lora: LoraSettings | undefined,
+): Engines {
+  const { config, params } = loadCheckpoint(o.modelDir);
+  const saved = o.weightsDir ? loadAdapter(o.weightsDir, config) : undefined;
+  if (lora && saved && !sameLora(lora, saved.lora))
+    throw new Error(
+      `${o.weightsDir}: its adapter (r ${saved.lora.rank}, alpha ${saved.lora.alpha}, ${saved.lora.targetModules}) ` +
+        `is not the config's lora (r ${lora.rank}, alpha ${lora.alpha}, ${lora.targetModules})`,
+    );
+  const spec = lora ?? saved!.lora;
+  const policy = new LocalEngine(config, params, {
+    ...threads,
+    name: o.weightsDir ?? o.modelDir,
+    seed: o.seed,
+    lora: {
+      ...spec,
+      targetModules: [...spec.targetModules],
+      adapters: saved?.adapters,
+      baseModel: saved?.baseModel || o.modelDir,
+    },
+  });
+  const reference = o.reference ? policy.frozenBase() : undefined;
+  return {
+    policy,
+    reference,
+    close: async () => {
+      await policy.close();
+      await reference?.close();
+    },
+  };
 }
 
 export function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Engines {
   switch (spec.kind) {
     case "local": {
       const options = spec.threads !== undefined ? { intraOpNumThreads: spec.threads } : {};
+      if (o.lora || (o.weightsDir && isAdapterDirectory(o.weightsDir)))
+        return openLoraEngines(o, options, o.lora);
       const policy = LocalEngine.fromDirectory(o.weightsDir ?? o.modelDir, options);
       const reference = o.reference ? LocalEngine.fromDirectory(o.modelDir, options) : undefined;
       return {
@@ -53,6 +117,8 @@ export function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Engines {
       };
     }
     case "scripted": {
+      if (o.lora)
+        throw new Error("lora: the scripted engine has no weights to adapt (use engine.kind local)");
       // Completion j of every prompt is completions[j mod length]: independent of batching and order.
       const script = (_prompt: string, n: number) =>
         Array.from({ length: n }, (_, j) => spec.completions[j % spec.completions.length]);

@@ -16,6 +16,7 @@ import {
   KL_ESTIMATORS,
   KL_MODES,
   LAYER2_NORMALIZATIONS,
+  LORA_TARGET_MODULES,
   LR_SCHEDULES,
   MGRPO_ORDERS,
   POLICY_LOSSES,
@@ -233,6 +234,33 @@ const scriptedEngineSchema = z.strictObject({
   logprob: z.number().max(0).default(-1),
 });
 
+/**
+ * LoRA (engine/local/lora.ts): train low-rank adapters on frozen weights; checkpoints hold the adapters
+ * (PEFT layout) and their moments only. Absent = full fine-tuning. The local engine only.
+ */
+const loraSchema = z.strictObject({
+  /** r, the adapters' rank. Default 32 (Tinker's LoraConfig default). */
+  rank: int(1).default(32),
+  /** α: the update B·A is scaled by α/r (PEFT). Default 32 (Tinker's fixed α). */
+  alpha: z.number().gt(0).default(32),
+  /**
+   * Dropout on the adapters' input (PEFT's lora_dropout). Only 0: the local engine implements no dropout,
+   * and another value is refused here rather than silently ignored. Default 0.
+   */
+  dropout: z
+    .number()
+    .default(0)
+    .refine((p) => p === 0, { message: "only 0 is supported (the local engine implements no LoRA dropout)" }),
+  /**
+   * The linear layers adapted in every decoder layer. Default all seven (attention and MLP, as Tinker
+   * trains them; PEFT's own default for Qwen2/Llama is q_proj and v_proj).
+   */
+  targetModules: z
+    .array(z.enum(LORA_TARGET_MODULES))
+    .min(1)
+    .default([...LORA_TARGET_MODULES]),
+});
+
 /** The engine that samples and trains (engine/factory.ts). Default: the embedded local engine. */
 const engineSchema = z.discriminatedUnion("kind", [localEngineSchema, scriptedEngineSchema]);
 
@@ -269,6 +297,7 @@ export const configSchema = z.strictObject({
   /** Model directory (Hugging Face layout or a saved state), or "default" = the shipped warm start. */
   model: z.string().min(1).default("default"),
   engine: engineSchema.prefault({ kind: "local" }),
+  lora: loraSchema.optional(),
   /** Seed of every random stream of the run. Default 0. */
   seed: int(0).max(0xffffffff).default(0),
   /** Training steps (optimizer steps for sft). Default 100. */

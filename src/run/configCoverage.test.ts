@@ -66,6 +66,7 @@ const SCRIPTED = {
 const RUNS: Record<string, ConfigInput> = {
   "grpo on the local engine": {
     engine: { kind: "local", threads: 1 },
+    lora: { rank: 2, alpha: 4, dropout: 0, targetModules: ["q_proj", "down_proj"] },
     steps: 1,
     batch: { promptsPerStep: 1, groupSize: 2 },
     sampling: { maxTokens: 8 },

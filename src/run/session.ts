@@ -25,7 +25,8 @@ export interface ModelSession {
 }
 
 /** The parts of a config a session is built from. */
-export type SessionSpec = Pick<Config, "model" | "engine" | "task" | "reward">;
+export type SessionSpec = Pick<Config, "model" | "engine" | "task" | "reward"> &
+  Partial<Pick<Config, "lora" | "seed">>;
 
 export interface OpenSessionOptions {
   /** The policy's weights come from here (a checkpoint directory) instead of the model. */
@@ -56,6 +57,8 @@ export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {})
     tokenizer,
     weightsDir: o.weightsDir,
     reference: o.reference ?? false,
+    lora: spec.lora,
+    seed: spec.seed,
   });
   return {
     modelDir,
