@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parameterShapes } from "../src/engine/local/model.js";
-import { QWEN25_05B, type ScaleReport, scaleTable } from "./qwenScale.js";
+import { QWEN25_05B, randomWeights, type ScaleReport, scaleTable } from "./qwenScale.js";
 
 test("the 0.5B shape has Qwen2.5-0.5B's 494M parameters (tied embeddings)", () => {
   const n = [...parameterShapes(QWEN25_05B).values()].reduce((s, sh) => s + sh.reduce((a, b) => a * b, 1), 0);
@@ -81,4 +81,18 @@ test("scaleTable: ours beside PyTorch as speed and size ratios, RSS as a multipl
   const alone = scaleTable({ ...report, pytorch: { skipped: "no torch" } });
   assert.ok(!alone.includes("PyTorch  "), alone);
   assert.match(alone, /full FT: peak RSS\s+5000 MB\s+5\.00×/);
+});
+
+test("randomWeights: std 0.02 weights, norms 1, biases 0, from the seed", () => {
+  const cfg = { ...QWEN25_05B, vocabSize: 64, numHiddenLayers: 1 };
+  const p = randomWeights(cfg, 3);
+  const w = p.get("model.layers.0.mlp.up_proj.weight")!;
+  const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
+  assert.ok(Math.abs(std - 0.02) < 0.0005, `std ${std}`);
+  assert.ok(p.get("model.norm.weight")!.every((x) => x === 1));
+  assert.ok(p.get("model.layers.0.self_attn.q_proj.bias")!.every((x) => x === 0));
+  assert.deepEqual(
+    randomWeights(cfg, 3).get("model.embed_tokens.weight"),
+    p.get("model.embed_tokens.weight"),
+  );
 });

@@ -2,7 +2,7 @@
 // signature and run by onnxruntime-node on the CPU; AdamW and sampling run in TypeScript around it.
 // Datums that share an unweighted prefix are packed into one row (prefixPacking.ts); rows are
 // right-padded to a length bucket (weight 0 on padding) and split into micro-batches, so few shapes
-// are ever compiled; gradients accumulate in JS until optimStep.
+// are ever compiled; gradients accumulate in place (acc + this batch, in the graph) until optimStep.
 import { randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -94,7 +94,8 @@ export interface LocalLoraOptions extends LoraSpec {
  * The model graph for B rows of T tokens (packed rows: prefixPacking.ts gives the mask and rotary
  * tables): per-token target logprobs and entropies, the loss of `spec`, and (when `withGrad`) the
  * gradient of the loss for every parameter, or with `lora` for every adapter only (the weights are
- * frozen: no gradient of theirs is computed).
+ * frozen: no gradient of theirs is computed). With `accumulate`, each gradient output is an input
+ * `acc:<name>` plus this batch's gradient, so that the engine accumulates micro-batches in place.
  */
 export function trainingGraph(
   cfg: ModelConfig,
@@ -104,6 +105,7 @@ export function trainingGraph(
   withGrad: boolean,
   dtype: DType = "float32",
   lora?: LoraSpec,
+  accumulate = false,
 ): Graph {
   const g = new Graph();
   const params = declareParameters(g, cfg, dtype);
@@ -139,7 +141,8 @@ export function trainingGraph(
       names.map((n) => trained.get(n)!),
     );
     names.forEach((n, i) => {
-      g.output(`grad:${n}`, grads[i]);
+      const acc = accumulate ? g.input(`acc:${n}`, grads[i].shape, dtype) : null;
+      g.output(`grad:${n}`, acc ? op.add(acc, grads[i]) : grads[i]);
     });
   }
   return g;
@@ -153,6 +156,7 @@ export class LocalEngine implements TrainingEngine {
   private readonly sampler: Sampler;
   private readonly optimizer: AdamW;
   private grads: Parameters | null = null;
+  private gradBuffers: Parameters | null = null;
   /** LoRA's spec and adapters (null: full fine-tuning). */
   private readonly lora: LocalLoraOptions | null;
   private readonly adapters: Adapters | null;
@@ -463,7 +467,7 @@ export class LocalEngine implements TrainingEngine {
       const B = chunk.length;
       const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}`;
       const compiled = await this.sessions.get(key, () =>
-        trainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined),
+        trainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined, withGrad),
       );
       const packed = packedFeeds(this.config, datums, chunk, B, T, names);
       const feeds: Record<string, FeedArray> = {
@@ -476,7 +480,17 @@ export class LocalEngine implements TrainingEngine {
         cos: packed.cos,
         sin: packed.sin,
       };
-      const out = await compiled.run(feeds);
+      // gradients accumulate in place: acc:<name> in, grad:<name> = acc + this batch's into the same array
+      const into: Record<string, Float32Array> = {};
+      if (withGrad) {
+        const acc = this.gradientBuffers();
+        for (const [name, a] of acc) {
+          feeds[`acc:${name}`] = a;
+          into[`grad:${name}`] = a;
+        }
+        this.grads = acc;
+      }
+      const out = await compiled.run(feeds, into);
       lossSum += Number(out.loss[0]);
       const lp = out.logprobs as Float32Array;
       const ent = out.entropy as Float32Array;
@@ -486,20 +500,20 @@ export class LocalEngine implements TrainingEngine {
           entropy[row.members[k]] = idx.map((r) => ent[b * T + r]);
         });
       });
-      if (withGrad) this.accumulate(out);
     }
     return { logprobs, metrics: { "loss:sum": lossSum, ...lossMetrics(spec, datums, logprobs, entropy) } };
   }
 
-  private accumulate(out: Record<string, FeedArray>): void {
-    if (this.grads === null) {
-      this.grads = new Map();
-      for (const name of this.trainable.keys()) this.grads.set(name, out[`grad:${name}`] as Float32Array); // a fresh array per run
-      return;
+  /**
+   * The arrays gradients accumulate into: allocated at the first forwardBackward and kept (one copy of
+   * the trained parameters), zeroed when a new accumulation starts (after optimStep).
+   */
+  private gradientBuffers(): Parameters {
+    if (this.gradBuffers === null) {
+      this.gradBuffers = new Map([...this.trainable].map(([name, p]) => [name, new Float32Array(p.length)]));
+    } else if (this.grads === null) {
+      for (const a of this.gradBuffers.values()) a.fill(0);
     }
-    for (const [name, acc] of this.grads) {
-      const g = out[`grad:${name}`] as Float32Array;
-      for (let i = 0; i < acc.length; i++) acc[i] += g[i];
-    }
+    return this.gradBuffers;
   }
 }
