@@ -340,7 +340,7 @@ export class LocalEngine implements TrainingEngine {
         if (this.lora && this.adapters)
           saveAdapter(tmp, this.config, this.lora, this.adapters, this.lora.baseModel ?? "");
         else saveCheckpoint(tmp, this.config, this.params);
-        const st = this.optimizer.state();
+        const st = this.optimizer.liveState();
         const shapes = this.lora ? adapterShapes(this.config, this.lora) : parameterShapes(this.config);
         const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
         for (const [name, shape] of shapes) {

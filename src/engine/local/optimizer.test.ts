@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { AdamParams } from "../types.js";
+import { type AdamParams, DEFAULT_ADAM } from "../types.js";
 import { AdamW, globalGradNorm } from "./optimizer.js";
 
 const close = (actual: ArrayLike<number>, expected: number[], tol: number, what: string) => {
@@ -160,4 +160,23 @@ test("non-finite gradients are not applied: weights, moments and step count stay
     assert.equal(opt.stepCount, before.t);
     assert.equal(opt.step(new Map([["w", Float32Array.from([0.1, 0.1])]]), HP).skipped, false);
   }
+});
+
+test("liveState is the state without copies; moments are allocated at a parameter's first update", () => {
+  const w = Float32Array.from([1, 2]);
+  const u = Float32Array.from([3]);
+  const opt = new AdamW(
+    new Map([
+      ["w", w],
+      ["u", u],
+    ]),
+  );
+  opt.step(new Map([["w", Float32Array.from([0.5, -0.5])]]), { ...DEFAULT_ADAM, gradClipNorm: 0 });
+  const live = opt.liveState();
+  assert.deepEqual(live.m.get("w"), opt.state().m.get("w"));
+  assert.deepEqual(live.v.get("u"), new Float32Array(1), "never updated: zeros");
+  opt.step(new Map([["w", Float32Array.from([0.5, -0.5])]]), { ...DEFAULT_ADAM, gradClipNorm: 0 });
+  // the live arrays moved with the step; a copy from before would not have
+  assert.deepEqual(live.m.get("w"), opt.state().m.get("w"));
+  assert.equal(live.step, 1);
 });

@@ -118,11 +118,21 @@ export class AdamW {
     return { gradNorm, clipped, skipped: false };
   }
 
-  /** A copy of the optimizer state, for checkpoints (zeros for a parameter never updated). */
+  /** A copy of the optimizer state (zeros for a parameter never updated). */
   state(): AdamState {
     const copy = (src: Map<string, Float32Array>) =>
       new Map([...this.params].map(([k, p]) => [k, src.get(k)?.slice() ?? new Float32Array(p.length)]));
     return { step: this.t, m: copy(this.m), v: copy(this.v) };
+  }
+
+  /**
+   * The live state without copies, for writing a checkpoint (copies of both moments would take twice
+   * the weights' size more); valid until the next step. A parameter never updated has zeros.
+   */
+  liveState(): AdamState {
+    const live = (src: Map<string, Float32Array>) =>
+      new Map([...this.params].map(([k, p]) => [k, src.get(k) ?? new Float32Array(p.length)]));
+    return { step: this.t, m: live(this.m), v: live(this.v) };
   }
 
   /** Restores a state from `state()`; it must cover exactly these parameters with their sizes. */
