@@ -108,6 +108,7 @@ def train_step(model, params, cfg, args):
     rows = max(1, args.micro_batch_tokens // args.seq_len)
     opt = torch.optim.AdamW(params, lr=1e-4, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for start in range(0, args.seqs, rows):
         chunk = tokens[start : start + rows]
         logits = model(chunk[:, :-1])
@@ -116,9 +117,18 @@ def train_step(model, params, cfg, args):
         (loss / (args.seqs * args.seq_len)).backward()
         del logits, loss
     t1 = time.perf_counter()
+    c1 = time.process_time()
     opt.step()
     t2 = time.perf_counter()
-    return {"fwd_bwd_s": round(t1 - t0, 2), "adamw_s": round(t2 - t1, 2), "step_s": round(t2 - t0, 2)}
+    c2 = time.process_time()
+    # process_time: CPU seconds of every thread of the process, whatever else loads the machine
+    return {
+        "fwd_bwd_s": round(t1 - t0, 2),
+        "adamw_s": round(t2 - t1, 2),
+        "step_s": round(t2 - t0, 2),
+        "fwd_bwd_cpu_s": round(c1 - c0, 2),
+        "adamw_cpu_s": round(c2 - c1, 2),
+    }
 
 
 @torch.inference_mode()
