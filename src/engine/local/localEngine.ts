@@ -4,7 +4,7 @@
 // right-padded to a length bucket (weight 0 on padding) and split into micro-batches, so few shapes
 // are ever compiled; gradients accumulate in place (acc + this batch, in the graph) until optimStep.
 import { randomInt } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeDirAtomic, writeFileAtomic } from "../../core/atomicFile.js";
 import type {
@@ -229,6 +229,11 @@ export class LocalEngine implements TrainingEngine {
 
   /** A model read from a Hugging Face checkpoint directory (config.json + safetensors). */
   static fromDirectory(dir: string, options: LocalEngineOptions = {}): LocalEngine {
+    if (isAdapterDirectory(dir) && !existsSync(join(dir, "config.json")))
+      throw new Error(
+        `${dir}: holds a LoRA adapter (${ADAPTER_CONFIG}), not a model: open its base model with the adapter ` +
+          "(rlvr eval --checkpoint RUN_DIR does; library: lora.ts loadAdapter and the engine's lora option)",
+      );
     const { config, params } = loadCheckpoint(dir);
     return new LocalEngine(config, params, { name: dir, ...options });
   }

@@ -285,6 +285,10 @@ test("a LoRA engine trains only the adapters; saveState/loadState round-trip ada
   await assert.rejects(plain.loadState(join(tmp, "lora-state")), /holds a LoRA adapter/);
   await plain.saveState(join(tmp, "full-state"));
   await assert.rejects(a.loadState(join(tmp, "full-state")), /no adapter_config\.json/);
+  assert.throws(
+    () => LocalEngine.fromDirectory(join(tmp, "lora-state")),
+    /holds a LoRA adapter \(adapter_config\.json\), not a model/,
+  );
   const dropout = new LocalEngine(tiny, params, { ...opts, lora: { ...opts.lora, dropout: 0.1 } });
   await assert.rejects(
     dropout.forwardBackward([datum], { kind: "cross_entropy" }),
