@@ -1,13 +1,22 @@
 // `npm run bench`: the machine, then each section of bench/sections.ts in its own child process
 // (the local engine, PyTorch when a python with torch is found, …), then a side-by-side table.
+// `npm run bench -- --scale` adds the Qwen2.5-0.5B-shape section (bench/qwenScale.ts; opt-in, it takes
+// tens of minutes on 2 cores); `--only a,b` runs only the sections named.
 // `npm run bench -- --json` prints one JSON object instead:
 //   {machine, train_step_ms, sample_tokens_per_s, peak_rss_mb, pytorch?: {...}, <section>?: {...}}
 import { describeMachine, jsonReport } from "./report.js";
 import { type Figures, runSection, SECTIONS, type SectionOutcome } from "./sections.js";
+import { type ScaleReport, scaleTable } from "./qwenScale.js";
 import { comparisonTable, figuresTable } from "./table.js";
 
 async function main(): Promise<void> {
   const json = process.argv.includes("--json");
+  if (process.argv.includes("--scale")) process.env.RLVR_BENCH_SCALE = "1";
+  const onlyAt = process.argv.indexOf("--only");
+  const only = onlyAt >= 0 ? new Set((process.argv[onlyAt + 1] ?? "").split(",")) : null;
+  const sections = SECTIONS.filter((s) => only === null || only.has(s.name));
+  if (sections.length === 0)
+    throw new Error(`--only: no such section (${SECTIONS.map((s) => s.name).join(", ")})`);
   const machine = describeMachine();
   const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
   say(
@@ -15,7 +24,7 @@ async function main(): Promise<void> {
   );
 
   const outcomes: SectionOutcome[] = [];
-  for (const section of SECTIONS) {
+  for (const section of sections) {
     process.stderr.write(`running ${section.title}…\n`);
     const t0 = performance.now();
     const outcome = await runSection(section);
@@ -33,10 +42,18 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(jsonReport(machine, outcomes))}\n`);
   } else {
     say("");
-    say(comparisonTable(figures("local"), figures("pytorch")));
-    for (const section of SECTIONS) {
+    if (figures("local")) say(comparisonTable(figures("local"), figures("pytorch")));
+    const scale = figures("scale");
+    if (scale) {
+      const m = (scale as unknown as ScaleReport).machine;
+      say(
+        `\nQwen2.5-0.5B shape (${m.threads} threads; PyTorch's OPENBLAS_CORETYPE=${m.openblas_coretype}; load average before ${m.load_average_before})`,
+      );
+      say(scaleTable(scale as unknown as ScaleReport));
+    }
+    for (const section of sections) {
       const f = figures(section.name);
-      if (section.name === "local" || section.name === "pytorch" || !f) continue;
+      if (["local", "pytorch", "scale"].includes(section.name) || !f) continue;
       say(`\n${section.title}`);
       say(figuresTable(f));
     }

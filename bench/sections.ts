@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { openblasEnv } from "./openblas.js";
 
 export const REPO_ROOT = new URL("..", import.meta.url).pathname;
 
@@ -70,10 +71,30 @@ export const SECTIONS: BenchSection[] = [
       return {
         command: python,
         args: ["bench/pytorch_reference.py"],
-        env: { OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? "1" },
+        env: { OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? "1", ...openblasEnv() },
       };
     },
     timeoutMs: 15 * 60_000,
+  },
+  {
+    name: "scale",
+    title: "Qwen2.5-0.5B shape beside PyTorch (bench/qwenScale.ts)",
+    required: false,
+    resolve: () => {
+      // 2 to 3 GB of weights per process and several minutes per measurement: opt-in
+      if (process.env.RLVR_BENCH_SCALE !== "1")
+        return {
+          skip: "opt-in: npm run bench -- --scale (or RLVR_BENCH_SCALE=1); tens of minutes on 2 cores",
+        };
+      const script = tsxScript("bench/qwenScale.ts", ["--json"])();
+      return "skip" in script
+        ? script
+        : {
+            ...script,
+            args: [...script.args, ...(process.env.RLVR_BENCH_SCALE_ARGS ?? "").split(" ").filter(Boolean)],
+          };
+    },
+    timeoutMs: 120 * 60_000,
   },
   {
     name: "packing",

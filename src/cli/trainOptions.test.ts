@@ -110,3 +110,15 @@ test("--resume uses the run's config; only steps and logging may change", () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("--lora-rank and --lora-alpha turn on LoRA (the other lora fields default); absent = full fine-tuning", () => {
+  const c = resolveConfig(parseFlags(["--lora-rank", "16", "--lora-alpha", "8"]));
+  assert.deepEqual(c.lora, {
+    rank: 16,
+    alpha: 8,
+    dropout: 0,
+    targetModules: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+  });
+  assert.equal(resolveConfig(parseFlags([])).lora, undefined);
+  assert.throws(() => resolveConfig(parseFlags(["--lora-rank", "0"])), /--lora-rank: must be >= 1, got 0/);
+});

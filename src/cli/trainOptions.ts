@@ -36,6 +36,7 @@ export interface TrainFlags {
   baseUrl?: string;
   baseModel?: string;
   loraRank?: number;
+  loraAlpha?: number;
   resume?: string;
   /** "path=value" assignments, e.g. "loss.kl.coef=0". */
   set?: string[];
@@ -61,7 +62,8 @@ const FLAG_FIELDS: ReadonlyArray<readonly [keyof TrainFlags, string, string]> = 
   ["engine", "engine.kind", "--engine"],
   ["baseUrl", "engine.baseUrl", "--base-url"],
   ["baseModel", "engine.baseModel", "--base-model"],
-  ["loraRank", "engine.loraRank", "--lora-rank"],
+  ["loraRank", "lora.rank", "--lora-rank"],
+  ["loraAlpha", "lora.alpha", "--lora-alpha"],
 ];
 
 function parseNumber(value: string): number {
@@ -109,7 +111,12 @@ export function addTrainOptions(cmd: Command, spec: TrainOptionsSpec = {}): Comm
     )
     .option("--base-url <url>", "--engine tinker: the server's URL (API key from $TINKER_API_KEY)")
     .option("--base-model <name>", "--engine tinker: the server's base model")
-    .option("--lora-rank <r>", "--engine tinker: LoRA rank (default 32)", parseNumber)
+    .option(
+      "--lora-rank <r>",
+      "train LoRA adapters of rank r on frozen weights (default: full fine-tuning; on Tinker, rank 32)",
+      parseNumber,
+    )
+    .option("--lora-alpha <a>", "LoRA's α: the update is scaled by α/r (default 32)", parseNumber)
     .option(
       "--set <path=value>",
       "set any config field, e.g. --set loss.kl.coef=0 (repeatable; value is JSON or a string)",

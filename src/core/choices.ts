@@ -72,3 +72,15 @@ export type EngineKind = (typeof ENGINE_KINDS)[number];
 /** How saved weights are stored: float32, or bfloat16 (half the bytes; training state stays float32). */
 export const SAVE_DTYPES = ["float32", "bfloat16"] as const;
 export type SaveDtype = (typeof SAVE_DTYPES)[number];
+
+/** The linear layers LoRA can adapt (Hugging Face module names of the Qwen2/Llama decoder layer). */
+export const LORA_TARGET_MODULES = [
+  "q_proj",
+  "k_proj",
+  "v_proj",
+  "o_proj",
+  "gate_proj",
+  "up_proj",
+  "down_proj",
+] as const;
+export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];

@@ -1,8 +1,10 @@
 // The one place that turns an engine config into engines: the policy that samples and trains, and the
 // frozen reference policy the KL term needs. Everything above this layer sees only TrainingEngine.
 // A new engine kind (Tinker, OpenAI-compatible) is a case here and a schema in run/config.ts.
-import type { EngineKind, SaveDtype } from "../core/choices.js";
+import type { EngineKind, LoraTargetModule, SaveDtype } from "../core/choices.js";
 import { LocalEngine } from "./local/localEngine.js";
+import { isAdapterDirectory, loadAdapter } from "./local/lora.js";
+import { loadCheckpoint } from "./local/model.js";
 import { scriptedEngine } from "./scriptedEngine.js";
 import { OpenAiEngine } from "./openai/openaiEngine.js";
 import { TinkerEngine } from "./tinker/tinkerEngine.js";
@@ -13,7 +15,7 @@ import type { SamplingEngine, TrainingEngine } from "./types.js";
 export type EngineSpec =
   | { kind: "local"; threads?: number; saveDtype?: SaveDtype; maxShardBytes?: number }
   | { kind: "scripted"; completions: readonly string[]; logprob: number }
-  | { kind: "tinker"; baseUrl: string; baseModel: string; loraRank: number }
+  | { kind: "tinker"; baseUrl: string; baseModel: string }
   | { kind: "openai"; baseUrl: string; servedModel: string };
 
 // A kind in core/choices.ts without a spec here (or the reverse) does not compile.
@@ -39,6 +41,65 @@ export interface OpenEnginesOptions {
   weightsDir?: string;
   /** Open a frozen reference policy too. */
   reference: boolean;
+  /**
+   * Train LoRA adapters on the model's frozen weights (the config's `lora` section; local engine only).
+   * A `weightsDir` holding a PEFT adapter (a LoRA run's checkpoint) is read as base model + adapter
+   * even without this.
+   */
+  lora?: LoraSettings;
+  /** Seed of fresh LoRA adapters. */
+  seed?: number;
+}
+
+export interface LoraSettings {
+  rank: number;
+  alpha: number;
+  dropout: number;
+  targetModules: readonly LoraTargetModule[];
+}
+
+const sameLora = (a: LoraSettings, b: LoraSettings) =>
+  a.rank === b.rank &&
+  a.alpha === b.alpha &&
+  [...a.targetModules].sort().join() === [...b.targetModules].sort().join();
+
+/**
+ * The policy and reference of a LoRA run: the model's weights, frozen, with adapters (fresh, or a
+ * checkpoint's); the reference is the same weights without the adapters (shared, not loaded twice).
+ */
+function openLoraEngines(
+  o: OpenEnginesOptions,
+  local: { intraOpNumThreads?: number; saveDtype?: SaveDtype; maxShardBytes?: number },
+  lora: LoraSettings | undefined,
+): Engines {
+  const { config, params } = loadCheckpoint(o.modelDir);
+  const saved = o.weightsDir ? loadAdapter(o.weightsDir, config) : undefined;
+  if (lora && saved && !sameLora(lora, saved.lora))
+    throw new Error(
+      `${o.weightsDir}: its adapter (r ${saved.lora.rank}, alpha ${saved.lora.alpha}, ${saved.lora.targetModules}) ` +
+        `is not the config's lora (r ${lora.rank}, alpha ${lora.alpha}, ${lora.targetModules})`,
+    );
+  const spec = lora ?? saved!.lora;
+  const policy = new LocalEngine(config, params, {
+    ...local,
+    name: o.weightsDir ?? o.modelDir,
+    seed: o.seed,
+    lora: {
+      ...spec,
+      targetModules: [...spec.targetModules],
+      adapters: saved?.adapters,
+      baseModel: saved?.baseModel || o.modelDir,
+    },
+  });
+  const reference = o.reference ? policy.frozenBase() : undefined;
+  return {
+    policy,
+    reference,
+    close: async () => {
+      await policy.close();
+      await reference?.close();
+    },
+  };
 }
 
 /** An engine that samples only (evaluation): any kind; the OpenAI-compatible one exists only as this. */
@@ -72,6 +133,8 @@ export async function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Prom
         saveDtype: spec.saveDtype,
         maxShardBytes: spec.maxShardBytes,
       };
+      if (o.lora || (o.weightsDir && isAdapterDirectory(o.weightsDir)))
+        return openLoraEngines(o, options, o.lora);
       const policy = LocalEngine.fromDirectory(o.weightsDir ?? o.modelDir, options);
       const reference = o.reference ? LocalEngine.fromDirectory(o.modelDir, options) : undefined;
       return {
@@ -84,6 +147,8 @@ export async function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Prom
       };
     }
     case "scripted": {
+      if (o.lora)
+        throw new Error("lora: the scripted engine has no weights to adapt (use engine.kind local)");
       // Completion j of every prompt is completions[j mod length]: independent of batching and order.
       const script = (_prompt: string, n: number) =>
         Array.from({ length: n }, (_, j) => spec.completions[j % spec.completions.length]);
@@ -97,7 +162,8 @@ export async function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Prom
     case "tinker": {
       // the policy, from a checkpoint's tinker:// weights when weightsDir is given; the reference is an
       // untrained model of the same base (its forward passes give the reference log-probs)
-      const options = { ...spec, vocabSize: o.tokenizer.vocabSize };
+      // Tinker trains LoRA adapters only: the config's lora rank, else Tinker's default 32
+      const options = { ...spec, loraRank: o.lora?.rank ?? 32, vocabSize: o.tokenizer.vocabSize };
       const policy = await TinkerEngine.open(options, o.weightsDir);
       const reference = o.reference ? await TinkerEngine.open(options) : undefined;
       return {

@@ -192,3 +192,16 @@ test("a group of one is refused where the baseline is the group's own rewards (i
   );
   assert.equal(parseConfig({ algo: "star", batch: { groupSize: 1 } }, "c").batch.groupSize, 1);
 });
+
+test("lora: rank, alpha and target modules are checked; a dropout other than 0 is refused (not implemented)", () => {
+  assert.equal(parseConfig({ lora: {} }, "t").lora?.rank, 32);
+  assert.throws(
+    () => parseConfig({ lora: { dropout: 0.05 } }, "t"),
+    /t: lora\.dropout: only 0 is supported \(the local engine implements no LoRA dropout\)/,
+  );
+  assert.throws(
+    () => parseConfig({ lora: { targetModules: ["lm_head"] } }, "t"),
+    /lora\.targetModules\[0\]: expected one of "q_proj"/,
+  );
+  assert.throws(() => parseConfig({ lora: { alpha: 0 } }, "t"), /lora\.alpha: must be > 0/);
+});

@@ -16,6 +16,7 @@ import {
   KL_ESTIMATORS,
   KL_MODES,
   LAYER2_NORMALIZATIONS,
+  LORA_TARGET_MODULES,
   LR_SCHEDULES,
   MGRPO_ORDERS,
   POLICY_LOSSES,
@@ -257,15 +258,13 @@ const tinkerEngineSchema = z.strictObject({
   /**
    * Trains and samples on a Tinker server (the hosted service, a self-hosted one, or `rlvr serve`); the
    * API key comes from $TINKER_API_KEY, never from the config. The model's tokenizer is still read from
-   * `model`.
+   * `model`. The LoRA rank asked of the server is the `lora` section's (default 32, Tinker's).
    */
   kind: z.literal("tinker"),
   /** The server's root URL, e.g. http://127.0.0.1:8000. */
   baseUrl: z.url({ protocol: /^https?$/ }),
   /** The server's name of the base model (get_server_capabilities lists them). */
   baseModel: z.string().min(1),
-  /** LoRA rank asked of the server. Default 32 (Tinker's); `rlvr serve` fine-tunes every weight. */
-  loraRank: int(1).default(32),
 });
 
 const openaiEngineSchema = z.strictObject({
@@ -278,6 +277,33 @@ const openaiEngineSchema = z.strictObject({
   baseUrl: z.url({ protocol: /^https?$/ }),
   /** The served model's name. */
   servedModel: z.string().min(1),
+});
+
+/**
+ * LoRA (engine/local/lora.ts): train low-rank adapters on frozen weights; checkpoints hold the adapters
+ * (PEFT layout) and their moments only. Absent = full fine-tuning. The local engine only.
+ */
+const loraSchema = z.strictObject({
+  /** r, the adapters' rank. Default 32 (Tinker's LoraConfig default). */
+  rank: int(1).default(32),
+  /** α: the update B·A is scaled by α/r (PEFT). Default 32 (Tinker's fixed α). */
+  alpha: z.number().gt(0).default(32),
+  /**
+   * Dropout on the adapters' input (PEFT's lora_dropout). Only 0: the local engine implements no dropout,
+   * and another value is refused here rather than silently ignored. Default 0.
+   */
+  dropout: z
+    .number()
+    .default(0)
+    .refine((p) => p === 0, { message: "only 0 is supported (the local engine implements no LoRA dropout)" }),
+  /**
+   * The linear layers adapted in every decoder layer. Default all seven (attention and MLP, as Tinker
+   * trains them; PEFT's own default for Qwen2/Llama is q_proj and v_proj).
+   */
+  targetModules: z
+    .array(z.enum(LORA_TARGET_MODULES))
+    .min(1)
+    .default([...LORA_TARGET_MODULES]),
 });
 
 /** The engine that samples and trains (engine/factory.ts). Default: the embedded local engine. */
@@ -321,6 +347,7 @@ export const configSchema = z.strictObject({
   /** Model directory (Hugging Face layout or a saved state), or "default" = the shipped warm start. */
   model: z.string().min(1).default("default"),
   engine: engineSchema.prefault({ kind: "local" }),
+  lora: loraSchema.optional(),
   /** Seed of every random stream of the run. Default 0. */
   seed: int(0).max(0xffffffff).default(0),
   /** Training steps (optimizer steps for sft). Default 100. */

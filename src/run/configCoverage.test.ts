@@ -74,6 +74,7 @@ const SCRIPTED = {
 const RUNS: Record<string, ConfigInput> = {
   "grpo on the local engine": {
     engine: { kind: "local", threads: 1 },
+    lora: { rank: 2, alpha: 4, dropout: 0, targetModules: ["q_proj", "down_proj"] },
     steps: 1,
     batch: { promptsPerStep: 1, groupSize: 2 },
     sampling: { maxTokens: 8 },
@@ -97,7 +98,8 @@ const RUNS: Record<string, ConfigInput> = {
 test("every config field is read by some training run or evaluation (no dead config)", async () => {
   server = await startServer({ modelDir: DEFAULT_MODEL_DIR, port: 0, checkpointDir: join(tmp, "server") });
   RUNS["grpo on a Tinker server (rlvr serve)"] = {
-    engine: { kind: "tinker", baseUrl: server.url, baseModel: "arith-warm-start", loraRank: 8 },
+    engine: { kind: "tinker", baseUrl: server.url, baseModel: "arith-warm-start" },
+    lora: { rank: 8 },
     steps: 1,
     batch: { promptsPerStep: 1, groupSize: 2 },
     sampling: { maxTokens: 8 },

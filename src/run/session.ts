@@ -31,7 +31,8 @@ export interface ModelSession {
 }
 
 /** The parts of a config a session is built from. */
-export type SessionSpec = Pick<Config, "model" | "engine" | "task" | "reward">;
+export type SessionSpec = Pick<Config, "model" | "engine" | "task" | "reward"> &
+  Partial<Pick<Config, "lora" | "seed">>;
 
 export interface OpenSessionOptions {
   /** The policy's weights come from here (a checkpoint directory) instead of the model. */
@@ -84,6 +85,8 @@ export async function openSamplingSession(
     modelDir: parts.modelDir,
     tokenizer: parts.tokenizer,
     weightsDir: o.weightsDir,
+    lora: spec.lora,
+    seed: spec.seed,
   });
   return { ...parts, engine: opened.engine, close: () => opened.close() };
 }
@@ -96,6 +99,8 @@ export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {})
     tokenizer: parts.tokenizer,
     weightsDir: o.weightsDir,
     reference: o.reference ?? false,
+    lora: spec.lora,
+    seed: spec.seed,
   });
   return { ...parts, engine: engines.policy, reference: engines.reference, close: () => engines.close() };
 }

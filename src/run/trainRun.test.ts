@@ -7,7 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { type ConfigInput, mergeConfig, parseConfig, readConfigInput } from "./config.js";
+import { type Config, type ConfigInput, mergeConfig, parseConfig, readConfigInput } from "./config.js";
+import type { LocalEngine } from "../engine/local/localEngine.js";
+import { readSafetensors } from "../engine/local/safetensors.js";
+import { openSession } from "./session.js";
 import { loadTokenizer } from "../engine/tokenizer/loadTokenizer.js";
 import { DEFAULT_MODEL_DIR, PACKAGE_ROOT } from "./models.js";
 import { ProgressReporter } from "./progress.js";
@@ -155,4 +158,60 @@ test("run.evalEvery: held-out greedy accuracy every N steps and after the last, 
     timings.filter((t) => "time/eval_s" in t).length === 3,
     "its wall-clock time goes to timings.jsonl",
   );
+});
+
+/** A LoRA GRPO run on the shipped model: one training problem (1-shot), adapters of rank 8. */
+function loraConfig(out: string, steps: number, lr: number): Config {
+  return parseConfig(
+    {
+      engine: { kind: "local", threads: 1 },
+      lora: { rank: 8, alpha: 16 },
+      steps,
+      seed: 1,
+      task: { trainSize: 1 },
+      batch: { promptsPerStep: 2, groupSize: 8 },
+      sampling: { maxTokens: 48 },
+      optim: { lr, schedule: "constant", warmupRatio: 0 },
+      run: { out, checkpointEvery: 3 },
+    },
+    "test",
+  );
+}
+
+test("LoRA through trainRun: the reward rises on a 1-shot problem; checkpoints hold the adapter (PEFT layout) and resume exactly", async () => {
+  const { runDir, checkpoint } = await trainRun(loraConfig(join(tmp, "lora"), 12, 3e-3), {
+    progress: quiet(12),
+  });
+  const accuracy = readJsonl(join(runDir, "metrics.jsonl")).map((m) => m["rollout/accuracy"] as number);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  // measured: 0.66 over the first 4 steps → 0.97 over the last 4; with lr 1e-9 (no learning) 0.58 → 0.72
+  assert.ok(mean(accuracy.slice(-4)) >= 0.9, `last steps' accuracy ${accuracy}`);
+  assert.ok(mean(accuracy.slice(-4)) >= mean(accuracy.slice(0, 4)) + 0.2, `accuracy ${accuracy}`);
+  const files = readdirSync(checkpoint);
+  assert.ok(
+    files.includes("adapter_config.json") && files.includes("adapter_model.safetensors"),
+    files.join(),
+  );
+  assert.ok(!files.includes("model.safetensors"), "a LoRA checkpoint holds no base weights");
+  // a checkpoint opens as base model + adapter without the config's lora section (rlvr eval --checkpoint)
+  const session = await openSession(
+    { ...loraConfig(runDir, 1, 1), lora: undefined },
+    { weightsDir: checkpoint },
+  );
+  const adapters = (session.engine as LocalEngine).loraAdapters()!.adapters;
+  const saved = readSafetensors(join(checkpoint, "adapter_model.safetensors"));
+  for (const [name, a] of adapters) assert.deepEqual(a, saved.get(`base_model.model.${name}`)!.data, name);
+  await session.close();
+
+  // 3 steps, then resumed to 5, equals 5 steps straight
+  const straight = await trainRun(loraConfig(join(tmp, "lora-5"), 5, 3e-3), { progress: quiet(5) });
+  await trainRun(loraConfig(join(tmp, "lora-3+2"), 3, 3e-3), { progress: quiet(3) });
+  const resumed = await trainRun(loraConfig(join(tmp, "lora-3+2"), 5, 3e-3), {
+    progress: quiet(5),
+    resume: true,
+  });
+  assert.equal(resumed.startStep, 3);
+  const a = readSafetensors(join(straight.checkpoint, "adapter_model.safetensors"));
+  const b = readSafetensors(join(resumed.checkpoint, "adapter_model.safetensors"));
+  for (const [name, t] of a) assert.deepEqual(b.get(name)!.data, t.data, name);
 });

@@ -30,7 +30,6 @@ interface EvalFlags {
   engine?: string;
   baseUrl?: string;
   baseModel?: string;
-  loraRank?: string;
   tokenizer?: string;
 }
 
@@ -55,7 +54,6 @@ function engineOf(flags: EvalFlags): Config["engine"] | undefined {
       kind: "tinker",
       baseUrl: flags.baseUrl,
       baseModel: flags.baseModel,
-      ...(flags.loraRank !== undefined ? { loraRank: Number(flags.loraRank) } : {}),
     });
   }
   if (flags.engine === "openai") {
@@ -118,7 +116,6 @@ export function registerEval(program: Command): void {
     .option("--engine <kind>", "local, tinker (a Tinker server) or openai (an OpenAI-compatible server)")
     .option("--base-url <url>", "--engine tinker|openai: the server's URL")
     .option("--base-model <name>", "--engine tinker: the server's base model")
-    .option("--lora-rank <r>", "--engine tinker: LoRA rank (default 32)")
     .option(
       "--tokenizer <dir>",
       '--engine openai: the served model\'s tokenizer (a model directory, default "default")',

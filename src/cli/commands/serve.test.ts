@@ -58,8 +58,8 @@ test("train --engine tinker trains on the server and records it; eval --checkpoi
     kind: "tinker",
     baseUrl: server.url,
     baseModel: "arith-warm-start",
-    loraRank: 8,
   });
+  assert.equal(config.lora.rank, 8, "--lora-rank is the lora section's, which the Tinker engine asks for");
   const e = await cli("eval", "--checkpoint", out, "--n", "2", "--max-tokens", "16", "--json");
   assert.equal(e.code, 0, e.err);
   assert.equal(JSON.parse(e.out).n, 2);

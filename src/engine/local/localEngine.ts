@@ -2,9 +2,9 @@
 // signature and run by onnxruntime-node on the CPU; AdamW and sampling run in TypeScript around it.
 // Datums that share an unweighted prefix are packed into one row (prefixPacking.ts); rows are
 // right-padded to a length bucket (weight 0 on padding) and split into micro-batches, so few shapes
-// are ever compiled; gradients accumulate in JS until optimStep.
+// are ever compiled; gradients accumulate in place (acc + this batch, in the graph) until optimStep.
 import { randomInt } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeDirAtomic, writeFileAtomic } from "../../core/atomicFile.js";
 import type { SaveDtype } from "../../core/choices.js";
@@ -20,9 +20,23 @@ import type {
   TrainingEngine,
 } from "../types.js";
 import { gradients } from "./graph/autodiff.js";
-import { type DType, Graph } from "./graph/graph.js";
+import { type DType, Graph, type Tensor } from "./graph/graph.js";
 import * as op from "./graph/ops.js";
 import { type FeedArray, SessionCache } from "./graph/runtime.js";
+import {
+  type Adapters,
+  ADAPTER_CONFIG,
+  adapterShapes,
+  checkAdapters,
+  checkLoraSpec,
+  declareAdapters,
+  initAdapters,
+  isAdapterDirectory,
+  type LoraSpec,
+  loadAdapter,
+  mergeAdapters,
+  saveAdapter,
+} from "./lora.js";
 import { entropyOf, lossGraph, lossInputs, lossKey, lossMetrics, type TokenInput } from "./losses.js";
 import { packDatums, packedFeeds } from "./prefixPacking.js";
 import {
@@ -59,7 +73,7 @@ export interface LocalEngineOptions {
   maxPackTokens?: number;
   /** Most sequences decoded together when sampling (default 64). */
   maxSampleBatch?: number;
-  /** Seed of the stream that seeds sample requests without a seed (default: random). */
+  /** Seed of the stream that seeds sample requests without a seed, and of fresh LoRA adapters (default: random). */
   seed?: number;
   /** How saveWeights and saveState store the weights (default "float32"; the optimizer state is always float32). */
   saveDtype?: SaveDtype;
@@ -70,12 +84,29 @@ export interface LocalEngineOptions {
    * holding other weights reuse them); close() then leaves them to their owner. Default: its own.
    */
   sessions?: SessionCache;
+  /** Train LoRA adapters on frozen weights instead of the weights (lora.ts). Default: full fine-tuning. */
+  lora?: LocalLoraOptions;
+}
+
+/** LoRA training: only the adapters (and their AdamW moments) are trained, checkpointed and stored. */
+export interface LocalLoraOptions extends LoraSpec {
+  /**
+   * Dropout on the adapters' input (PEFT's lora_dropout). Only 0 is implemented: forwardBackward refuses
+   * another value (an adapter trained elsewhere with dropout still loads, samples and scores).
+   */
+  dropout: number;
+  /** The adapters to start from (e.g. a PEFT adapter's, lora.ts loadAdapter); default fresh ones from the seed. */
+  adapters?: Adapters;
+  /** base_model_name_or_path of the adapter_config.json written by saveState (default ""). */
+  baseModel?: string;
 }
 
 /**
  * The model graph for B rows of T tokens (packed rows: prefixPacking.ts gives the mask and rotary
  * tables): per-token target logprobs and entropies, the loss of `spec`, and (when `withGrad`) the
- * gradient of the loss for every parameter.
+ * gradient of the loss for every parameter, or with `lora` for every adapter only (the weights are
+ * frozen: no gradient of theirs is computed). With `accumulate`, each gradient output is an input
+ * `acc:<name>` plus this batch's gradient, so that the engine accumulates micro-batches in place.
  */
 export function trainingGraph(
   cfg: ModelConfig,
@@ -84,9 +115,12 @@ export function trainingGraph(
   T: number,
   withGrad: boolean,
   dtype: DType = "float32",
+  lora?: LoraSpec,
+  accumulate = false,
 ): Graph {
   const g = new Graph();
   const params = declareParameters(g, cfg, dtype);
+  const adapters = lora ? declareAdapters(g, cfg, lora, dtype) : new Map<string, Tensor>();
   const tokens = g.input("tokens", [B, T], "int32");
   const targets = g.input("targets", [B * T, 1], "int32");
   const weights = g.input("weights", [B, T], dtype);
@@ -97,8 +131,13 @@ export function trainingGraph(
   const slidingMask = cfg.slidingWindow ? g.input("sliding_mask", [B, 1, 1, T, T], dtype) : undefined;
   const cos = g.input("cos", [B, T, 1, cfg.headDim], dtype);
   const sin = g.input("sin", [B, T, 1, cfg.headDim], dtype);
-  const attention = maskedAttention(cfg, mask, slidingMask);
-  const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention });
+  const hidden = decoderHidden(cfg, new Map([...params, ...adapters]), {
+    tokens,
+    cos,
+    sin,
+    attention: maskedAttention(cfg, mask, slidingMask),
+    lora,
+  });
   const logp = op.logSoftmax(lmHead(cfg, params, hidden));
   const lp = op.reshape(op.gatherLast(logp, targets), [B, T]);
   const entropy = op.reshape(entropyOf(logp), [B, T]);
@@ -107,13 +146,15 @@ export function trainingGraph(
   g.output("logprobs", lp);
   g.output("entropy", entropy);
   if (withGrad) {
-    const names = [...params.keys()];
+    const trained = lora ? adapters : params;
+    const names = [...trained.keys()];
     const grads = gradients(
       loss,
-      names.map((n) => params.get(n)!),
+      names.map((n) => trained.get(n)!),
     );
     names.forEach((n, i) => {
-      g.output(`grad:${n}`, grads[i]);
+      const acc = accumulate ? g.input(`acc:${n}`, grads[i].shape, dtype) : null;
+      g.output(`grad:${n}`, acc ? op.add(acc, grads[i]) : grads[i]);
     });
   }
   return g;
@@ -128,6 +169,14 @@ export class LocalEngine implements TrainingEngine {
   private readonly sampler: Sampler;
   private readonly optimizer: AdamW;
   private grads: Parameters | null = null;
+  private gradBuffers: Parameters | null = null;
+  /** LoRA's spec and adapters (null: full fine-tuning). */
+  private readonly lora: LocalLoraOptions | null;
+  private readonly adapters: Adapters | null;
+  /** What the optimizer updates: the adapters under LoRA, else the weights. */
+  private readonly trainable: Parameters;
+  /** Every graph input that is a weight: the parameters, and the adapters under LoRA (the same arrays). */
+  private readonly weights: Parameters;
   private readonly seedRng: { next: () => number };
   private queue: Promise<unknown> = Promise.resolve();
   private readonly lengthBucket: number;
@@ -152,17 +201,55 @@ export class LocalEngine implements TrainingEngine {
     this.microBatchTokens = options.microBatchTokens ?? 4096;
     this.maxPackTokens = options.maxPackTokens ?? 1024;
     this.saving = { dtype: options.saveDtype, maxShardBytes: options.maxShardBytes };
-    this.sampler = new Sampler(config, this.sessions, () => this.params, {
+    let s = options.seed ?? randomInt(2 ** 31);
+    if (options.lora) {
+      checkLoraSpec(options.lora, "LocalEngine");
+      this.lora = { ...options.lora, targetModules: [...options.lora.targetModules] };
+      this.adapters = options.lora.adapters ?? initAdapters(config, options.lora, s);
+      checkAdapters(config, options.lora, this.adapters, "LocalEngine");
+      this.trainable = this.adapters;
+      this.weights = new Map([...params, ...this.adapters]);
+    } else {
+      this.lora = null;
+      this.adapters = null;
+      this.trainable = params;
+      this.weights = params;
+    }
+    this.sampler = new Sampler(config, this.sessions, () => this.weights, {
       maxBatch: options.maxSampleBatch,
       lengthBucket: this.lengthBucket,
+      lora: this.lora ?? undefined,
     });
-    this.optimizer = new AdamW(params);
-    let s = options.seed ?? randomInt(2 ** 31);
+    this.optimizer = new AdamW(this.trainable);
     this.seedRng = { next: () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) };
+    this.options = options;
+  }
+
+  private readonly options: LocalEngineOptions;
+
+  /**
+   * The base model without the adapters, sharing this engine's weight arrays (no copy): under LoRA the
+   * frozen reference policy of a KL term. Only for a LoRA engine (a full fine-tuning engine's weights change).
+   */
+  frozenBase(): LocalEngine {
+    if (!this.lora)
+      throw new Error("frozenBase: this engine trains its weights (no LoRA); open the model again");
+    const { lora: _lora, name, ...rest } = this.options;
+    return new LocalEngine(this.config, this.params, { ...rest, name: `${name ?? "local"} (base)` });
+  }
+
+  /** The LoRA spec and the live adapters (updated in place by optimStep), or null without LoRA. */
+  loraAdapters(): { lora: LocalLoraOptions; adapters: ReadonlyMap<string, Float32Array> } | null {
+    return this.lora && this.adapters ? { lora: this.lora, adapters: this.adapters } : null;
   }
 
   /** A model read from a Hugging Face checkpoint directory (config.json + safetensors). */
   static fromDirectory(dir: string, options: LocalEngineOptions = {}): LocalEngine {
+    if (isAdapterDirectory(dir) && !existsSync(join(dir, "config.json")))
+      throw new Error(
+        `${dir}: holds a LoRA adapter (${ADAPTER_CONFIG}), not a model: open its base model with the adapter ` +
+          "(rlvr eval --checkpoint RUN_DIR does; library: lora.ts loadAdapter and the engine's lora option)",
+      );
     const { config, params } = loadCheckpoint(dir);
     return new LocalEngine(config, params, { name: dir, ...options });
   }
@@ -172,12 +259,12 @@ export class LocalEngine implements TrainingEngine {
     return new LocalEngine(config, initParameters(config, seed), { seed, ...options });
   }
 
-  /** The live parameters (updated in place by optimStep). */
+  /** The live parameters (updated in place by optimStep; frozen under LoRA). */
   parameters(): ReadonlyMap<string, Float32Array> {
     return this.params;
   }
 
-  /** Gradients accumulated since the last optimStep (null when none). */
+  /** Gradients accumulated since the last optimStep (of the adapters under LoRA; null when none). */
   accumulatedGradients(): ReadonlyMap<string, Float32Array> | null {
     return this.grads;
   }
@@ -229,6 +316,12 @@ export class LocalEngine implements TrainingEngine {
   }
 
   forwardBackward(datums: Datum[], loss: LossSpec): Promise<ForwardBackwardOutput> {
+    if (this.lora && this.lora.dropout !== 0)
+      return Promise.reject(
+        new Error(
+          `forwardBackward: LoRA dropout ${this.lora.dropout} is not implemented by the local engine; train with dropout 0`,
+        ),
+      );
     return this.exclusive(() => this.run(datums, loss, true));
   }
 
@@ -255,24 +348,38 @@ export class LocalEngine implements TrainingEngine {
     });
   }
 
+  /** The weights in HF layout; under LoRA with the adapters merged in (W + (α/r)·B·A, lora.ts). */
   saveWeights(dir: string): Promise<void> {
     return this.exclusive(() =>
-      writeDirAtomic(dir, (tmp) => saveCheckpoint(tmp, this.config, this.params, this.saving)),
+      writeDirAtomic(dir, (tmp) =>
+        saveCheckpoint(
+          tmp,
+          this.config,
+          this.lora && this.adapters
+            ? mergeAdapters(this.config, this.params, this.lora, this.adapters)
+            : this.params,
+          this.saving,
+        ),
+      ),
     );
   }
 
   /**
    * Weights (HF layout) + the AdamW moments (m.NAME, v.NAME) as optimizer.safetensors, or its shards
-   * and optimizer.safetensors.index.json above the size limit, + state.json {step}. Every tensor is
-   * streamed to its file from the live arrays, so saving takes no memory beyond one conversion buffer.
+   * and optimizer.safetensors.index.json above the size limit, + state.json {step}; under LoRA the
+   * adapter (PEFT layout: adapter_config.json + adapter_model.safetensors) instead of the weights, and
+   * the adapters' moments. Every tensor is streamed to its file from the live arrays.
    */
   saveState(dir: string): Promise<void> {
     return this.exclusive(() =>
       writeDirAtomic(dir, (tmp) => {
-        saveCheckpoint(tmp, this.config, this.params, this.saving);
+        if (this.lora && this.adapters)
+          saveAdapter(tmp, this.config, this.lora, this.adapters, this.lora.baseModel ?? "");
+        else saveCheckpoint(tmp, this.config, this.params, this.saving);
         const { m, v } = this.optimizer.liveMoments();
+        const shapes = this.lora ? adapterShapes(this.config, this.lora) : parameterShapes(this.config);
         const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-        for (const [name, shape] of parameterShapes(this.config)) {
+        for (const [name, shape] of shapes) {
           tensors.set(`m.${name}`, { shape, data: m.get(name)! });
           tensors.set(`v.${name}`, { shape, data: v.get(name)! });
         }
@@ -293,6 +400,7 @@ export class LocalEngine implements TrainingEngine {
    */
   loadState(dir: string): Promise<void> {
     return this.exclusive(async () => {
+      if (this.lora || isAdapterDirectory(dir)) return this.loadLoraState(dir);
       const config = loadModelConfig(dir);
       const shapes = parameterShapes(this.config);
       for (const [name, shape] of shapes) {
@@ -301,37 +409,81 @@ export class LocalEngine implements TrainingEngine {
           throw new Error(`loadState ${dir}: parameter "${name}" does not match this engine's model`);
         }
       }
-      const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { step: number };
       const weights = locateTensors(dir, "model");
-      const moments = locateTensors(dir, "optimizer");
       for (const [name, shape] of shapes) {
-        for (const [where, found] of [
-          ["the weights lack", weights.get(name)],
-          ["the optimizer state lacks the first moment of", moments.get(`m.${name}`)],
-          ["the optimizer state lacks the second moment of", moments.get(`v.${name}`)],
-        ] as const) {
-          if (!found) throw new Error(`loadState ${dir}: ${where} "${name}"`);
-          if (found.entry.shape.join(",") !== shape.join(",")) {
-            throw new Error(
-              `loadState ${dir}: ${found.file} holds "${name}" as [${found.entry.shape}], not [${shape}]`,
-            );
-          }
-        }
+        const found = weights.get(name);
+        if (!found) throw new Error(`loadState ${dir}: the weights lack "${name}"`);
+        if (found.entry.shape.join(",") !== shape.join(","))
+          throw new Error(
+            `loadState ${dir}: ${found.file} holds "${name}" as [${found.entry.shape}], not [${shape}]`,
+          );
       }
+      const restoreMoments = this.checkMoments(dir, shapes);
       // in place: the optimizer and the sampler hold these arrays
       readTensors(dir, "model", {
         wanted: (name) => shapes.has(name),
         into: (name) => this.params.get(name),
       });
-      const { m, v } = this.optimizer.liveMoments();
-      const momentOf = (key: string) => (key.startsWith("m.") ? m : v).get(key.slice(2));
-      readTensors(dir, "optimizer", {
-        wanted: (key) => /^[mv]\./.test(key) && shapes.has(key.slice(2)),
-        into: momentOf,
-      });
-      this.optimizer.setStepCount(state.step);
+      restoreMoments();
       this.grads = null;
     });
+  }
+
+  /** loadState of a LoRA engine: the adapters and their moments (the weights stay as they are). */
+  private loadLoraState(dir: string): void {
+    const lora = this.lora;
+    if (!lora || !this.adapters)
+      throw new Error(
+        `loadState ${dir}: holds a LoRA adapter (${ADAPTER_CONFIG}); this engine trains full weights`,
+      );
+    if (!isAdapterDirectory(dir))
+      throw new Error(`loadState ${dir}: no ${ADAPTER_CONFIG}; this LoRA engine's state is an adapter`);
+    const saved = loadAdapter(dir, this.config);
+    const same =
+      saved.lora.rank === lora.rank &&
+      saved.lora.alpha === lora.alpha &&
+      [...saved.lora.targetModules].sort().join(",") === [...lora.targetModules].sort().join(",");
+    if (!same)
+      throw new Error(
+        `loadState ${dir}: the adapter (r ${saved.lora.rank}, alpha ${saved.lora.alpha}, ${saved.lora.targetModules}) ` +
+          `differs from this engine's LoRA (r ${lora.rank}, alpha ${lora.alpha}, ${lora.targetModules})`,
+      );
+    const restoreMoments = this.checkMoments(dir, adapterShapes(this.config, lora));
+    // in place: the optimizer and the sampler hold these arrays
+    for (const [name, data] of saved.adapters) this.adapters.get(name)!.set(data);
+    restoreMoments();
+    this.grads = null;
+  }
+
+  /**
+   * Checks that `dir`'s optimizer state (optimizer.safetensors or its shards) holds both moments of every
+   * tensor of `shapes`, with its shape, and a step; returns the restore, which reads them into the live
+   * moments (no second copy of a large state) and sets the step.
+   */
+  private checkMoments(dir: string, shapes: ReadonlyMap<string, number[]>): () => void {
+    const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { step: number };
+    const moments = locateTensors(dir, "optimizer");
+    for (const [name, shape] of shapes) {
+      for (const [which, found] of [
+        ["first", moments.get(`m.${name}`)],
+        ["second", moments.get(`v.${name}`)],
+      ] as const) {
+        if (!found)
+          throw new Error(`loadState ${dir}: the optimizer state lacks the ${which} moment of "${name}"`);
+        if (found.entry.shape.join(",") !== shape.join(","))
+          throw new Error(
+            `loadState ${dir}: ${found.file} holds "${name}" as [${found.entry.shape}], not [${shape}]`,
+          );
+      }
+    }
+    return () => {
+      const { m, v } = this.optimizer.liveMoments();
+      readTensors(dir, "optimizer", {
+        wanted: (key) => /^[mv]\./.test(key) && shapes.has(key.slice(2)),
+        into: (key) => (key.startsWith("m.") ? m : v).get(key.slice(2)),
+      });
+      this.optimizer.setStepCount(state.step);
+    };
   }
 
   private checkDatums(datums: readonly Datum[], spec: LossSpec): void {
@@ -383,10 +535,12 @@ export class LocalEngine implements TrainingEngine {
       start += chunk.length;
       const B = chunk.length;
       const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}`;
-      const compiled = await this.sessions.get(key, () => trainingGraph(this.config, spec, B, T, withGrad));
+      const compiled = await this.sessions.get(key, () =>
+        trainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined, withGrad),
+      );
       const packed = packedFeeds(this.config, datums, chunk, B, T, names);
       const feeds: Record<string, FeedArray> = {
-        ...Object.fromEntries(this.params),
+        ...Object.fromEntries(this.weights),
         ...packed.fields,
         tokens: packed.tokens,
         targets: packed.targets,
@@ -396,7 +550,17 @@ export class LocalEngine implements TrainingEngine {
         cos: packed.cos,
         sin: packed.sin,
       };
-      const out = await compiled.run(feeds);
+      // gradients accumulate in place: acc:<name> in, grad:<name> = acc + this batch's into the same array
+      const into: Record<string, Float32Array> = {};
+      if (withGrad) {
+        const acc = this.gradientBuffers();
+        for (const [name, a] of acc) {
+          feeds[`acc:${name}`] = a;
+          into[`grad:${name}`] = a;
+        }
+        this.grads = acc;
+      }
+      const out = await compiled.run(feeds, into);
       lossSum += Number(out.loss[0]);
       const lp = out.logprobs as Float32Array;
       const ent = out.entropy as Float32Array;
@@ -406,7 +570,6 @@ export class LocalEngine implements TrainingEngine {
           entropy[row.members[k]] = idx.map((r) => ent[b * T + r]);
         });
       });
-      if (withGrad) this.accumulate(out);
     }
     return {
       logprobs,
@@ -415,15 +578,16 @@ export class LocalEngine implements TrainingEngine {
     };
   }
 
-  private accumulate(out: Record<string, FeedArray>): void {
-    if (this.grads === null) {
-      this.grads = new Map();
-      for (const name of this.params.keys()) this.grads.set(name, out[`grad:${name}`] as Float32Array); // a fresh array per run
-      return;
+  /**
+   * The arrays gradients accumulate into: allocated at the first forwardBackward and kept (one copy of
+   * the trained parameters), zeroed when a new accumulation starts (after optimStep).
+   */
+  private gradientBuffers(): Parameters {
+    if (this.gradBuffers === null) {
+      this.gradBuffers = new Map([...this.trainable].map(([name, p]) => [name, new Float32Array(p.length)]));
+    } else if (this.grads === null) {
+      for (const a of this.gradBuffers.values()) a.fill(0);
     }
-    for (const [name, acc] of this.grads) {
-      const g = out[`grad:${name}`] as Float32Array;
-      for (let i = 0; i < acc.length; i++) acc[i] += g[i];
-    }
+    return this.gradBuffers;
   }
 }

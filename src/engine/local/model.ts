@@ -11,6 +11,8 @@ import { writeFileAtomic } from "../../core/atomicFile.js";
 import { Rng } from "../../core/rng.js";
 import type { DType, Graph, Tensor } from "./graph/graph.js";
 import * as op from "./graph/ops.js";
+import type { LoraTargetModule } from "../../core/choices.js";
+import { type LoraSpec, loraScale } from "./lora.js";
 import { type ModelConfig, loadModelConfig, toHfConfig, usesSlidingWindow } from "./modelConfig.js";
 import type { StoredDType } from "./safetensors.js";
 import { readTensors, writeTensors } from "./shardedSafetensors.js";
@@ -245,6 +247,8 @@ export interface DecoderInputs {
   cos: Tensor;
   sin: Tensor;
   attention: AttentionFn;
+  /** LoRA on the targeted linear layers (lora.ts); `p` then holds the adapters too. */
+  lora?: LoraSpec;
 }
 
 /** The decoder up to and including the final norm: hidden states [B·T, D]. */
@@ -263,10 +267,18 @@ export function decoderHidden(cfg: ModelConfig, p: ReadonlyMap<string, Tensor>, 
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
     const pre = `model.layers.${l}.`;
     const bias = (name: string) => (cfg.attentionBias ? param(`${pre}self_attn.${name}.bias`) : undefined);
+    // x·Wᵀ + b, plus (α/r)·(x·Aᵀ)·Bᵀ where LoRA targets the module (lora.ts)
+    const lin = (x_N: Tensor, path: string, b?: Tensor) => {
+      const y = linear(x_N, param(`${path}.weight`), b);
+      const module = path.slice(path.lastIndexOf(".") + 1) as LoraTargetModule;
+      if (!inp.lora?.targetModules.includes(module)) return y;
+      const down = op.mul(linear(x_N, param(`${path}.lora_A.weight`)), loraScale(inp.lora));
+      return op.add(y, linear(down, param(`${path}.lora_B.weight`)));
+    };
     const n1 = op.rmsNorm(x, param(`${pre}input_layernorm.weight`), eps);
-    let q = op.reshape(linear(n1, param(`${pre}self_attn.q_proj.weight`), bias("q_proj")), [B, T, H, d]);
-    let k = op.reshape(linear(n1, param(`${pre}self_attn.k_proj.weight`), bias("k_proj")), [B, T, KV, d]);
-    const v = linear(n1, param(`${pre}self_attn.v_proj.weight`), bias("v_proj"));
+    let q = op.reshape(lin(n1, `${pre}self_attn.q_proj`, bias("q_proj")), [B, T, H, d]);
+    let k = op.reshape(lin(n1, `${pre}self_attn.k_proj`, bias("k_proj")), [B, T, KV, d]);
+    const v = lin(n1, `${pre}self_attn.v_proj`, bias("v_proj"));
     if (cfg.qkNorm) {
       // Qwen3: RMSNorm over each head's d values, before the rotation
       q = op.rmsNorm(q, param(`${pre}self_attn.q_norm.weight`), eps);
@@ -277,12 +289,12 @@ export function decoderHidden(cfg: ModelConfig, p: ReadonlyMap<string, Tensor>, 
     const kRot = applyRope(k, inp.cos, inp.sin);
     const attn = inp.attention(l, qRot, kRot, op.reshape(v, [B, T, KV, d]));
     const oBias = hasOutputBias(cfg) ? param(`${pre}self_attn.o_proj.bias`) : undefined;
-    x = op.add(x, linear(attn, param(`${pre}self_attn.o_proj.weight`), oBias));
+    x = op.add(x, lin(attn, `${pre}self_attn.o_proj`, oBias));
     const n2 = op.rmsNorm(x, param(`${pre}post_attention_layernorm.weight`), eps);
-    const gate = linear(n2, param(`${pre}mlp.gate_proj.weight`));
-    const up = linear(n2, param(`${pre}mlp.up_proj.weight`));
+    const gate = lin(n2, `${pre}mlp.gate_proj`);
+    const up = lin(n2, `${pre}mlp.up_proj`);
     // SwiGLU: silu(gate)·up, silu(z) = z·σ(z)
-    x = op.add(x, linear(op.mul(op.mul(gate, op.sigmoid(gate)), up), param(`${pre}mlp.down_proj.weight`)));
+    x = op.add(x, lin(op.mul(op.mul(gate, op.sigmoid(gate)), up), `${pre}mlp.down_proj`));
   }
   return op.rmsNorm(x, param("model.norm.weight"), eps);
 }

@@ -181,4 +181,13 @@ test("liveMoments are the optimizer's own arrays; restoring them in place with s
   b.opt.step(g, HP);
   assert.deepEqual(b.w, a.w);
   assert.throws(() => b.opt.setStepCount(-1), /non-negative integer/);
+  // moments are allocated at a parameter's first update; liveMoments allocates the rest (zeros)
+  const lazy = new AdamW(
+    new Map([
+      ["w", Float32Array.from([1, 2])],
+      ["u", Float32Array.from([3])],
+    ]),
+  );
+  lazy.step(new Map([["w", Float32Array.from([0.5, -0.5])]]), HP);
+  assert.deepEqual(lazy.liveMoments().v.get("u"), new Float32Array(1), "never updated: zeros");
 });

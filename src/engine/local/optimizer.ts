@@ -49,13 +49,26 @@ export class AdamW {
   private v = new Map<string, Float32Array>();
   private t = 0;
 
-  /** `params` are updated in place by `step`. */
+  /**
+   * `params` are updated in place by `step`. The moments of a parameter are allocated at its first
+   * update (zeros, as torch's lazy state), so an engine that never trains (a frozen reference) holds none.
+   */
   constructor(params: ReadonlyMap<string, Float32Array>) {
     this.params = params;
-    for (const [name, p] of params) {
-      this.m.set(name, new Float32Array(p.length));
-      this.v.set(name, new Float32Array(p.length));
+  }
+
+  /** The moments of `name`, allocated (zeros) on first use. */
+  private moments(name: string): { m: Float32Array; v: Float32Array } {
+    let m = this.m.get(name);
+    let v = this.v.get(name);
+    if (!m || !v) {
+      const n = this.params.get(name)!.length;
+      m = new Float32Array(n);
+      v = new Float32Array(n);
+      this.m.set(name, m);
+      this.v.set(name, v);
     }
+    return { m, v };
   }
 
   /** Number of steps taken (t in the bias corrections). */
@@ -92,8 +105,7 @@ export class AdamW {
     const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** this.t);
     for (const [name, g] of grads) {
       const w = this.params.get(name)!;
-      const m = this.m.get(name)!;
-      const v = this.v.get(name)!;
+      const { m, v } = this.moments(name);
       for (let i = 0; i < w.length; i++) {
         const gi = g[i] * scale;
         const mi = b1 * m[i] + (1 - b1) * gi;
@@ -106,18 +118,20 @@ export class AdamW {
     return { gradNorm, clipped, skipped: false };
   }
 
-  /** A copy of the optimizer state, for checkpoints. */
+  /** A copy of the optimizer state (zeros for a parameter never updated). */
   state(): AdamState {
-    const copy = (src: Map<string, Float32Array>) => new Map([...src].map(([k, a]) => [k, a.slice()]));
+    const copy = (src: Map<string, Float32Array>) =>
+      new Map([...this.params].map(([k, p]) => [k, src.get(k)?.slice() ?? new Float32Array(p.length)]));
     return { step: this.t, m: copy(this.m), v: copy(this.v) };
   }
 
   /**
-   * The live moments (no copy; 2 × the parameters' memory would be too much for a large model's
-   * checkpoint): read to write a checkpoint, filled in place with `setStepCount` to restore one, only
-   * while no step runs.
+   * The live moments of every parameter (allocated now where a parameter was never updated; no copy:
+   * 2 × the parameters' memory would be too much for a large model's checkpoint): read to write a
+   * checkpoint, filled in place with `setStepCount` to restore one, only while no step runs.
    */
   liveMoments(): { m: ReadonlyMap<string, Float32Array>; v: ReadonlyMap<string, Float32Array> } {
+    for (const name of this.params.keys()) this.moments(name);
     return { m: this.m, v: this.v };
   }
 

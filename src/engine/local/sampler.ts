@@ -22,21 +22,31 @@ import {
 } from "./model.js";
 import { type ModelConfig, usesSlidingWindow } from "./modelConfig.js";
 import { sampleToken } from "./samplingFilter.js";
+import { declareAdapters, type LoraSpec } from "./lora.js";
 
 export interface SamplerOptions {
   /** Most rows decoded together (default 64). */
   maxBatch?: number;
   /** Prompt and cache lengths are rounded up to a multiple of this (default 16). */
   lengthBucket?: number;
+  /** LoRA adapters on top of the weights (the weights map then holds them too). */
+  lora?: LoraSpec;
 }
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 const pow2AtLeast = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
-/** Prefill of U prompts padded to P tokens: logits at each prompt's last token, and k/v per layer. */
-export function prefillGraph(cfg: ModelConfig, U: number, P: number): Graph {
-  const g = new Graph();
+/** The model's parameters as graph inputs, and LoRA's adapters when it has them (lora.ts). */
+function withAdapters(g: Graph, cfg: ModelConfig, lora: LoraSpec | undefined): Map<string, Tensor> {
   const params = declareParameters(g, cfg);
+  if (lora) for (const [name, t] of declareAdapters(g, cfg, lora)) params.set(name, t);
+  return params;
+}
+
+/** Prefill of U prompts padded to P tokens: logits at each prompt's last token, and k/v per layer. */
+export function prefillGraph(cfg: ModelConfig, U: number, P: number, lora?: LoraSpec): Graph {
+  const g = new Graph();
+  const params = withAdapters(g, cfg, lora);
   const tokens = g.input("tokens", [U, P], "int32");
   const lastRow = g.input("last_row", [U], "int32");
   const { cos, sin } = ropeConstants(g, cfg, P, "float32");
@@ -44,7 +54,7 @@ export function prefillGraph(cfg: ModelConfig, U: number, P: number): Graph {
     g.output(`k${l}`, op.transpose(k, [0, 1, 3, 2]));
     g.output(`v${l}`, v);
   });
-  const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention });
+  const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention, lora });
   g.output("logits", lmHead(cfg, params, op.gather(hidden, lastRow)));
   return g;
 }
@@ -54,9 +64,9 @@ export function prefillGraph(cfg: ModelConfig, U: number, P: number): Graph {
  * into the cache part (masked) and itself, so the cache is read in place and never copied:
  * softmax over [q·Kcᵀ + mask, q·k_new], out = P_c·Vc + p_self·v_new.
  */
-export function decodeGraph(cfg: ModelConfig, B: number, C: number): Graph {
+export function decodeGraph(cfg: ModelConfig, B: number, C: number, lora?: LoraSpec): Graph {
   const g = new Graph();
-  const params = declareParameters(g, cfg);
+  const params = withAdapters(g, cfg, lora);
   const KV = cfg.numKeyValueHeads;
   const d = cfg.headDim;
   const groups = cfg.numAttentionHeads / KV;
@@ -89,7 +99,7 @@ export function decodeGraph(cfg: ModelConfig, B: number, C: number): Graph {
     );
     return op.reshape(out, [B, cfg.numAttentionHeads * d]);
   };
-  const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention });
+  const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention, lora });
   g.output("logits", lmHead(cfg, params, hidden));
   return g;
 }
@@ -107,6 +117,7 @@ interface Row {
 export class Sampler {
   private readonly maxBatch: number;
   private readonly bucket: number;
+  private readonly lora: LoraSpec | undefined;
 
   constructor(
     private readonly cfg: ModelConfig,
@@ -116,6 +127,7 @@ export class Sampler {
   ) {
     this.maxBatch = options.maxBatch ?? 64;
     this.bucket = options.lengthBucket ?? 16;
+    this.lora = options.lora;
   }
 
   /**
@@ -201,7 +213,7 @@ export class Sampler {
     const unique = [...new Set(rows.map((r) => r.prompt))];
     const U = unique.length;
     const P = roundUp(maxPrompt, this.bucket);
-    const prefill = await this.sessions.get(`prefill:${U}x${P}`, () => prefillGraph(cfg, U, P));
+    const prefill = await this.sessions.get(`prefill:${U}x${P}`, () => prefillGraph(cfg, U, P, this.lora));
     const tokens = new Int32Array(U * P);
     const lastRow = new Int32Array(U);
     unique.forEach((p, u) => {
@@ -235,7 +247,7 @@ export class Sampler {
     });
 
     if (rows.every((r) => r.done)) return;
-    const step = await this.sessions.get(`decode:${B}x${C}`, () => decodeGraph(cfg, B, C));
+    const step = await this.sessions.get(`decode:${B}x${C}`, () => decodeGraph(cfg, B, C, this.lora));
     const stepTokens = new Int32Array(B);
     const cos = new Float32Array(B * d);
     const sin = new Float32Array(B * d);

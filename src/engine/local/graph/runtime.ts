@@ -82,6 +82,7 @@ export class CompiledGraph {
     private readonly session: ort.InferenceSession,
     private readonly inputSpecs: { name: string; shape: readonly number[]; dtype: DType }[],
     readonly outputNames: readonly string[],
+    private readonly outputShapes: ReadonlyMap<string, number[]>,
   ) {}
 
   static async compile(graph: Graph, options: RuntimeOptions = {}): Promise<CompiledGraph> {
@@ -104,11 +105,19 @@ export class CompiledGraph {
       session,
       specs,
       graph.outputs.map((o) => o.name),
+      new Map(graph.outputs.map((o) => [o.name, [...o.tensor.shape]])),
     );
   }
 
-  /** Runs the graph; every declared input must be fed, with its dtype's typed array and size. */
-  async run(feeds: Readonly<Record<string, FeedArray>>): Promise<Record<string, FeedArray>> {
+  /**
+   * Runs the graph; every declared input must be fed, with its dtype's typed array and size. Outputs
+   * named in `into` are written into the arrays given there (no new array; one may also be fed as an
+   * input when the output is that input plus something: an accumulation in place).
+   */
+  async run(
+    feeds: Readonly<Record<string, FeedArray>>,
+    into: Readonly<Record<string, Float32Array>> = {},
+  ): Promise<Record<string, FeedArray>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const spec of this.inputSpecs) {
       const data = feeds[spec.name];
@@ -121,9 +130,14 @@ export class CompiledGraph {
       }
       ortFeeds[spec.name] = new ort.Tensor(ORT_TYPE[spec.dtype], data, [...spec.shape]);
     }
-    const results = await this.session.run(ortFeeds);
+    const fetches: Record<string, ort.Tensor | null> = {};
+    for (const name of this.outputNames) {
+      const target = into[name];
+      fetches[name] = target ? new ort.Tensor("float32", target, this.outputShapes.get(name)) : null;
+    }
+    const results = await this.session.run(ortFeeds, fetches);
     const out: Record<string, FeedArray> = {};
-    for (const name of this.outputNames) out[name] = results[name].data as FeedArray;
+    for (const name of this.outputNames) out[name] = into[name] ?? (results[name].data as FeedArray);
     return out;
   }
 

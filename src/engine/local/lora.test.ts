@@ -1,0 +1,298 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readdirSync as readdir, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { LORA_TARGET_MODULES } from "../../core/choices.js";
+import { Rng } from "../../core/rng.js";
+import { DEFAULT_ADAM, type Datum, type LossSpec } from "../types.js";
+import { centralDifference } from "./graph/gradcheck.js";
+import { CompiledGraph, type FeedArray } from "./graph/runtime.js";
+import { LocalEngine, trainingGraph } from "./localEngine.js";
+import {
+  adapterShapes,
+  initAdapters,
+  type LoraSpec,
+  loadAdapter,
+  loraScale,
+  mergeAdapters,
+  saveAdapter,
+} from "./lora.js";
+import { initParameters, loadCheckpoint } from "./model.js";
+import type { ModelConfig } from "./modelConfig.js";
+import { packDatums, packedFeeds } from "./prefixPacking.js";
+import { readSafetensors } from "./safetensors.js";
+
+const tiny: ModelConfig = {
+  vocabSize: 11,
+  hiddenSize: 8,
+  intermediateSize: 12,
+  numHiddenLayers: 2,
+  numAttentionHeads: 4,
+  numKeyValueHeads: 2,
+  headDim: 4,
+  rmsNormEps: 1e-6,
+  ropeTheta: 10000,
+  maxPositionEmbeddings: 32,
+  tieWordEmbeddings: true,
+  attentionBias: true,
+  modelType: "qwen2",
+};
+
+const allLinear: LoraSpec = { rank: 2, alpha: 6, targetModules: LORA_TARGET_MODULES };
+const tmp = mkdtempSync(join(tmpdir(), "rlvr-lora-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Adapters with B ≠ 0 too (a trained adapter), so that every path carries a gradient. */
+function randomAdapters(cfg: ModelConfig, lora: LoraSpec, seed: number, std = 0.3) {
+  const rng = new Rng(seed);
+  const a = initAdapters(cfg, lora, seed);
+  for (const [name, data] of a)
+    if (name.includes("lora_B")) for (let i = 0; i < data.length; i++) data[i] = (rng.next() * 2 - 1) * std;
+  return a;
+}
+
+const seqs = [
+  [1, 4, 2, 9, 3, 3, 7],
+  [5, 6, 0, 2, 10],
+];
+
+test("adapter names and shapes follow PEFT: lora_A [r, in], lora_B [out, r]; α/r scaling", () => {
+  const shapes = adapterShapes(tiny, allLinear);
+  assert.equal(shapes.size, 2 * 7 * 2);
+  assert.deepEqual(shapes.get("model.layers.0.self_attn.q_proj.lora_A.weight"), [2, 8]);
+  assert.deepEqual(shapes.get("model.layers.0.self_attn.k_proj.lora_B.weight"), [8, 2]);
+  assert.deepEqual(shapes.get("model.layers.1.mlp.down_proj.lora_A.weight"), [2, 12]);
+  assert.deepEqual(shapes.get("model.layers.1.mlp.down_proj.lora_B.weight"), [8, 2]);
+  assert.equal(loraScale(allLinear), 3);
+  const qv = adapterShapes(tiny, { rank: 4, alpha: 8, targetModules: ["q_proj", "v_proj"] });
+  assert.deepEqual([...qv.keys()].slice(0, 4), [
+    "model.layers.0.self_attn.q_proj.lora_A.weight",
+    "model.layers.0.self_attn.q_proj.lora_B.weight",
+    "model.layers.0.self_attn.v_proj.lora_A.weight",
+    "model.layers.0.self_attn.v_proj.lora_B.weight",
+  ]);
+});
+
+test("init: A ~ U(−1/√in, 1/√in) (kaiming-uniform, a=√5), B = 0, from the seed", () => {
+  const big = { ...tiny, hiddenSize: 256, headDim: 64 };
+  const a = initAdapters(big, allLinear, 3);
+  const A = a.get("model.layers.0.self_attn.q_proj.lora_A.weight")!;
+  const bound = 1 / Math.sqrt(256);
+  assert.ok(A.every((x) => Math.abs(x) <= bound));
+  const max = A.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+  assert.ok(max > 0.95 * bound, `max |A| ${max} vs bound ${bound}`);
+  const variance = A.reduce((s, x) => s + x * x, 0) / A.length;
+  assert.ok(Math.abs(variance - bound ** 2 / 3) < 0.1 * bound ** 2, `variance ${variance}`);
+  assert.ok(a.get("model.layers.1.mlp.up_proj.lora_B.weight")!.every((x) => x === 0));
+  assert.deepEqual(initAdapters(big, allLinear, 3), a);
+  assert.notDeepEqual(
+    initAdapters(big, allLinear, 4).get("model.layers.0.self_attn.q_proj.lora_A.weight"),
+    A,
+  );
+});
+
+test("the adapters' gradient (policy loss, all seven linear layers, GQA, bias) matches finite differences in float64; the weights get none", async () => {
+  const rng = new Rng(5);
+  const spec: LossSpec = {
+    kind: "policy",
+    policy: "ppo",
+    clipLow: 0.8,
+    clipHigh: 1.2,
+    klCoef: 0.2,
+    klEstimator: "k3",
+    entropyCoef: 0.05,
+  };
+  const datums: Datum[] = seqs.map((s) => ({
+    inputTokens: s.slice(0, -1),
+    targetTokens: s.slice(1),
+    weights: s.slice(1).map((_, t) => 0.2 + 0.1 * (t % 3)),
+  }));
+  const rows = packDatums(datums, 0);
+  const B = 2;
+  const T = 8;
+  const g = trainingGraph(tiny, spec, B, T, true, "float64", allLinear);
+  const grads = g.outputs.filter((o) => o.name.startsWith("grad:")).map((o) => o.name.slice(5));
+  assert.deepEqual(grads.sort(), [...adapterShapes(tiny, allLinear).keys()].sort());
+  const compiled = await CompiledGraph.compile(g);
+  const packed = packedFeeds(tiny, datums, rows, B, T, []);
+  const f64 = (x: Float32Array) => Float64Array.from(x);
+  const feeds: Record<string, FeedArray> = {
+    tokens: packed.tokens,
+    targets: packed.targets,
+    weights: f64(packed.weights),
+    mask: f64(packed.mask),
+    cos: f64(packed.cos),
+    sin: f64(packed.sin),
+  };
+  for (const [k, v] of initParameters(tiny, 9, 0.5))
+    feeds[k] = Float64Array.from(v, (x, i) => (k.includes("norm") ? 1 + 0.1 * Math.sin(i) : x));
+  const adapters = randomAdapters(tiny, allLinear, 4);
+  for (const [k, v] of adapters) feeds[k] = f64(v);
+  feeds.advantages = Float64Array.from({ length: B * T }, (_, i) => (i % 2 === 0 ? 1.3 : -0.7));
+  feeds.refLogprobs = Float64Array.from({ length: B * T }, () => -2 - rng.next());
+  feeds.samplingLogprobs = new Float64Array(B * T);
+  const lp0 = (await compiled.run(feeds)).logprobs as Float64Array;
+  feeds.samplingLogprobs = Float64Array.from(lp0, (x, i) => x + [-0.4, 0, 0.4][i % 3]);
+  const base = await compiled.run(feeds);
+  let worst = 0;
+  let where = "";
+  let checked = 0;
+  for (const name of adapters.keys()) {
+    const x = feeds[name] as Float64Array;
+    const analytic = base[`grad:${name}`] as Float64Array;
+    for (const k of rng.shuffle([...x.keys()]).slice(0, 3)) {
+      const numeric = await centralDifference(compiled, feeds, x, k, 1e-6);
+      const err = Math.abs(analytic[k] - numeric) / Math.max(1e-3, Math.abs(numeric));
+      checked++;
+      if (err > worst) [worst, where] = [err, `${name}[${k}]: analytic ${analytic[k]}, numeric ${numeric}`];
+    }
+  }
+  assert.equal(checked, 28 * 3);
+  assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
+  await compiled.release();
+});
+
+test("LoRA with B = 0 gives exactly the base model's logprobs; merged weights give base + adapter's", async () => {
+  const params = initParameters(tiny, 2, 0.3);
+  const base = new LocalEngine(tiny, params, { intraOpNumThreads: 1 });
+  const fresh = new LocalEngine(tiny, params, {
+    intraOpNumThreads: 1,
+    seed: 1,
+    lora: { ...allLinear, dropout: 0 },
+  });
+  const lpBase = await base.computeLogprobs(seqs);
+  assert.deepEqual(await fresh.computeLogprobs(seqs), lpBase);
+
+  const adapters = randomAdapters(tiny, allLinear, 6);
+  const adapted = new LocalEngine(tiny, params, {
+    intraOpNumThreads: 1,
+    lora: { ...allLinear, dropout: 0, adapters },
+  });
+  const lpAdapted = (await adapted.computeLogprobs(seqs)).flat();
+  const moved = Math.max(...lpAdapted.map((x, i) => Math.abs(x - lpBase.flat()[i])));
+  assert.ok(moved > 0.05, `the adapter moves the logprobs (by ${moved})`);
+  const merged = new LocalEngine(tiny, mergeAdapters(tiny, params, allLinear, adapters), {
+    intraOpNumThreads: 1,
+  });
+  const lpMerged = (await merged.computeLogprobs(seqs)).flat();
+  const diff = Math.max(...lpMerged.map((x, i) => Math.abs(x - lpAdapted[i])));
+  assert.ok(diff < 1e-5, `merged vs base + adapter: max |Δ logprob| ${diff}`);
+  // saveWeights merges; the base arrays are untouched
+  await adapted.saveWeights(join(tmp, "merged"));
+  const back = loadCheckpoint(join(tmp, "merged")).params;
+  assert.deepEqual(
+    back.get("model.layers.1.mlp.down_proj.weight"),
+    merged.parameters().get("model.layers.1.mlp.down_proj.weight"),
+  );
+  assert.notDeepEqual(
+    back.get("model.layers.1.mlp.down_proj.weight"),
+    params.get("model.layers.1.mlp.down_proj.weight"),
+  );
+  assert.deepEqual(
+    adapted.parameters().get("model.layers.1.mlp.down_proj.weight"),
+    initParameters(tiny, 2, 0.3).get("model.layers.1.mlp.down_proj.weight"),
+  );
+  // sampling runs the adapters too: its logprobs are the scored ones
+  const [sampled] = await adapted.sample([1, 4, 2], 1, {
+    temperature: 1,
+    topK: -1,
+    topP: 1,
+    maxTokens: 6,
+    seed: 3,
+  });
+  const scored = await adapted.computeLogprobs([[1, 4, 2, ...sampled.tokens]]);
+  const gap = Math.max(...sampled.logprobs.map((x, i) => Math.abs(x - scored[0][2 + i])));
+  assert.ok(gap < 1e-4, `sampled vs scored logprobs under LoRA: ${gap}`);
+  for (const e of [base, fresh, adapted, merged]) await e.close();
+});
+
+test("PEFT layout: adapter_config.json fields and adapter_model.safetensors keys; save/load round trip; unsupported options are named", () => {
+  const lora = { rank: 2, alpha: 4, dropout: 0.05, targetModules: ["q_proj", "v_proj"] as const };
+  const adapters = randomAdapters(tiny, { ...lora, targetModules: [...lora.targetModules] }, 8);
+  const dir = join(tmp, "peft");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  saveAdapter(dir, tiny, { ...lora, targetModules: [...lora.targetModules] }, adapters, "Qwen/Qwen2.5-0.5B");
+  const cfg = JSON.parse(readFileSync(join(dir, "adapter_config.json"), "utf8"));
+  assert.equal(cfg.peft_type, "LORA");
+  assert.equal(cfg.r, 2);
+  assert.equal(cfg.lora_alpha, 4);
+  assert.equal(cfg.lora_dropout, 0.05);
+  assert.deepEqual(cfg.target_modules, ["q_proj", "v_proj"]);
+  assert.equal(cfg.base_model_name_or_path, "Qwen/Qwen2.5-0.5B");
+  const keys = [...readSafetensors(join(dir, "adapter_model.safetensors")).keys()];
+  assert.ok(keys.includes("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"), keys.join());
+  assert.ok(keys.includes("base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight"));
+  assert.equal(keys.length, 8);
+  const back = loadAdapter(dir, tiny);
+  assert.deepEqual(back.lora, { rank: 2, alpha: 4, dropout: 0.05, targetModules: ["q_proj", "v_proj"] });
+  assert.equal(back.baseModel, "Qwen/Qwen2.5-0.5B");
+  for (const [k, v] of adapters) assert.deepEqual(back.adapters.get(k), v, k);
+  writeFileSync(join(dir, "adapter_config.json"), JSON.stringify({ ...cfg, use_rslora: true }));
+  assert.throws(() => loadAdapter(dir, tiny), /adapter_config\.json: use_rslora = true: not supported/);
+  writeFileSync(
+    join(dir, "adapter_config.json"),
+    JSON.stringify({ ...cfg, target_modules: ["q_proj", "lm_head"] }),
+  );
+  assert.throws(() => loadAdapter(dir, tiny), /target_modules .*"lm_head" is not one of/);
+  writeFileSync(join(dir, "adapter_config.json"), JSON.stringify({ ...cfg, r: 3 }));
+  assert.throws(() => loadAdapter(dir, tiny), /has shape \[2,8\], expected \[3,8\]/);
+});
+
+test("a LoRA engine trains only the adapters; saveState/loadState round-trip adapters, moments and step (resume)", async () => {
+  const params = initParameters(tiny, 3, 0.3);
+  const before = new Map([...params].map(([k, v]) => [k, v.slice()]));
+  const lora = { rank: 2, alpha: 4, dropout: 0, targetModules: ["q_proj", "v_proj", "down_proj"] as const };
+  const opts = { intraOpNumThreads: 1, seed: 11, lora: { ...lora, targetModules: [...lora.targetModules] } };
+  const a = new LocalEngine(tiny, params, opts);
+  const datum: Datum = { inputTokens: [1, 2, 3, 4], targetTokens: [2, 3, 4, 5], weights: [1, 1, 1, 1] };
+  const step = async (e: LocalEngine) => {
+    const out = await e.forwardBackward([datum], { kind: "cross_entropy" });
+    assert.deepEqual(
+      [...e.accumulatedGradients()!.keys()].sort(),
+      [...e.loraAdapters()!.adapters.keys()].sort(),
+    );
+    await e.optimStep({ ...DEFAULT_ADAM, learningRate: 3e-2 });
+    return out.metrics["loss:sum"];
+  };
+  const l0 = await step(a);
+  await step(a);
+  const l2 = (await a.forward([datum], { kind: "cross_entropy" })).metrics["loss:sum"];
+  assert.ok(l2 < l0 - 1e-3, `loss ${l0} → ${l2}`);
+  for (const [k, v] of params) assert.deepEqual(v, before.get(k), `base weight ${k} changed`);
+  await a.saveState(join(tmp, "lora-state"));
+  assert.ok(
+    !readdir(join(tmp, "lora-state")).includes("model.safetensors"),
+    "a LoRA checkpoint holds no base weights",
+  );
+  const opt = readSafetensors(join(tmp, "lora-state", "optimizer.safetensors"));
+  assert.equal(opt.size, 2 * 2 * 3 * 2);
+  const b = new LocalEngine(tiny, initParameters(tiny, 3, 0.3), { ...opts, seed: 99 });
+  await b.loadState(join(tmp, "lora-state"));
+  for (const [k, v] of a.loraAdapters()!.adapters) assert.deepEqual(b.loraAdapters()!.adapters.get(k), v, k);
+  await step(a);
+  await step(b);
+  for (const [k, v] of a.loraAdapters()!.adapters) assert.deepEqual(b.loraAdapters()!.adapters.get(k), v, k);
+  // the frozen base shares the weight arrays and scores without the adapters
+  const ref = a.frozenBase();
+  assert.equal(ref.parameters().get("model.embed_tokens.weight"), params.get("model.embed_tokens.weight"));
+  const plain = new LocalEngine(tiny, params, { intraOpNumThreads: 1 });
+  assert.deepEqual(await ref.computeLogprobs(seqs), await plain.computeLogprobs(seqs));
+  // a mismatched adapter, a full checkpoint, dropout
+  const other = new LocalEngine(tiny, params, { ...opts, lora: { ...opts.lora, rank: 3 } });
+  await assert.rejects(other.loadState(join(tmp, "lora-state")), /differs from this engine's LoRA \(r 3/);
+  await assert.rejects(plain.loadState(join(tmp, "lora-state")), /holds a LoRA adapter/);
+  await plain.saveState(join(tmp, "full-state"));
+  await assert.rejects(a.loadState(join(tmp, "full-state")), /no adapter_config\.json/);
+  assert.throws(
+    () => LocalEngine.fromDirectory(join(tmp, "lora-state")),
+    /holds a LoRA adapter \(adapter_config\.json\), not a model/,
+  );
+  const dropout = new LocalEngine(tiny, params, { ...opts, lora: { ...opts.lora, dropout: 0.1 } });
+  await assert.rejects(
+    dropout.forwardBackward([datum], { kind: "cross_entropy" }),
+    /LoRA dropout 0.1 is not implemented/,
+  );
+  for (const e of [a, b, ref, plain, other, dropout]) await e.close();
+});
