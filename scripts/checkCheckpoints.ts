@@ -31,25 +31,9 @@ import type { ModelConfig } from "../src/engine/local/modelConfig.js";
 import { readSafetensorsFile, type Tensor } from "../src/engine/local/safetensors.js";
 import { readTensors, writeTensors } from "../src/engine/local/shardedSafetensors.js";
 import { DEFAULT_ADAM } from "../src/engine/types.js";
+import { QWEN25_05B } from "../bench/qwenScale.js";
 
 const GiB = 2 ** 30;
-
-/** Qwen2.5-0.5B's shape (its config.json), random weights. */
-export const QWEN25_05B: ModelConfig = {
-  modelType: "qwen2",
-  vocabSize: 151936,
-  hiddenSize: 896,
-  intermediateSize: 4864,
-  numHiddenLayers: 24,
-  numAttentionHeads: 14,
-  numKeyValueHeads: 2,
-  headDim: 64,
-  rmsNormEps: 1e-6,
-  ropeTheta: 1000000,
-  maxPositionEmbeddings: 32768,
-  tieWordEmbeddings: true,
-  attentionBias: true,
-};
 
 const peakRssGB = () => (process.resourceUsage().maxRSS * 1024) / 1e9;
 const now = () => performance.now() / 1000;

@@ -91,7 +91,14 @@ function openLoraEngines(
       baseModel: saved?.baseModel || o.modelDir,
     },
   });
-  const reference = o.reference ? policy.frozenBase() : undefined;
+  return enginePair(policy, o.reference ? policy.frozenBase() : undefined);
+}
+
+/** A policy and its optional reference, closed together. */
+function enginePair<E extends TrainingEngine & { close(): Promise<void> }>(
+  policy: E,
+  reference: E | undefined,
+): Engines {
   return {
     policy,
     reference,
@@ -136,15 +143,7 @@ export async function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Prom
       if (o.lora || (o.weightsDir && isAdapterDirectory(o.weightsDir)))
         return openLoraEngines(o, options, o.lora);
       const policy = LocalEngine.fromDirectory(o.weightsDir ?? o.modelDir, options);
-      const reference = o.reference ? LocalEngine.fromDirectory(o.modelDir, options) : undefined;
-      return {
-        policy,
-        reference,
-        close: async () => {
-          await policy.close();
-          await reference?.close();
-        },
-      };
+      return enginePair(policy, o.reference ? LocalEngine.fromDirectory(o.modelDir, options) : undefined);
     }
     case "scripted": {
       if (o.lora)
@@ -165,15 +164,7 @@ export async function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Prom
       // Tinker trains LoRA adapters only: the config's lora rank, else Tinker's default 32
       const options = { ...spec, loraRank: o.lora?.rank ?? 32, vocabSize: o.tokenizer.vocabSize };
       const policy = await TinkerEngine.open(options, o.weightsDir);
-      const reference = o.reference ? await TinkerEngine.open(options) : undefined;
-      return {
-        policy,
-        reference,
-        close: async () => {
-          await policy.close();
-          await reference?.close();
-        },
-      };
+      return enginePair(policy, o.reference ? await TinkerEngine.open(options) : undefined);
     }
   }
 }
