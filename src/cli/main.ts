@@ -8,6 +8,7 @@ import { registerDashboard } from "./commands/dashboard.js";
 import { registerEval } from "./commands/eval.js";
 import { registerLogprobs } from "./commands/logprobs.js";
 import { registerReport } from "./commands/report.js";
+import { registerSelectExamples } from "./commands/selectExamples.js";
 import { registerSft } from "./commands/sft.js";
 import { registerTokenize } from "./commands/tokenize.js";
 import { registerTrain } from "./commands/train.js";
@@ -59,6 +60,7 @@ export function createProgram(output: CliOutput = processOutput): Command {
   registerTokenize(program);
   registerDashboard(program);
   registerReport(program);
+  registerSelectExamples(program);
   return program;
 }
 

@@ -30,6 +30,7 @@ export interface TrainFlags {
   answerField?: string;
   skipBadRows?: boolean;
   reward?: string;
+  examples?: string;
   resume?: string;
   /** "path=value" assignments, e.g. "loss.kl.coef=0". */
   set?: string[];
@@ -50,6 +51,7 @@ const FLAG_FIELDS: ReadonlyArray<readonly [keyof TrainFlags, string, string]> = 
   ["answerField", "task.options.answerField", "--answer-field"],
   ["skipBadRows", "task.options.skipBadRows", "--skip-bad-rows"],
   ["reward", "reward.module", "--reward"],
+  ["examples", "task.examples", "--examples"],
 ];
 
 function parseNumber(value: string): number {
@@ -84,6 +86,7 @@ export function addTrainOptions(cmd: Command, spec: TrainOptionsSpec = {}): Comm
     .option("--answer-field <name>", "--dataset: the gold answer's field (default answer)")
     .option("--skip-bad-rows", "--dataset: leave out rows without a usable question or answer (counted)")
     .option("--reward <module>", "your reward: a module exporting score(completion, example)")
+    .option("--examples <file>", "train on these examples only (rlvr select-examples --json), repeated to fill the batch")
     .option(
       "--set <path=value>",
       "set any config field, e.g. --set loss.kl.coef=0 (repeatable; value is JSON or a string)",

@@ -61,3 +61,7 @@ export type ChatTemplateName = (typeof CHAT_TEMPLATES)[number];
 /** Engines a config can choose (engine/factory.ts). */
 export const ENGINE_KINDS = ["local", "scripted"] as const;
 export type EngineKind = (typeof ENGINE_KINDS)[number];
+
+/** How `rlvr select-examples` chooses 1-shot RLVR examples from a run's history (core/exampleHistory.ts). */
+export const EXAMPLE_SELECTIONS = ["variance", "random"] as const;
+export type ExampleSelection = (typeof EXAMPLE_SELECTIONS)[number];

@@ -21,6 +21,7 @@ import {
   POLICY_LOSSES,
   REWARD_KINDS,
 } from "../core/choices.js";
+import { DEFAULT_REFLECTION_WORDS } from "../core/reflectionWords.js";
 import { DEFAULT_ADAM } from "../engine/types.js";
 import { JsonSyntaxError, parseJsonText } from "./jsonText.js";
 
@@ -46,6 +47,12 @@ const taskSchema = z.strictObject({
    * 1-shot RLVR (003): one example duplicated to fill the batch.
    */
   trainSize: int(1).optional(),
+  /**
+   * A JSON file of chosen training examples (`rlvr select-examples --json` writes one:
+   * {"examples": [{"id", "prompt", "answer", …}]}): the training pool is these examples only, repeated to
+   * fill every batch (1-shot RLVR, 003). Absent = the task's training split.
+   */
+  examples: z.string().min(1).optional(),
   /** Task-specific parameters, checked by the task itself (tasks/registry.ts lists them). Default {}. */
   options: z.record(z.string(), z.unknown()).default({}),
   prompt: promptSchema.prefault({}),
@@ -236,6 +243,21 @@ const scriptedEngineSchema = z.strictObject({
 /** The engine that samples and trains (engine/factory.ts). Default: the embedded local engine. */
 const engineSchema = z.discriminatedUnion("kind", [localEngineSchema, scriptedEngineSchema]);
 
+const labelAuditSchema = z.strictObject({
+  /**
+   * Flag an example in label_audit.jsonl when, among its samples of a step with confidence (geometric-mean
+   * token probability) at least minConfidence, one wrong answer holds at least minAgreement of them.
+   * Default on.
+   */
+  enabled: z.boolean().default(true),
+  /** Default 0.9. */
+  minConfidence: z.number().gt(0).max(1).default(0.9),
+  /** Default 0.75 (must exceed ½: "most"). */
+  minAgreement: z.number().gt(0.5).max(1).default(0.75),
+  /** Confident samples needed to judge a group. Default 4. */
+  minConfident: int(1).default(4),
+});
+
 const runSchema = z.strictObject({
   /** Run directory. Default "runs/<algo>-<task.name>-seed<seed>", resolved by parseConfig. */
   out: z.string().min(1).optional(),
@@ -257,6 +279,16 @@ const runSchema = z.strictObject({
   maxNonFiniteSteps: int(1).default(3),
   /** Test-split problems per evaluation. Default 200. */
   evalProblems: int(1).default(200),
+  /** Sampling temperature of the held-out evaluation; 0 = greedy. Default 0. */
+  evalTemperature: z.number().min(0).default(0),
+  /** Samples per problem of the held-out evaluation (its accuracy is their mean). Default 1. */
+  evalSamples: int(1).default(1),
+  /**
+   * Words counted in every step's sampled completions as `rollout/reflection_words` (1-shot RLVR §3.3:
+   * self-reflection increases). Whole words, case-insensitive. Default the paper's and common markers.
+   */
+  reflectionWords: z.array(z.string().min(1)).default([...DEFAULT_REFLECTION_WORDS]),
+  labelAudit: labelAuditSchema.prefault({}),
 });
 
 /** Versions a run directory records beside its config; accepted on input (so a run's config.json loads), dropped from Config. */
