@@ -86,7 +86,10 @@ export function addTrainOptions(cmd: Command, spec: TrainOptionsSpec = {}): Comm
     .option("--answer-field <name>", "--dataset: the gold answer's field (default answer)")
     .option("--skip-bad-rows", "--dataset: leave out rows without a usable question or answer (counted)")
     .option("--reward <module>", "your reward: a module exporting score(completion, example)")
-    .option("--examples <file>", "train on these examples only (rlvr select-examples --json), repeated to fill the batch")
+    .option(
+      "--examples <file>",
+      "train on these examples only (rlvr select-examples --json), repeated to fill the batch",
+    )
     .option(
       "--set <path=value>",
       "set any config field, e.g. --set loss.kl.coef=0 (repeatable; value is JSON or a string)",

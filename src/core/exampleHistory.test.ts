@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type ExampleVisit, randomExamples, rankByVariance, variance, visitsOfStep } from "./exampleHistory.js";
+import {
+  type ExampleVisit,
+  randomExamples,
+  rankByVariance,
+  variance,
+  visitsOfStep,
+} from "./exampleHistory.js";
 
 const visit = (step: number, id: string, accuracy: number): ExampleVisit => ({
   step,

@@ -72,14 +72,16 @@ export function historiesOf(
  * then by id (a deterministic order). `minVisits` leaves out examples seen fewer times (default 2: one
  * visit has variance 0 by definition).
  */
-export function rankByVariance(
-  visits: readonly ExampleVisit[],
-  k: number,
-  minVisits = 2,
-): RankedExample[] {
+export function rankByVariance(visits: readonly ExampleVisit[], k: number, minVisits = 2): RankedExample[] {
   const ranked = [...historiesOf(visits)]
     .filter(([, h]) => h.accuracy_K.length >= minVisits)
-    .map(([id, h]) => ({ id, prompt: h.question, answer: h.gold, score: variance(h.accuracy_K), n: h.accuracy_K.length }))
+    .map(([id, h]) => ({
+      id,
+      prompt: h.question,
+      answer: h.gold,
+      score: variance(h.accuracy_K),
+      n: h.accuracy_K.length,
+    }))
     .sort((a, b) => b.score - a.score || b.n - a.n || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return ranked.slice(0, k).map(({ n: _n, ...e }) => e);
 }

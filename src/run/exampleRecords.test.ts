@@ -32,7 +32,15 @@ test("label audit flags a constructed group whose confident samples agree agains
   const opts = { minConfidence: 0.9, minAgreement: 0.75, minConfident: 4 };
   // confident: 4, of which 3 say 12.70 (0.75 ≥ 0.75), marked wrong
   assert.deepEqual(labelAuditRecords(5, [g], opts), [
-    { step: 5, id: "pi1", question: problem.question, gold: "12.8", answer: "12.70", agreement: 0.75, confident: 4 },
+    {
+      step: 5,
+      id: "pi1",
+      question: problem.question,
+      gold: "12.8",
+      answer: "12.70",
+      agreement: 0.75,
+      confident: 4,
+    },
   ]);
   assert.deepEqual(labelAuditRecords(5, [g], { ...opts, minAgreement: 0.8 }), []);
   // duplicates of the example in one batch are audited together (8 confident, 6 agree)

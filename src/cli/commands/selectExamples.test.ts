@@ -47,17 +47,39 @@ test("history → select-examples → train --examples", async () => {
 
   const sel = await cli("select-examples", "--history", full, "--method", "variance", "--top", "1", "--json");
   assert.equal(sel.code, 0, sel.err);
-  const chosen = JSON.parse(sel.out) as { examples: { id: string; prompt: string; answer: string; score: number }[] };
+  const chosen = JSON.parse(sel.out) as {
+    examples: { id: string; prompt: string; answer: string; score: number }[];
+  };
   assert.equal(chosen.examples.length, 1);
   const e = chosen.examples[0];
   assert.ok(history.some((h) => h.id === e.id && h.question === e.prompt && h.gold === e.answer));
-  const random = await cli("select-examples", "--history", full, "--method", "random", "--top", "2", "--json");
+  const random = await cli(
+    "select-examples",
+    "--history",
+    full,
+    "--method",
+    "random",
+    "--top",
+    "2",
+    "--json",
+  );
   assert.equal(JSON.parse(random.out).examples.length, 2);
 
   const file = join(tmp, "pi1.json");
   writeFileSync(file, sel.out);
   const one = join(tmp, "one");
-  const t = await cli("train", "--steps", "2", "--out", one, "--examples", file, ...common, "--set", "batch.promptsPerStep=4");
+  const t = await cli(
+    "train",
+    "--steps",
+    "2",
+    "--out",
+    one,
+    "--examples",
+    file,
+    ...common,
+    "--set",
+    "batch.promptsPerStep=4",
+  );
   assert.equal(t.code, 0, t.err);
   const oneHistory = jsonl(join(one, "examples.jsonl"));
   // one line per step: the one example, 4 copies × 2 samples merged
@@ -76,7 +98,17 @@ test("select-examples and --examples name the bad input", async () => {
   assert.match(none.err, /examples\.jsonl not found/);
   const bad = join(tmp, "bad.json");
   writeFileSync(bad, JSON.stringify({ examples: [{ id: "a", prompt: "p" }] }));
-  const t = await cli("train", "--steps", "1", "--out", join(tmp, "bad-run"), "--examples", bad, "--set", `engine=${SCRIPTED}`);
+  const t = await cli(
+    "train",
+    "--steps",
+    "1",
+    "--out",
+    join(tmp, "bad-run"),
+    "--examples",
+    bad,
+    "--set",
+    `engine=${SCRIPTED}`,
+  );
   assert.equal(t.code, 1);
   assert.match(t.err, /bad\.json: examples\[0\]\.answer/);
 });

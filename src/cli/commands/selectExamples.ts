@@ -72,7 +72,8 @@ export function registerSelectExamples(program: Command): void {
         return;
       }
       const lines = examples.map(
-        (e, i) => `${i + 1}. ${e.id}  score ${e.score.toFixed(4)}  answer ${e.answer}  ${e.prompt.slice(0, 80)}`,
+        (e, i) =>
+          `${i + 1}. ${e.id}  score ${e.score.toFixed(4)}  answer ${e.answer}  ${e.prompt.slice(0, 80)}`,
       );
       writeOut(command, `${lines.join("\n")}\n${JSON.stringify({ examples })}\n`);
     });
