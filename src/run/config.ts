@@ -223,6 +223,23 @@ const mgrpoSchema = z.strictObject({
   dropZeroAdvantageGroups: z.boolean().default(false),
 });
 
+const starSchema = z.strictObject({
+  /**
+   * star-rationalize: the hint appended to a failed problem's question for rationalisation; {answer} is
+   * the gold answer. The hint is not in the prompt that is trained on. Default " (The answer is {answer}.)".
+   */
+  hint: z
+    .string()
+    .refine((h) => h.includes("{answer}"), "must contain {answer}")
+    .default(" (The answer is {answer}.)"),
+  /** R, rationalisations sampled per problem with no correct sample. Default 4. */
+  rationalizationSamples: int(0).default(4),
+  /** Correct traces kept per problem (sampled and rationalised alike); 0 = all. Default 2. */
+  maxTracesPerProblem: int(0).default(2),
+  /** Optimizer steps of SFT on each round's traces (from the round's starting model). Default 1. */
+  sftSteps: int(1).default(1),
+});
+
 const localEngineSchema = z.strictObject({
   kind: z.literal("local"),
   /** onnxruntime threads per op; absent = $RLVR_NUM_THREADS, else every core. */
@@ -313,6 +330,7 @@ export const configSchema = z.strictObject({
   deadZone: deadZoneSchema.prefault({}),
   optim: optimSchema.prefault({}),
   mgrpo: mgrpoSchema.prefault({}),
+  star: starSchema.prefault({}),
   run: runSchema.prefault({}),
   versions: versionsSchema.optional(),
 });
@@ -322,7 +340,7 @@ const GROUP_RELATIVE = new Set(["grpo", "mean", "rloo"]);
 
 /** Rules across sections: settings that would run without learning anything. */
 const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
-  if (c.algo === "star" || !GROUP_RELATIVE.has(c.advantage.estimator)) return;
+  if (c.algo === "star" || c.algo === "star-rationalize" || !GROUP_RELATIVE.has(c.advantage.estimator)) return;
   const why = `with ${c.advantage.estimator} advantages a group of one has zero variance and trains nothing`;
   if (c.batch.groupSize < 2)
     ctx.addIssue({
