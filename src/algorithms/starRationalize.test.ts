@@ -35,7 +35,12 @@ const options = {
 
 test("star-rationalize: keep the right traces, rationalise the failures, train without the hint", async () => {
   const { engine, log } = scriptedEngine(tok, script);
-  const ctx = { engine, tokenizer: tok, task: getTask("arith"), renderPrompt: (p: Problem) => renderPrompt(p.question) };
+  const ctx = {
+    engine,
+    tokenizer: tok,
+    task: getTask("arith"),
+    renderPrompt: (p: Problem) => renderPrompt(p.question),
+  };
   const r = await starRationalizeStep(ctx, [A, B], options, adam);
   // the second sampling call is B with the hint only
   assert.equal(log.samples.length, 2);

@@ -35,7 +35,8 @@ const RATIONALIZE_STREAM = 0x57a7;
 
 /** The problem with the hint: q' = q + hint(gold)   (STaR §3.1, rationalisation) */
 export function hintedProblem(problem: Problem, hint: string): Problem {
-  if (!hint.includes("{answer}")) throw new Error(`star.hint must contain {answer}, got ${JSON.stringify(hint)}`);
+  if (!hint.includes("{answer}"))
+    throw new Error(`star.hint must contain {answer}, got ${JSON.stringify(hint)}`);
   return { ...problem, question: `${problem.question}${hint.replaceAll("{answer}", problem.gold)}` };
 }
 

@@ -41,8 +41,9 @@ export function sequenceConfidence(logprobs_T: readonly number[]): number {
  * share ≥ minAgreement and the verifier marked it wrong (so the majority disagrees with the gold label).
  */
 export function auditGroup(samples: readonly AuditSample[], o: LabelAuditOptions): LabelAuditFlag | null {
-  const confident = samples.filter((s) => s.confidence >= o.minConfidence && s.answer !== null);
-  if (confident.length < Math.max(1, o.minConfident)) return null;
+  const { minConfidence, minAgreement, minConfident } = o;
+  const confident = samples.filter((s) => s.confidence >= minConfidence && s.answer !== null);
+  if (confident.length < Math.max(1, minConfident)) return null;
   const votes = new Map<string, { n: number; correct: boolean }>();
   for (const s of confident) {
     const v = votes.get(s.answer!) ?? { n: 0, correct: false };
@@ -54,7 +55,7 @@ export function auditGroup(samples: readonly AuditSample[], o: LabelAuditOptions
   for (const e of votes) if (!best || e[1].n > best[1].n) best = e;
   if (!best || best[1].correct) return null;
   const agreement = best[1].n / confident.length;
-  return agreement >= o.minAgreement && agreement > 0.5
+  return agreement >= minAgreement && agreement > 0.5
     ? { answer: best[0], agreement, confident: confident.length }
     : null;
 }

@@ -340,7 +340,8 @@ const GROUP_RELATIVE = new Set(["grpo", "mean", "rloo"]);
 
 /** Rules across sections: settings that would run without learning anything. */
 const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
-  if (c.algo === "star" || c.algo === "star-rationalize" || !GROUP_RELATIVE.has(c.advantage.estimator)) return;
+  if (c.algo === "star" || c.algo === "star-rationalize" || !GROUP_RELATIVE.has(c.advantage.estimator))
+    return;
   const why = `with ${c.advantage.estimator} advantages a group of one has zero variance and trains nothing`;
   if (c.batch.groupSize < 2)
     ctx.addIssue({

@@ -4,7 +4,7 @@
 // right-padded to a length bucket (weight 0 on padding) and split into micro-batches, so few shapes
 // are ever compiled; gradients accumulate in JS until optimStep.
 import { randomInt } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeDirAtomic, writeFileAtomic } from "../../core/atomicFile.js";
 import type {
@@ -40,6 +40,7 @@ import type { ModelConfig } from "./modelConfig.js";
 import { AdamW } from "./optimizer.js";
 import { readSafetensorsFile, writeSafetensors } from "./safetensors.js";
 import { Sampler } from "./sampler.js";
+import { initValueHead, VALUE_HEAD_FILE, valueHeadShapes, valueTrainingGraph } from "./valueHead.js";
 
 export interface LocalEngineOptions {
   /** Shown in `info.name` (default "local"). */
@@ -59,6 +60,8 @@ export interface LocalEngineOptions {
   maxSampleBatch?: number;
   /** Seed of the stream that seeds sample requests without a seed (default: random). */
   seed?: number;
+  /** Give the model a value head (valueHead.ts) for the "value" loss (PPO's critic). Default false. */
+  valueHead?: boolean;
 }
 
 /**
@@ -119,6 +122,7 @@ export class LocalEngine implements TrainingEngine {
   private readonly lengthBucket: number;
   private readonly microBatchTokens: number;
   private readonly maxPackTokens: number;
+  private readonly hasValueHead: boolean;
 
   constructor(
     readonly config: ModelConfig,
@@ -126,6 +130,9 @@ export class LocalEngine implements TrainingEngine {
     options: LocalEngineOptions = {},
   ) {
     checkParameters(config, params, "LocalEngine");
+    this.hasValueHead = options.valueHead ?? false;
+    // the value head joins the parameters (and so the optimizer) when asked for
+    if (this.hasValueHead) for (const [name, data] of initValueHead(config)) params.set(name, data);
     this.info = {
       name: options.name ?? "local",
       vocabSize: config.vocabSize,
@@ -242,6 +249,15 @@ export class LocalEngine implements TrainingEngine {
           tensors.set(`v.${name}`, { shape, data: st.v.get(name)! });
         }
         writeSafetensors(join(tmp, "optimizer.safetensors"), tensors, { step: String(st.step) });
+        if (this.hasValueHead) {
+          const head = new Map<string, { shape: number[]; data: Float32Array }>();
+          for (const [name, shape] of valueHeadShapes(this.config)) {
+            head.set(name, { shape, data: this.params.get(name)! });
+            head.set(`m.${name}`, { shape, data: st.m.get(name)! });
+            head.set(`v.${name}`, { shape, data: st.v.get(name)! });
+          }
+          writeSafetensors(join(tmp, VALUE_HEAD_FILE), head);
+        }
         writeFileAtomic(
           join(tmp, "state.json"),
           `${JSON.stringify({ format: "rlvr-local-1", step: st.step })}\n`,
@@ -263,6 +279,22 @@ export class LocalEngine implements TrainingEngine {
       const opt = readSafetensorsFile(join(dir, "optimizer.safetensors")).tensors;
       const m = new Map<string, Float32Array>();
       const v = new Map<string, Float32Array>();
+      if (this.hasValueHead) {
+        // a checkpoint without a value head (e.g. a GRPO run's) starts the critic afresh
+        const headFile = join(dir, VALUE_HEAD_FILE);
+        const head = existsSync(headFile) ? readSafetensorsFile(headFile).tensors : null;
+        for (const [name, init] of initValueHead(this.config)) {
+          params.set(name, head?.get(name)?.data ?? init);
+          opt.set(
+            `m.${name}`,
+            head?.get(`m.${name}`) ?? { shape: [init.length], data: new Float32Array(init.length) },
+          );
+          opt.set(
+            `v.${name}`,
+            head?.get(`v.${name}`) ?? { shape: [init.length], data: new Float32Array(init.length) },
+          );
+        }
+      }
       for (const name of params.keys()) {
         const mt = opt.get(`m.${name}`);
         const vt = opt.get(`v.${name}`);
@@ -320,6 +352,11 @@ export class LocalEngine implements TrainingEngine {
     const rows = packDatums(datums, this.maxPackTokens).sort((a, b) => b.length - a.length);
     const logprobs: number[][] = new Array(datums.length);
     const entropy: number[][] = new Array(datums.length);
+    const values: number[][] = new Array(datums.length);
+    if (spec.kind === "value" && !this.hasValueHead)
+      throw new Error(
+        "forwardBackward: the value loss needs an engine opened with a value head (valueHead: true)",
+      );
     let lossSum = 0;
     for (let start = 0; start < rows.length; ) {
       const T = roundUp(rows[start].length, this.lengthBucket);
@@ -327,7 +364,11 @@ export class LocalEngine implements TrainingEngine {
       start += chunk.length;
       const B = chunk.length;
       const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}`;
-      const compiled = await this.sessions.get(key, () => trainingGraph(this.config, spec, B, T, withGrad));
+      const compiled = await this.sessions.get(key, () =>
+        spec.kind === "value"
+          ? valueTrainingGraph(this.config, spec, B, T, withGrad)
+          : trainingGraph(this.config, spec, B, T, withGrad),
+      );
       const packed = packedFeeds(this.config, datums, chunk, B, T, names);
       const feeds: Record<string, FeedArray> = {
         ...Object.fromEntries(this.params),
@@ -341,6 +382,16 @@ export class LocalEngine implements TrainingEngine {
       };
       const out = await compiled.run(feeds);
       lossSum += Number(out.loss[0]);
+      if (spec.kind === "value") {
+        const v = out.values as Float32Array;
+        chunk.forEach((row, b) => {
+          packed.indices[b].forEach((idx, k) => {
+            values[row.members[k]] = idx.map((r) => v[b * T + r]);
+          });
+        });
+        if (withGrad) this.accumulate(out);
+        continue;
+      }
       const lp = out.logprobs as Float32Array;
       const ent = out.entropy as Float32Array;
       chunk.forEach((row, b) => {
@@ -351,18 +402,21 @@ export class LocalEngine implements TrainingEngine {
       });
       if (withGrad) this.accumulate(out);
     }
+    if (spec.kind === "value")
+      return { logprobs: datums.map(() => []), values, metrics: { "loss:sum": lossSum } };
     return { logprobs, metrics: { "loss:sum": lossSum, ...lossMetrics(spec, datums, logprobs, entropy) } };
   }
 
   private accumulate(out: Record<string, FeedArray>): void {
-    if (this.grads === null) {
-      this.grads = new Map();
-      for (const name of this.params.keys()) this.grads.set(name, out[`grad:${name}`] as Float32Array); // a fresh array per run
-      return;
-    }
-    for (const [name, acc] of this.grads) {
-      const g = out[`grad:${name}`] as Float32Array;
-      for (let i = 0; i < acc.length; i++) acc[i] += g[i];
+    this.grads ??= new Map();
+    // a graph outputs the gradients of the parameters on its loss's path (the value head only in the value loss's)
+    for (const name of this.params.keys()) {
+      const g = out[`grad:${name}`] as Float32Array | undefined;
+      if (!g) continue;
+      const acc = this.grads.get(name);
+      if (!acc)
+        this.grads.set(name, g); // a fresh array per run
+      else for (let i = 0; i < acc.length; i++) acc[i] += g[i];
     }
   }
 }

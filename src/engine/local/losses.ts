@@ -7,12 +7,14 @@ import * as op from "./graph/ops.js";
 import type { Datum, KlEstimator, LossSpec, PolicyLoss } from "../types.js";
 
 /** Per-token inputs a loss reads besides the weights. */
-export type TokenInput = "samplingLogprobs" | "advantages" | "refLogprobs";
+export type TokenInput = "samplingLogprobs" | "advantages" | "refLogprobs" | "returns" | "oldValues";
 
 export function lossInputs(spec: LossSpec): TokenInput[] {
   switch (spec.kind) {
     case "cross_entropy":
       return [];
+    case "value":
+      return ["returns", "oldValues"];
     case "importance_sampling":
     case "ppo":
     case "cispo":
@@ -85,6 +87,7 @@ export function lossGraph(
     if (!inp[name]) throw new Error(`loss ${spec.kind}: input ${name} is missing`);
   }
   let perToken: Tensor;
+  if (spec.kind === "value") throw new Error("lossGraph: the value loss is built by valueHead.ts");
   if (spec.kind === "policy") {
     // ℓ = policy term + klCoef·KL_est(lp, ref) − entropyCoef·H (GRPO loss with entropy bonus, docs/algorithms.md)
     perToken = policyTerm(spec.policy, lp, inp, spec.clipLow, spec.clipHigh);
