@@ -17,7 +17,7 @@ import {
   clippedValueLoss,
   VALUE_HEAD_BIAS,
   VALUE_HEAD_WEIGHT,
-  valueOf,
+  headValues,
   valueTrainingGraph,
 } from "./valueHead.js";
 
@@ -50,7 +50,7 @@ test("value head v = h·w + b and its clipped loss: gradients of h, w, b match f
     const r = await gradCheck(
       ([h, w, b]) => {
         const g = h.graph;
-        return clippedValueLoss(valueOf(h, w, b), g.constant(R, [N]), g.constant(Vold, [N]), clipRange);
+        return clippedValueLoss(headValues(h, w, b), g.constant(R, [N]), g.constant(Vold, [N]), clipRange);
       },
       [{ shape: [N, D] }, { shape: [D] }, { shape: [1] }],
     );
@@ -71,7 +71,7 @@ test("clippedValueLoss by hand: ½·max((V−R)², (V_old + clip(V−V_old, ±ε
   const g = new Graph();
   const h = g.input("h", [3, 1], "float64");
   const out = clippedValueLoss(
-    valueOf(h, g.constant(Float64Array.from([1]), [1]), g.constant(Float64Array.from([0]), [1])),
+    headValues(h, g.constant(Float64Array.from([1]), [1]), g.constant(Float64Array.from([0]), [1])),
     g.constant(Float64Array.from(R), [3]),
     g.constant(Float64Array.from(Vold), [3]),
     0.2,
@@ -79,7 +79,8 @@ test("clippedValueLoss by hand: ½·max((V−R)², (V_old + clip(V−V_old, ±ε
   g.output("loss", out);
   const c = await CompiledGraph.compile(g);
   const got = (await c.run({ h: V })).loss as Float64Array;
-  [0.045, 0.405, 0.405].forEach((e, i) => assert.ok(Math.abs(got[i] - e) < 1e-12, `${i}: ${got[i]}`));
+  for (const [i, e] of [0.045, 0.405, 0.405].entries())
+    assert.ok(Math.abs(got[i] - e) < 1e-12, `${i}: ${got[i]}`);
   await c.release();
 });
 

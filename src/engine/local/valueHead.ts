@@ -28,7 +28,7 @@ export function initValueHead(cfg: ModelConfig): Parameters {
 }
 
 /** v = h·w + b for hidden states h [N, D]: values [N]. */
-export function valueOf(hidden: Tensor, w: Tensor, b: Tensor): Tensor {
+export function headValues(hidden: Tensor, w: Tensor, b: Tensor): Tensor {
   const [N, D] = hidden.shape;
   return op.reshape(op.add(op.matmul(hidden, op.reshape(w, [D, 1])), b), [N]);
 }
@@ -69,10 +69,10 @@ export function valueTrainingGraph(
   const cos = g.input("cos", [B, T, 1, cfg.headDim], dtype);
   const sin = g.input("sin", [B, T, 1, cfg.headDim], dtype);
   const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention: maskedAttention(cfg, mask) });
-  const values = op.reshape(valueOf(hidden, params.get(VALUE_HEAD_WEIGHT)!, params.get(VALUE_HEAD_BIAS)!), [
-    B,
-    T,
-  ]);
+  const values = op.reshape(
+    headValues(hidden, params.get(VALUE_HEAD_WEIGHT)!, params.get(VALUE_HEAD_BIAS)!),
+    [B, T],
+  );
   // L = coef · Σ_t w_t · ℓ_t
   const loss = op.mul(
     op.sumAll(op.mul(clippedValueLoss(values, returns, oldValues, spec.clipRange), weights)),
