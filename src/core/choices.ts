@@ -3,7 +3,7 @@
 // code but missing here does not compile.
 
 /** The RL algorithms `rlvr train` runs (docs/algorithms.md). */
-export const ALGOS = ["grpo", "mgrpo", "star", "star-rationalize"] as const;
+export const ALGOS = ["grpo", "mgrpo", "star", "star-rationalize", "ppo"] as const;
 export type Algo = (typeof ALGOS)[number];
 
 /** Group baselines (docs/algorithms.md#advantage-estimators). */

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { explainedVariance, gae, tokenRewards, whiten } from "./gae.js";
 
-const close = (a: readonly number[], b: readonly number[]) =>
-  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-12, `[${i}] ${x} ≠ ${b[i]}`));
+const close = (a: readonly number[], b: readonly number[]) => {
+  assert.equal(a.length, b.length);
+  for (const [i, x] of a.entries()) assert.ok(Math.abs(x - b[i]) < 1e-12, `[${i}] ${x} ≠ ${b[i]}`);
+};
 
 test("GAE on a hand-computed trajectory (γ = 1, λ = 0.9)", () => {
   // r = [0, 0, 1], V = [0.5, 0.6, 0.8], V_3 = 0

@@ -35,13 +35,18 @@ export interface OpenEnginesOptions {
   weightsDir?: string;
   /** Open a frozen reference policy too. */
   reference: boolean;
+  /** Give the policy a value head (PPO's critic). Default false. */
+  valueHead?: boolean;
 }
 
 export function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Engines {
   switch (spec.kind) {
     case "local": {
       const options = spec.threads !== undefined ? { intraOpNumThreads: spec.threads } : {};
-      const policy = LocalEngine.fromDirectory(o.weightsDir ?? o.modelDir, options);
+      const policy = LocalEngine.fromDirectory(o.weightsDir ?? o.modelDir, {
+        ...options,
+        valueHead: o.valueHead,
+      });
       const reference = o.reference ? LocalEngine.fromDirectory(o.modelDir, options) : undefined;
       return {
         policy,

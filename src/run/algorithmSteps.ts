@@ -3,6 +3,7 @@
 import type { AlgorithmContext } from "../algorithms/context.js";
 import type { Config } from "./config.js";
 import { mgrpoAlgorithmStep } from "./mgrpoStep.js";
+import { ppoAlgorithmStep } from "./ppoStep.js";
 import { starExternalAlgorithmStep, starRationalizeAlgorithmStep } from "./starStep.js";
 import { type AlgorithmStep, grpoAlgorithmStep } from "./trainLoop.js";
 
@@ -12,6 +13,8 @@ export function algorithmStepOf(config: Config, ctx: AlgorithmContext): Algorith
       return mgrpoAlgorithmStep(config, ctx);
     case "star":
       return starExternalAlgorithmStep(config, ctx);
+    case "ppo":
+      return ppoAlgorithmStep(config, ctx);
     case "star-rationalize":
       return starRationalizeAlgorithmStep(config, ctx);
     case "grpo":

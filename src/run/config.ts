@@ -100,7 +100,7 @@ const klSchema = z.strictObject({
   coef: z.number().min(0).default(0.001),
   /** KL estimator (Schulman 2020). Default "k3", GRPO's (always ≥ 0). */
   estimator: z.enum(KL_ESTIMATORS).default("k3"),
-  /** In the loss (GRPO) or subtracted from the reward (PPO-style). Default "in-loss". */
+  /** In the loss (GRPO) or subtracted from the reward (PPO-style). Default "in-loss". `ppo` always uses the reward. */
   mode: z.enum(KL_MODES).default("in-loss"),
 });
 
@@ -223,6 +223,27 @@ const mgrpoSchema = z.strictObject({
   dropZeroAdvantageGroups: z.boolean().default(false),
 });
 
+const ppoSchema = z.strictObject({
+  /** Discount γ over completion tokens. Default 1 (an outcome reward at the end; TRL's PPO, InstructGPT). */
+  gamma: z.number().min(0).max(1).default(1),
+  /** GAE λ. Default 0.95 (TRL's PPO default; Schulman et al. 2016). */
+  lambda: z.number().min(0).max(1).default(0.95),
+  /** ε of the value clip around the values at sampling time; 0 = unclipped. Default 0.2 (TRL's cliprange_value). */
+  valueClip: z.number().min(0).default(0.2),
+  /** Weight of the value loss; its gradient reaches the shared trunk. Default 0.1 (TRL's vf_coef). */
+  valueCoef: z.number().min(0).default(0.1),
+  /**
+   * Passes over each sampled batch. Default 1: TRL uses 4, but on the CPU engine each pass costs a full
+   * forward and backward of the batch (twice: policy and value); with 2 minibatches one pass still takes
+   * two optimizer steps per batch.
+   */
+  epochs: int(1).default(1),
+  /** Minibatches per pass, one optimizer step each. Default 2. */
+  minibatches: int(1).default(2),
+  /** Normalise the advantages over the batch's tokens. Default true (PPO as usually run). */
+  whitenAdvantages: z.boolean().default(true),
+});
+
 const starSchema = z.strictObject({
   /**
    * star-rationalize: the hint appended to a failed problem's question for rationalisation; {answer} is
@@ -331,6 +352,7 @@ export const configSchema = z.strictObject({
   optim: optimSchema.prefault({}),
   mgrpo: mgrpoSchema.prefault({}),
   star: starSchema.prefault({}),
+  ppo: ppoSchema.prefault({}),
   run: runSchema.prefault({}),
   versions: versionsSchema.optional(),
 });
@@ -340,7 +362,12 @@ const GROUP_RELATIVE = new Set(["grpo", "mean", "rloo"]);
 
 /** Rules across sections: settings that would run without learning anything. */
 const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
-  if (c.algo === "star" || c.algo === "star-rationalize" || !GROUP_RELATIVE.has(c.advantage.estimator))
+  if (
+    c.algo === "star" ||
+    c.algo === "star-rationalize" ||
+    c.algo === "ppo" ||
+    !GROUP_RELATIVE.has(c.advantage.estimator)
+  )
     return;
   const why = `with ${c.advantage.estimator} advantages a group of one has zero variance and trains nothing`;
   if (c.batch.groupSize < 2)

@@ -84,6 +84,7 @@ const RUNS: Record<string, ConfigInput> = {
   },
   mgrpo: { algo: "mgrpo", engine: SCRIPTED, steps: 1, batch: { promptsPerStep: 1, groupSize: 2 } },
   star: { algo: "star", engine: SCRIPTED, steps: 1, batch: { promptsPerStep: 1, groupSize: 2 } },
+  ppo: { algo: "ppo", engine: SCRIPTED, steps: 1, batch: { promptsPerStep: 2, groupSize: 2 } },
   "star-rationalize, eval at T=1": {
     algo: "star-rationalize",
     engine: SCRIPTED,

@@ -32,6 +32,8 @@ export interface OpenSessionOptions {
   weightsDir?: string;
   /** Open a frozen reference policy (the model's weights) too. Default false. */
   reference?: boolean;
+  /** Give the policy a value head (PPO's critic). Default false. */
+  valueHead?: boolean;
   /** A reward function in place of the task's scorer and of reward.module (library use). */
   reward?: RewardFunction;
   /** Gets what loading the task left out (skipped bad rows). */
@@ -56,6 +58,7 @@ export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {})
     tokenizer,
     weightsDir: o.weightsDir,
     reference: o.reference ?? false,
+    valueHead: o.valueHead ?? false,
   });
   return {
     modelDir,

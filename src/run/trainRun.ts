@@ -76,7 +76,13 @@ export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise
   // A fresh run: model, engine and task are opened before anything is written, so a bad start leaves nothing.
   const notes: string[] = [];
   const sessionOf = (weightsDir?: string) =>
-    openSession(config, { weightsDir, reference: needsReference(config), reward: o.reward, notes });
+    openSession(config, {
+      weightsDir,
+      reference: needsReference(config),
+      valueHead: config.algo === "ppo",
+      reward: o.reward,
+      notes,
+    });
   let session = o.resume ? undefined : await sessionOf();
   let lock: RunLock | undefined;
   let run: RunDirectory | undefined;
