@@ -7,7 +7,7 @@ import { scriptedEngine } from "../engine/scriptedEngine.js";
 import { renderPrompt } from "../tasks/chatTemplate.js";
 import { getTask } from "../tasks/registry.js";
 import type { Problem } from "../tasks/types.js";
-import { minibatchOrder, type PpoOptions, ppoStep } from "./ppo.js";
+import { clippedValueLossAt, minibatchOrder, type PpoOptions, ppoStep } from "./ppo.js";
 
 const tok = new CharTokenizer();
 const A: Problem = { id: "a", question: "Compute 2+3.", gold: "5" };
@@ -46,17 +46,24 @@ const ctxOf = (engine: ReturnType<typeof scriptedEngine>["engine"]) => ({
 test("ppo: GAE with γ = λ = 1 against a constant critic, minibatch epochs", async () => {
   const { engine, log } = scriptedEngine(tok, script);
   const r = await ppoStep(ctxOf(engine), [A, B], options, adam);
-  // 2 epochs × 2 minibatches: 4 optimizer steps, each after one policy and one value forwardBackward
+  // 2 epochs × 2 minibatches: 4 optimizer steps, each after one forwardBackward of policy and critic
   assert.equal(log.optimSteps, 4);
   assert.deepEqual(
     log.kinds.filter((k) => k !== "sample"),
-    Array.from({ length: 4 }, () => ["forwardBackward", "forwardBackward", "optimStep"]).flat(),
+    Array.from({ length: 4 }, () => ["forwardBackward", "optimStep"]).flat(),
   );
   const fbs = log.forwardBackwards;
-  assert.deepEqual(
-    fbs.map((c) => c.loss.kind),
-    ["policy", "value", "policy", "value", "policy", "value", "policy", "value"],
-  );
+  assert.deepEqual(fbs[0].loss, {
+    kind: "policy",
+    policy: "ppo",
+    clipLow: 0.8,
+    clipHigh: 1.2,
+    klCoef: 0,
+    klEstimator: "k1",
+    entropyCoef: 0,
+    valueCoef: 0.1,
+    valueClip: 0.2,
+  });
   // V = 0.5 everywhere; R = 1 on the last token of a right completion, 0 otherwise; γ = λ = 1:
   // Â_t = R − V_t = ±0.5 on every token, value targets R_t = Â_t + V_t = 1 or 0
   for (const c of fbs) {
@@ -65,22 +72,22 @@ test("ppo: GAE with γ = λ = 1 against a constant critic, minibatch epochs", as
         .map((w, t) => [w, t] as const)
         .filter(([w]) => w > 0)
         .map(([, t]) => t);
-      if (c.loss.kind === "policy") {
-        const a = on.map((t) => d.advantages![t]);
-        assert.ok(a.every((x) => x === a[0]) && Math.abs(Math.abs(a[0]) - 0.5) < 1e-12, `${a}`);
-      } else {
-        const ret = on.map((t) => d.returns![t]);
-        assert.ok(ret.every((x) => x === ret[0]) && (ret[0] === 1 || ret[0] === 0), `${ret}`);
-        assert.ok(on.every((t) => d.oldValues![t] === 0.5));
-      }
+      const a = on.map((t) => d.advantages![t]);
+      assert.ok(a.every((x) => x === a[0]) && Math.abs(Math.abs(a[0]) - 0.5) < 1e-12, `${a}`);
+      const ret = on.map((t) => d.returns![t]);
+      assert.ok(ret.every((x) => x === ret[0]) && (ret[0] === 1 || ret[0] === 0), `${ret}`);
+      assert.ok(on.every((t) => d.oldValues![t] === 0.5));
+      // a right completion (advantage > 0) has the value target 1
+      assert.equal(a[0] > 0, ret[0] === 1);
     }
   }
   // each minibatch holds 2 of the 4 sequences; over an epoch every sequence is trained once
   assert.deepEqual(
     fbs.map((c) => c.datums.length),
-    [2, 2, 2, 2, 2, 2, 2, 2],
+    [2, 2, 2, 2],
   );
-  assert.deepEqual(log.forwardBackwards[1].loss, { kind: "value", clipRange: 0.2, coef: 0.1 });
+  // the critic still says 0.5 when it trains: ½·0.25 at every token, in every minibatch
+  assert.ok(Math.abs(Number(r.metrics["ppo/value_loss_trained"]) - 0.125) < 1e-12);
   // ½·(0.5 − R)² = 0.125 at every token; R − V = ±0.5 has the variance of R: explained variance 0
   assert.equal(r.metrics["ppo/value_loss"], 0.125);
   assert.equal(r.metrics["ppo/explained_variance"], 0);
@@ -120,4 +127,11 @@ test("minibatchOrder: a seeded partition of the batch", () => {
   assert.deepEqual(minibatchOrder(5, 2, 7, 0), mbs);
   assert.notDeepEqual(minibatchOrder(5, 2, 7, 1), minibatchOrder(5, 2, 7, 2));
   assert.equal(minibatchOrder(1, 4, 0, 0).length, 1);
+});
+
+test("clippedValueLossAt by hand", () => {
+  // V = 0.9, R = 1, V_old = 0.5, ε = 0.2: unclipped 0.01, clipped V = 0.7 → 0.09; ½·max = 0.045
+  assert.ok(Math.abs(clippedValueLossAt(0.9, 1, 0.5, 0.2) - 0.045) < 1e-12);
+  // ε = 0: ½·0.01
+  assert.ok(Math.abs(clippedValueLossAt(0.9, 1, 0.5, 0) - 0.005) < 1e-12);
 });

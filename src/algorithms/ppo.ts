@@ -70,6 +70,14 @@ export function valueDatums(
   });
 }
 
+/** ℓ_v = ½·max((V − R)², (V_old + clip(V − V_old, ±ε) − R)²) of one token (ε = 0: unclipped). */
+export function clippedValueLossAt(v: number, ret: number, old: number, clip: number): number {
+  const unclipped = (v - ret) ** 2;
+  if (clip <= 0) return 0.5 * unclipped;
+  const vc = old + Math.min(clip, Math.max(-clip, v - old));
+  return 0.5 * Math.max(unclipped, (vc - ret) ** 2);
+}
+
 /** The minibatches of one epoch: a seeded shuffle of 0..n−1 cut into `count` nearly equal parts. */
 export function minibatchOrder(n: number, count: number, seed: number, epoch: number): number[][] {
   const order = Rng.derive(seed, MINIBATCH_STREAM, epoch).shuffle([...Array(n).keys()]);
@@ -133,6 +141,9 @@ export async function ppoStep(
     klCoef: 0, // the KL is in the reward
     klEstimator: options.kl.estimator,
     entropyCoef: options.entropyCoef,
+    // the critic trains in the same forward/backward pass as the policy (shared trunk)
+    valueCoef: options.valueCoef,
+    valueClip: options.valueClip,
   };
   const sums: Record<string, number> = {};
   let weighted = 0;
@@ -147,18 +158,17 @@ export async function ppoStep(
         options.aggregation,
         { maxTokens: options.sampling.maxTokens },
       );
-      const policy = mb.map((i, k) =>
-        policyDatum({ ...seqs[i], advantage: advantages_BT[i], weights_T: weights_BT[k] }),
-      );
-      const value = valueDatums(
-        mb.map((i) => seqs[i]),
-        mb.map((i) => returns_BT[i]),
-        mb.map((i) => oldValues_BT[i]),
-        weights_BT,
-      );
-      for (const chunk of microBatches([...policy.keys()], options.microBatchSize)) {
+      const datums = mb.map((i, k) => {
+        const P = seqs[i].promptTokens.length;
+        return {
+          ...policyDatum({ ...seqs[i], advantage: advantages_BT[i], weights_T: weights_BT[k] }),
+          returns: alignToDatum(P, returns_BT[i]),
+          oldValues: alignToDatum(P, oldValues_BT[i]),
+        };
+      });
+      for (const chunk of microBatches([...datums.keys()], options.microBatchSize)) {
         const out = await ctx.engine.forwardBackward(
-          chunk.map((k) => policy[k]),
+          chunk.map((k) => datums[k]),
           policySpec,
         );
         for (const [key, v] of Object.entries(out.metrics)) {
@@ -166,12 +176,14 @@ export async function ppoStep(
             sums[key] = (sums[key] ?? 0) + (key.endsWith(":sum") ? v : v * chunk.length);
         }
         weighted += chunk.length;
-        const vOut = await ctx.engine.forwardBackward(
-          chunk.map((k) => value[k]),
-          valueSpec,
-        );
-        // the trained (clipped) value loss of the minibatch, token-weighted: loss:sum / coef
-        valueLossSum += options.valueCoef > 0 ? vOut.metrics["loss:sum"] / options.valueCoef : 0;
+        // the clipped value loss the step trained on, Σ w·ℓ_v over the minibatch (its weights sum to 1)
+        for (const [j, k] of chunk.entries()) {
+          const d = datums[k];
+          const v = out.values?.[j] ?? [];
+          for (const [t, w] of d.weights.entries())
+            if (w !== 0)
+              valueLossSum += w * clippedValueLossAt(v[t], d.returns[t], d.oldValues[t], options.valueClip);
+        }
       }
       const step = await ctx.engine.optimStep(adam);
       lastGradNorm = step.metrics["grad_norm:mean"] ?? lastGradNorm;

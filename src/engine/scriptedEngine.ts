@@ -88,7 +88,7 @@ export function scriptedEngine(
     },
     forwardBackward: async (datums, loss) => {
       log.calls.push({ kind: "forwardBackward", datums, loss });
-      if (loss.kind === "value")
+      if (loss.kind === "value" || (loss.kind === "policy" && loss.valueCoef))
         return {
           logprobs: datums.map(() => []),
           values: datums.map((d) => d.inputTokens.map(() => SCRIPTED_VALUE)),

@@ -84,6 +84,13 @@ export type LossSpec =
       klCoef: number;
       klEstimator: KlEstimator;
       entropyCoef: number;
+      /**
+       * PPO's critic in the same pass: adds valueCoef·(the "value" loss's ℓ) per token with the same
+       * weights (needs returns and oldValues; the output carries `values`). Absent or 0 = no critic.
+       */
+      valueCoef?: number;
+      /** The value clip of the critic term (0 = unclipped). */
+      valueClip?: number;
     };
 
 /** Result of forwardBackward / forward (Tinker ForwardBackwardOutput). */

@@ -40,7 +40,13 @@ import type { ModelConfig } from "./modelConfig.js";
 import { AdamW } from "./optimizer.js";
 import { readSafetensorsFile, writeSafetensors } from "./safetensors.js";
 import { Sampler } from "./sampler.js";
-import { initValueHead, VALUE_HEAD_FILE, valueHeadShapes, valueTrainingGraph } from "./valueHead.js";
+import {
+  criticTerm,
+  initValueHead,
+  VALUE_HEAD_FILE,
+  valueHeadShapes,
+  valueTrainingGraph,
+} from "./valueHead.js";
 
 export interface LocalEngineOptions {
   /** Shown in `info.name` (default "local"). */
@@ -92,7 +98,14 @@ export function trainingGraph(
   const logp = op.logSoftmax(lmHead(cfg, params, hidden));
   const lp = op.reshape(op.gatherLast(logp, targets), [B, T]);
   const entropy = op.reshape(entropyOf(logp), [B, T]);
-  const loss = lossGraph(spec, lp, entropy, weights, extra);
+  let loss = lossGraph(spec, lp, entropy, weights, extra);
+  if (spec.kind === "policy" && spec.valueCoef) {
+    // PPO's critic on the same trunk in the same pass (valueHead.ts)
+    const critic = criticTerm(g, cfg, hidden, spec, weights, extra, B, T, dtype);
+    for (const [name, t] of critic.params) params.set(name, t);
+    loss = op.add(loss, critic.loss);
+    g.output("values", critic.values);
+  }
   g.output("loss", loss);
   g.output("logprobs", lp);
   g.output("entropy", entropy);
@@ -353,7 +366,7 @@ export class LocalEngine implements TrainingEngine {
     const logprobs: number[][] = new Array(datums.length);
     const entropy: number[][] = new Array(datums.length);
     const values: number[][] = new Array(datums.length);
-    if (spec.kind === "value" && !this.hasValueHead)
+    if ((spec.kind === "value" || (spec.kind === "policy" && spec.valueCoef)) && !this.hasValueHead)
       throw new Error(
         "forwardBackward: the value loss needs an engine opened with a value head (valueHead: true)",
       );
@@ -392,6 +405,14 @@ export class LocalEngine implements TrainingEngine {
         if (withGrad) this.accumulate(out);
         continue;
       }
+      if (out.values) {
+        const v = out.values as Float32Array;
+        chunk.forEach((row, b) => {
+          packed.indices[b].forEach((idx, k) => {
+            values[row.members[k]] = idx.map((r) => v[b * T + r]);
+          });
+        });
+      }
       const lp = out.logprobs as Float32Array;
       const ent = out.entropy as Float32Array;
       chunk.forEach((row, b) => {
@@ -404,7 +425,12 @@ export class LocalEngine implements TrainingEngine {
     }
     if (spec.kind === "value")
       return { logprobs: datums.map(() => []), values, metrics: { "loss:sum": lossSum } };
-    return { logprobs, metrics: { "loss:sum": lossSum, ...lossMetrics(spec, datums, logprobs, entropy) } };
+    const critic = spec.kind === "policy" && spec.valueCoef ? { values } : {};
+    return {
+      logprobs,
+      ...critic,
+      metrics: { "loss:sum": lossSum, ...lossMetrics(spec, datums, logprobs, entropy) },
+    };
   }
 
   private accumulate(out: Record<string, FeedArray>): void {

@@ -19,10 +19,13 @@ export function lossInputs(spec: LossSpec): TokenInput[] {
     case "ppo":
     case "cispo":
       return ["samplingLogprobs", "advantages"];
-    case "policy":
-      return spec.klCoef !== 0
-        ? ["samplingLogprobs", "advantages", "refLogprobs"]
-        : ["samplingLogprobs", "advantages"];
+    case "policy": {
+      const base: TokenInput[] =
+        spec.klCoef !== 0
+          ? ["samplingLogprobs", "advantages", "refLogprobs"]
+          : ["samplingLogprobs", "advantages"];
+      return spec.valueCoef ? [...base, "returns", "oldValues"] : base;
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import { Rng } from "../../core/rng.js";
 import type { Datum } from "../types.js";
 import { centralDifference, gradCheck } from "./graph/gradcheck.js";
 import { CompiledGraph, type FeedArray } from "./graph/runtime.js";
-import { LocalEngine } from "./localEngine.js";
+import { LocalEngine, trainingGraph } from "./localEngine.js";
 import { initParameters } from "./model.js";
 import type { ModelConfig } from "./modelConfig.js";
 import { packDatums, packedFeeds } from "./prefixPacking.js";
@@ -188,4 +188,69 @@ test("engine value loss: values out, the critic fits its targets, saveState/load
   const plain = LocalEngine.fromConfig(tiny, 5, { intraOpNumThreads: 1 });
   await assert.rejects(plain.forward([datum], spec), /value head/);
   await Promise.all([engine.close(), other.close(), plain.close()]);
+});
+
+test("policy loss with the critic in the same pass: value head and trunk gradients match finite differences (float64)", async () => {
+  const rng = new Rng(6);
+  const B = 1;
+  const T = 6;
+  const spec = {
+    kind: "policy" as const,
+    policy: "ppo" as const,
+    clipLow: 0.8,
+    clipHigh: 1.2,
+    klCoef: 0,
+    klEstimator: "k3" as const,
+    entropyCoef: 0.05,
+    valueCoef: 0.7,
+    valueClip: 0.2,
+  };
+  const g = trainingGraph(tiny, spec, B, T, true, "float64");
+  const compiled = await CompiledGraph.compile(g);
+  const input = Array.from({ length: T }, () => rng.int(0, tiny.vocabSize - 1));
+  const datum: Datum = {
+    inputTokens: input,
+    targetTokens: Array.from({ length: T }, () => rng.int(0, tiny.vocabSize - 1)),
+    weights: input.map((_, t) => (t < 2 ? 0 : 0.25)),
+  };
+  const rows = packDatums([datum], 64);
+  const packed = packedFeeds(tiny, [datum], rows, B, T, []);
+  const f64 = (x: Float32Array) => Float64Array.from(x);
+  const feeds: Record<string, FeedArray> = {
+    tokens: packed.tokens,
+    targets: packed.targets,
+    weights: f64(packed.weights),
+    mask: f64(packed.mask),
+    cos: f64(packed.cos),
+    sin: f64(packed.sin),
+    advantages: Float64Array.from({ length: T }, (_, t) => (t % 2 ? 0.8 : -0.6)),
+    returns: Float64Array.from({ length: T }, (_, t) => (t % 3 === 0 ? 1 : 0)),
+    oldValues: Float64Array.from({ length: T }, (_, t) => 0.2 * Math.cos(t)),
+    [VALUE_HEAD_WEIGHT]: Float64Array.from({ length: tiny.hiddenSize }, () => rng.next() * 2 - 1),
+    [VALUE_HEAD_BIAS]: Float64Array.from([-0.1]),
+  };
+  const params = initParameters(tiny, 11, 0.5);
+  for (const [k, v] of params)
+    feeds[k] = Float64Array.from(v, (x, i) => (k.includes("norm") ? 1 + 0.1 * Math.sin(i) : x));
+  feeds.samplingLogprobs = new Float64Array(T);
+  const lp0 = (await compiled.run(feeds)).logprobs as Float64Array;
+  // ratios 1.49, 1, 0.67: away from the clip bounds
+  feeds.samplingLogprobs = Float64Array.from(lp0, (x, i) => x + [-0.4, 0, 0.4][i % 3]);
+  const base = await compiled.run(feeds);
+  assert.equal((base.values as Float64Array).length, B * T);
+  const h = 1e-6;
+  let worst = 0;
+  let where = "";
+  for (const name of [VALUE_HEAD_WEIGHT, VALUE_HEAD_BIAS, ...params.keys()]) {
+    const x = feeds[name] as Float64Array;
+    const analytic = base[`grad:${name}`] as Float64Array;
+    const picks = name.startsWith("value_head") ? [...x.keys()] : rng.shuffle([...x.keys()]).slice(0, 2);
+    for (const k of picks) {
+      const numeric = await centralDifference(compiled, feeds, x, k, h);
+      const err = Math.abs(analytic[k] - numeric) / Math.max(1e-3, Math.abs(numeric));
+      if (err > worst) [worst, where] = [err, `${name}[${k}]: analytic ${analytic[k]}, numeric ${numeric}`];
+    }
+  }
+  assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
+  await compiled.release();
 });

@@ -47,6 +47,35 @@ export function clippedValueLoss(V: Tensor, R: Tensor, Vold: Tensor, clipRange: 
 }
 
 /**
+ * The critic term of a policy loss with valueCoef (one pass for both): the value head on `hidden`
+ * [B·T, D], valueCoef·Σ w·ℓ_v, and the values [B, T]. Declares the head's parameters in `g`.
+ */
+export function criticTerm(
+  g: Graph,
+  cfg: ModelConfig,
+  hidden: Tensor,
+  spec: Extract<LossSpec, { kind: "policy" }>,
+  weights: Tensor,
+  inputs: Partial<Record<string, Tensor>>,
+  B: number,
+  T: number,
+  dtype: DType,
+): { params: Map<string, Tensor>; loss: Tensor; values: Tensor } {
+  const params = new Map<string, Tensor>();
+  for (const [name, shape] of valueHeadShapes(cfg)) params.set(name, g.input(name, shape, dtype));
+  const { returns, oldValues } = inputs;
+  if (!returns || !oldValues) throw new Error("criticTerm: returns and oldValues are missing");
+  const values = op.reshape(
+    headValues(hidden, params.get(VALUE_HEAD_WEIGHT)!, params.get(VALUE_HEAD_BIAS)!),
+    [B, T],
+  );
+  // L_v = valueCoef · Σ_t w_t · ℓ_t
+  const perToken = clippedValueLoss(values, returns, oldValues, spec.valueClip ?? 0);
+  const loss = op.mul(op.sumAll(op.mul(perToken, weights)), spec.valueCoef ?? 0);
+  return { params, loss, values };
+}
+
+/**
  * The graph of the "value" loss for B packed rows of T tokens: values [B, T], the loss
  * coef·Σ w·ℓ and (when `withGrad`) the gradient for every trunk parameter and for the value head.
  */
