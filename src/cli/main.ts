@@ -41,7 +41,7 @@ export function createProgram(output: CliOutput = processOutput): Command {
   program
     .name("rlvr")
     .description(
-      "Reinforcement learning from verifiable rewards: GRPO (with the CoRPO and other group baselines), MGRPO and STaR with external prompts on language models",
+      "Reinforcement learning from verifiable rewards: GRPO (with the CoRPO and other group baselines), MGRPO, PPO with a critic, STaR (with rationalisation or external prompts) and 1-shot RLVR on language models",
     )
     .version(packageVersion(), "-V, --version")
     .exitOverride()
