@@ -112,3 +112,35 @@ test("select-examples and --examples name the bad input", async () => {
   assert.equal(t.code, 1);
   assert.match(t.err, /bad\.json: examples\[0\]\.answer/);
 });
+
+test("one-shot-rlvr: confident samples answering ∛2048 ≈ 12.70 flag π1's label 12.8 in label_audit.jsonl", async () => {
+  const out = join(tmp, "pi1");
+  const confident = JSON.stringify({
+    kind: "scripted",
+    completions: ["<think>V = 2048^(1/3)</think>\\boxed{12.70}"],
+    logprob: -0.01,
+  });
+  const r = await cli(
+    "train",
+    "--task",
+    "one-shot-rlvr",
+    "--steps",
+    "1",
+    "--out",
+    out,
+    "--set",
+    `engine=${confident}`,
+    "--set",
+    "loss.kl.coef=0",
+    "--set",
+    "batch.promptsPerStep=2",
+  );
+  assert.equal(r.code, 0, r.err);
+  const [flag, ...rest] = jsonl(join(out, "label_audit.jsonl"));
+  assert.equal(rest.length, 0);
+  assert.deepEqual(
+    [flag.step, flag.id, flag.gold, flag.answer, flag.agreement, flag.confident],
+    [1, "one-shot-rlvr-pi1:0", "12.8", "12.70", 1, 16],
+  );
+  assert.equal(jsonl(join(out, "metrics.jsonl"))[0]["rollout/label_audit_flags"], 1);
+});
