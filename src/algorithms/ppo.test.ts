@@ -28,6 +28,7 @@ const options: PpoOptions = {
   clipLow: 0.2,
   clipHigh: 0.2,
   valueClip: 0.2,
+  valueScale: 10,
   valueCoef: 0.1,
   entropyCoef: 0,
   epochs: 2,
@@ -63,6 +64,7 @@ test("ppo: GAE with γ = λ = 1 against a constant critic, minibatch epochs", as
     entropyCoef: 0,
     valueCoef: 0.1,
     valueClip: 0.2,
+    valueScale: 10,
   });
   // V = 0.5 everywhere; R = 1 on the last token of a right completion, 0 otherwise; γ = λ = 1:
   // Â_t = R − V_t = ±0.5 on every token, value targets R_t = Â_t + V_t = 1 or 0

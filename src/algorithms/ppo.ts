@@ -31,6 +31,8 @@ export interface PpoOptions {
   clipHigh: number;
   /** ε of the value clip around V_old (0 = unclipped). */
   valueClip: number;
+  /** The value head's output scale, its learning-rate multiplier under Adam. */
+  valueScale: number;
   /** Weight of the value loss against the policy loss. */
   valueCoef: number;
   entropyCoef: number;
@@ -116,7 +118,12 @@ export async function ppoStep(
   }
   // V_old(s_t) of every completion token, before any update of this batch.
   const zeros_BT = masks_BT.map((m) => m.map(() => 0));
-  const valueSpec: LossSpec = { kind: "value", clipRange: options.valueClip, coef: options.valueCoef };
+  const valueSpec: LossSpec = {
+    kind: "value",
+    clipRange: options.valueClip,
+    coef: options.valueCoef,
+    scale: options.valueScale,
+  };
   const probe = await ctx.engine.forward(valueDatums(seqs, zeros_BT, zeros_BT, zeros_BT), valueSpec);
   if (!probe.values) throw new Error("ppo: the engine returned no values (it needs a value head)");
   const oldValues_BT = probe.values.map((v, i) =>
@@ -144,6 +151,7 @@ export async function ppoStep(
     // the critic trains in the same forward/backward pass as the policy (shared trunk)
     valueCoef: options.valueCoef,
     valueClip: options.valueClip,
+    valueScale: options.valueScale,
   };
   const sums: Record<string, number> = {};
   let weighted = 0;

@@ -70,7 +70,7 @@ export type LossSpec =
    * V = the value head on the policy trunk (needs returns and oldValues; clipRange 0 = unclipped). Its
    * output carries `values` and empty `logprobs`. Engines without a value head reject it.
    */
-  | { kind: "value"; clipRange: number; coef: number }
+  | { kind: "value"; clipRange: number; coef: number /** V = scale·(w·h + b); default 1. */; scale?: number }
   /**
    * The native RL loss the algorithms use: a policy term (one of the above) plus
    * klCoef·KL_est(π_θ ‖ π_ref) per token (needs refLogprobs) minus entropyCoef·H(π_θ(·|context)).
@@ -91,6 +91,8 @@ export type LossSpec =
       valueCoef?: number;
       /** The value clip of the critic term (0 = unclipped). */
       valueClip?: number;
+      /** The value head's output scale (V = valueScale·(w·h + b)); default 1. */
+      valueScale?: number;
     };
 
 /** Result of forwardBackward / forward (Tinker ForwardBackwardOutput). */

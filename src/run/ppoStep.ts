@@ -15,6 +15,7 @@ export function ppoAlgorithmStep(config: Config, ctx: AlgorithmContext, microBat
     clipLow: config.loss.clipLow,
     clipHigh: config.loss.clipHigh,
     valueClip: config.ppo.valueClip,
+    valueScale: config.ppo.valueScale,
     valueCoef: config.ppo.valueCoef,
     entropyCoef: config.loss.entropyCoef,
     epochs: config.ppo.epochs,

@@ -50,7 +50,12 @@ test("value head v = h·w + b and its clipped loss: gradients of h, w, b match f
     const r = await gradCheck(
       ([h, w, b]) => {
         const g = h.graph;
-        return clippedValueLoss(headValues(h, w, b), g.constant(R, [N]), g.constant(Vold, [N]), clipRange);
+        return clippedValueLoss(
+          headValues(h, w, b, 2.5),
+          g.constant(R, [N]),
+          g.constant(Vold, [N]),
+          clipRange,
+        );
       },
       [{ shape: [N, D] }, { shape: [D] }, { shape: [1] }],
     );
@@ -107,7 +112,7 @@ test("whole-model value loss over packed rows: value head and trunk gradients ma
   assert.equal(rows.length, 2);
   const B = 2;
   const T = 8;
-  const spec = { kind: "value" as const, clipRange: 0.2, coef: 0.7 };
+  const spec = { kind: "value" as const, clipRange: 0.2, coef: 0.7, scale: 3 };
   const compiled = await CompiledGraph.compile(valueTrainingGraph(tiny, spec, B, T, true, "float64"));
   const packed = packedFeeds(tiny, datums, rows, B, T, ["returns", "oldValues"]);
   const f64 = (x: Float32Array) => Float64Array.from(x);
@@ -204,6 +209,7 @@ test("policy loss with the critic in the same pass: value head and trunk gradien
     entropyCoef: 0.05,
     valueCoef: 0.7,
     valueClip: 0.2,
+    valueScale: 3,
   };
   const g = trainingGraph(tiny, spec, B, T, true, "float64");
   const compiled = await CompiledGraph.compile(g);

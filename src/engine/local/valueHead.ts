@@ -27,10 +27,15 @@ export function initValueHead(cfg: ModelConfig): Parameters {
   return new Map([...valueHeadShapes(cfg)].map(([name, shape]) => [name, new Float32Array(shape[0])]));
 }
 
-/** v = h·w + b for hidden states h [N, D]: values [N]. */
-export function headValues(hidden: Tensor, w: Tensor, b: Tensor): Tensor {
+/**
+ * v = s·(h·w + b) for hidden states h [N, D]: values [N]. The constant s (default 1) is the head's
+ * learning-rate multiplier: Adam's steps do not depend on the gradient's scale, so V moves s times faster
+ * than with s = 1 at the same lr, while the function V(h) and its gradient to the trunk are unchanged.
+ */
+export function headValues(hidden: Tensor, w: Tensor, b: Tensor, scale = 1): Tensor {
   const [N, D] = hidden.shape;
-  return op.reshape(op.add(op.matmul(hidden, op.reshape(w, [D, 1])), b), [N]);
+  const v = op.reshape(op.add(op.matmul(hidden, op.reshape(w, [D, 1])), b), [N]);
+  return scale === 1 ? v : op.mul(v, scale);
 }
 
 /**
@@ -66,7 +71,7 @@ export function criticTerm(
   const { returns, oldValues } = inputs;
   if (!returns || !oldValues) throw new Error("criticTerm: returns and oldValues are missing");
   const values = op.reshape(
-    headValues(hidden, params.get(VALUE_HEAD_WEIGHT)!, params.get(VALUE_HEAD_BIAS)!),
+    headValues(hidden, params.get(VALUE_HEAD_WEIGHT)!, params.get(VALUE_HEAD_BIAS)!, spec.valueScale ?? 1),
     [B, T],
   );
   // L_v = valueCoef · Σ_t w_t · ℓ_t
@@ -99,7 +104,7 @@ export function valueTrainingGraph(
   const sin = g.input("sin", [B, T, 1, cfg.headDim], dtype);
   const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention: maskedAttention(cfg, mask) });
   const values = op.reshape(
-    headValues(hidden, params.get(VALUE_HEAD_WEIGHT)!, params.get(VALUE_HEAD_BIAS)!),
+    headValues(hidden, params.get(VALUE_HEAD_WEIGHT)!, params.get(VALUE_HEAD_BIAS)!, spec.scale ?? 1),
     [B, T],
   );
   // L = coef · Σ_t w_t · ℓ_t
