@@ -36,13 +36,12 @@ test("--help lists the commands", async () => {
 
 test("--help and train --help offer only what runs: the built algorithms and the registered tasks", async () => {
   const top = await cli("--help");
-  assert.doesNotMatch(top.out, /PPO|1-shot/, "no algorithm that is not built");
   const train = await cli("train", "--help");
   assert.equal(train.code, 0);
   const flat = train.out.replace(/\s+/g, " ");
   assert.match(flat, new RegExp(`choices: ${ALGOS.map((a) => `"${a}"`).join(", ")}\\)`));
   assert.match(flat, new RegExp(`--task <name> task \\(${taskNames().join(", ")}\\)`));
-  assert.doesNotMatch(flat, /ppo|sft/i);
+  assert.doesNotMatch(flat, /\bsft\b/i);
 });
 
 test("config --print prints the resolved config; flags override", async () => {

@@ -9,6 +9,7 @@ import { registerEval } from "./commands/eval.js";
 import { registerLogprobs } from "./commands/logprobs.js";
 import { registerReport } from "./commands/report.js";
 import { registerServe } from "./commands/serve.js";
+import { registerSelectExamples } from "./commands/selectExamples.js";
 import { registerSft } from "./commands/sft.js";
 import { registerTokenize } from "./commands/tokenize.js";
 import { registerTrain } from "./commands/train.js";
@@ -41,7 +42,7 @@ export function createProgram(output: CliOutput = processOutput): Command {
   program
     .name("rlvr")
     .description(
-      "Reinforcement learning from verifiable rewards: GRPO (with the CoRPO and other group baselines), MGRPO and STaR with external prompts on language models",
+      "Reinforcement learning from verifiable rewards: GRPO (with the CoRPO and other group baselines), MGRPO, PPO with a critic, STaR (with rationalisation or external prompts) and 1-shot RLVR on language models",
     )
     .version(packageVersion(), "-V, --version")
     .exitOverride()
@@ -61,6 +62,7 @@ export function createProgram(output: CliOutput = processOutput): Command {
   registerDashboard(program);
   registerReport(program);
   registerServe(program);
+  registerSelectExamples(program);
   return program;
 }
 

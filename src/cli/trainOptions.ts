@@ -37,6 +37,7 @@ export interface TrainFlags {
   baseModel?: string;
   loraRank?: number;
   loraAlpha?: number;
+  examples?: string;
   resume?: string;
   /** "path=value" assignments, e.g. "loss.kl.coef=0". */
   set?: string[];
@@ -64,6 +65,7 @@ const FLAG_FIELDS: ReadonlyArray<readonly [keyof TrainFlags, string, string]> = 
   ["baseModel", "engine.baseModel", "--base-model"],
   ["loraRank", "lora.rank", "--lora-rank"],
   ["loraAlpha", "lora.alpha", "--lora-alpha"],
+  ["examples", "task.examples", "--examples"],
 ];
 
 function parseNumber(value: string): number {
@@ -117,6 +119,10 @@ export function addTrainOptions(cmd: Command, spec: TrainOptionsSpec = {}): Comm
       parseNumber,
     )
     .option("--lora-alpha <a>", "LoRA's α: the update is scaled by α/r (default 32)", parseNumber)
+    .option(
+      "--examples <file>",
+      "train on these examples only (rlvr select-examples --json), repeated to fill the batch",
+    )
     .option(
       "--set <path=value>",
       "set any config field, e.g. --set loss.kl.coef=0 (repeatable; value is JSON or a string)",

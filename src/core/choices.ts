@@ -3,7 +3,7 @@
 // code but missing here does not compile.
 
 /** The RL algorithms `rlvr train` runs (docs/algorithms.md). */
-export const ALGOS = ["grpo", "mgrpo", "star"] as const;
+export const ALGOS = ["grpo", "mgrpo", "star", "star-rationalize", "ppo"] as const;
 export type Algo = (typeof ALGOS)[number];
 
 /** Group baselines (docs/algorithms.md#advantage-estimators). */
@@ -84,3 +84,7 @@ export const LORA_TARGET_MODULES = [
   "down_proj",
 ] as const;
 export type LoraTargetModule = (typeof LORA_TARGET_MODULES)[number];
+
+/** How `rlvr select-examples` chooses 1-shot RLVR examples from a run's history (core/exampleHistory.ts). */
+export const EXAMPLE_SELECTIONS = ["variance", "random"] as const;
+export type ExampleSelection = (typeof EXAMPLE_SELECTIONS)[number];

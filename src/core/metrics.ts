@@ -1,6 +1,7 @@
 // The metric names every algorithm writes, in namespaces: rollout/ (what was sampled and how it scored),
 // advantage/ (the advantage batch and its diagnostics), optim/ (the update the engine reports), layer2/
-// (MGRPO's correction layer, STaR's revisions), eval/ (held-out evaluation) and time/ (wall-clock: these
+// (MGRPO's correction layer, STaR's revisions), star/ (STaR's kept and rationalised traces), ppo/ (the
+// critic: value loss, explained variance), eval/ (held-out evaluation) and time/ (wall-clock: these
 // go to timings.jsonl, so that metrics.jsonl is identical across reruns of one seed). Counts are
 // counted here from what was sampled, never reconstructed from other metrics.
 import type { AdvantageDiagnostics } from "./advantageDiagnostics.js";

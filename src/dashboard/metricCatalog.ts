@@ -18,7 +18,16 @@ export interface Panel {
 }
 
 /** Namespaces of core/metrics.ts; time/ keys live in timings.jsonl. */
-export const KNOWN_NAMESPACES = ["rollout", "advantage", "optim", "layer2", "star", "eval", "time"] as const;
+export const KNOWN_NAMESPACES = [
+  "rollout",
+  "advantage",
+  "optim",
+  "layer2",
+  "star",
+  "ppo",
+  "eval",
+  "time",
+] as const;
 
 const k = (key: string, label: string): PanelKey => ({ key, label });
 
@@ -63,6 +72,16 @@ export const PANELS: readonly Panel[] = [
     id: "corrections",
     title: "MGRPO corrections (per correction)",
     keys: [k("layer2/i2c_rate", "i→c"), k("layer2/c2i_rate", "c→i")],
+  },
+  {
+    id: "critic",
+    title: "PPO critic",
+    keys: [k("ppo/value_loss", "value loss"), k("ppo/explained_variance", "explained variance")],
+  },
+  {
+    id: "reflection",
+    title: "Self-reflection words per sample",
+    keys: [k("rollout/reflection_words", "words")],
   },
   {
     id: "length",

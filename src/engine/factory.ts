@@ -49,6 +49,8 @@ export interface OpenEnginesOptions {
   lora?: LoraSettings;
   /** Seed of fresh LoRA adapters. */
   seed?: number;
+  /** Give the policy a value head (PPO's critic). Default false. */
+  valueHead?: boolean;
 }
 
 export interface LoraSettings {
@@ -140,9 +142,15 @@ export async function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Prom
         saveDtype: spec.saveDtype,
         maxShardBytes: spec.maxShardBytes,
       };
-      if (o.lora || (o.weightsDir && isAdapterDirectory(o.weightsDir)))
+      if (o.lora || (o.weightsDir && isAdapterDirectory(o.weightsDir))) {
+        if (o.valueHead)
+          throw new Error("lora: PPO's value head is not wired for LoRA runs yet (use full fine-tuning)");
         return openLoraEngines(o, options, o.lora);
-      const policy = LocalEngine.fromDirectory(o.weightsDir ?? o.modelDir, options);
+      }
+      const policy = LocalEngine.fromDirectory(o.weightsDir ?? o.modelDir, {
+        ...options,
+        valueHead: o.valueHead,
+      });
       return enginePair(policy, o.reference ? LocalEngine.fromDirectory(o.modelDir, options) : undefined);
     }
     case "scripted": {

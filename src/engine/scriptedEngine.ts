@@ -15,6 +15,8 @@ const STATE_FILE = "scripted_engine.json";
 export const SCRIPTED_SAMPLING_LOGPROB = -1;
 /** forwardBackward's "loss:sum" metric. */
 export const SCRIPTED_LOSS_SUM = 0.5;
+/** The value the "value" loss reports at every position (a critic that always says 0.5). */
+export const SCRIPTED_VALUE = 0.5;
 
 export type EngineCall =
   | { kind: "sample"; prompts: string[]; seed: number | undefined }
@@ -75,9 +77,23 @@ export function scriptedEngine(
       referenceLogprob === undefined
         ? unused
         : async (sequences) => sequences.map((s) => s.slice(1).map(() => referenceLogprob)),
-    forward: unused,
+    // only the value loss can be read without training: the constant critic's values
+    forward: async (datums, loss) => {
+      if (loss.kind !== "value") return unused();
+      return {
+        logprobs: datums.map(() => []),
+        values: datums.map((d) => d.inputTokens.map(() => SCRIPTED_VALUE)),
+        metrics: { "loss:sum": 0 },
+      };
+    },
     forwardBackward: async (datums, loss) => {
       log.calls.push({ kind: "forwardBackward", datums, loss });
+      if (loss.kind === "value" || (loss.kind === "policy" && loss.valueCoef))
+        return {
+          logprobs: datums.map(() => []),
+          values: datums.map((d) => d.inputTokens.map(() => SCRIPTED_VALUE)),
+          metrics: { "loss:sum": SCRIPTED_LOSS_SUM },
+        };
       return {
         logprobs: datums.map((d) => d.targetTokens.map(() => 0)),
         metrics: { "loss:sum": SCRIPTED_LOSS_SUM },

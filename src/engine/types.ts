@@ -43,6 +43,10 @@ export interface Datum {
   advantages?: number[];
   /** Reference-policy log-probs of the targets; needed when a KL term is on. */
   refLogprobs?: number[];
+  /** Value targets R_t (the "value" loss). */
+  returns?: number[];
+  /** The values when the batch was sampled, V_old (the "value" loss clips around them). */
+  oldValues?: number[];
 }
 
 export type { KlEstimator, PolicyLoss } from "../core/choices.js";
@@ -62,6 +66,12 @@ export type LossSpec =
   /** ℓ = −stopgrad(clip(r, clipLow, clipHigh))·A·lp */
   | { kind: "cispo"; clipLow: number; clipHigh: number }
   /**
+   * PPO's critic: coef·½·max((V − R)², (V_old + clip(V − V_old, −clipRange, clipRange) − R)²) per token,
+   * V = the value head on the policy trunk (needs returns and oldValues; clipRange 0 = unclipped). Its
+   * output carries `values` and empty `logprobs`. Engines without a value head reject it.
+   */
+  | { kind: "value"; clipRange: number; coef: number /** V = scale·(w·h + b); default 1. */; scale?: number }
+  /**
    * The native RL loss the algorithms use: a policy term (one of the above) plus
    * klCoef·KL_est(π_θ ‖ π_ref) per token (needs refLogprobs) minus entropyCoef·H(π_θ(·|context)).
    * A positive entropyCoef encourages entropy.
@@ -74,6 +84,15 @@ export type LossSpec =
       klCoef: number;
       klEstimator: KlEstimator;
       entropyCoef: number;
+      /**
+       * PPO's critic in the same pass: adds valueCoef·(the "value" loss's ℓ) per token with the same
+       * weights (needs returns and oldValues; the output carries `values`). Absent or 0 = no critic.
+       */
+      valueCoef?: number;
+      /** The value clip of the critic term (0 = unclipped). */
+      valueClip?: number;
+      /** The value head's output scale (V = valueScale·(w·h + b)); default 1. */
+      valueScale?: number;
     };
 
 /** Result of forwardBackward / forward (Tinker ForwardBackwardOutput). */
@@ -82,6 +101,8 @@ export interface ForwardBackwardOutput {
   logprobs: number[][];
   /** Per datum, per token: the entropy of π_θ(·|input_≤t), where the engine gives it (the local engine does). */
   entropy?: number[][];
+  /** Per datum, per token: the value head's V(prefix ≤ t) (the "value" loss only). */
+  values?: number[][];
   /**
    * Metrics with reduction suffixes, as Tinker reports them: `loss:sum`, and where they apply
    * `clip_frac:mean`, `kl:mean`, `entropy:mean`, `ratio:mean` (means over weighted tokens).

@@ -3,7 +3,8 @@
 import type { AlgorithmContext } from "../algorithms/context.js";
 import type { Config } from "./config.js";
 import { mgrpoAlgorithmStep } from "./mgrpoStep.js";
-import { starExternalAlgorithmStep } from "./starStep.js";
+import { ppoAlgorithmStep } from "./ppoStep.js";
+import { starExternalAlgorithmStep, starRationalizeAlgorithmStep } from "./starStep.js";
 import { type AlgorithmStep, grpoAlgorithmStep } from "./trainLoop.js";
 
 export function algorithmStepOf(config: Config, ctx: AlgorithmContext): AlgorithmStep {
@@ -12,6 +13,10 @@ export function algorithmStepOf(config: Config, ctx: AlgorithmContext): Algorith
       return mgrpoAlgorithmStep(config, ctx);
     case "star":
       return starExternalAlgorithmStep(config, ctx);
+    case "ppo":
+      return ppoAlgorithmStep(config, ctx);
+    case "star-rationalize":
+      return starRationalizeAlgorithmStep(config, ctx);
     case "grpo":
       return grpoAlgorithmStep(config, ctx);
   }

@@ -25,6 +25,7 @@ import {
   SAVE_DTYPES,
 } from "../core/choices.js";
 import { DEFAULT_MAX_SHARD_BYTES } from "../engine/local/shardedSafetensors.js";
+import { DEFAULT_REFLECTION_WORDS } from "../core/reflectionWords.js";
 import { DEFAULT_ADAM } from "../engine/types.js";
 import { JsonSyntaxError, parseJsonText } from "./jsonText.js";
 
@@ -56,6 +57,12 @@ const taskSchema = z.strictObject({
    * 1-shot RLVR (003): one example duplicated to fill the batch.
    */
   trainSize: int(1).optional(),
+  /**
+   * A JSON file of chosen training examples (`rlvr select-examples --json` writes one:
+   * {"examples": [{"id", "prompt", "answer", …}]}): the training pool is these examples only, repeated to
+   * fill every batch (1-shot RLVR, 003). Absent = the task's training split.
+   */
+  examples: z.string().min(1).optional(),
   /** Task-specific parameters, checked by the task itself (tasks/registry.ts lists them). Default {}. */
   options: z.record(z.string(), z.unknown()).default({}),
   prompt: promptSchema.prefault({}),
@@ -103,7 +110,7 @@ const klSchema = z.strictObject({
   coef: z.number().min(0).default(0.001),
   /** KL estimator (Schulman 2020). Default "k3", GRPO's (always ≥ 0). */
   estimator: z.enum(KL_ESTIMATORS).default("k3"),
-  /** In the loss (GRPO) or subtracted from the reward (PPO-style). Default "in-loss". */
+  /** In the loss (GRPO) or subtracted from the reward (PPO-style). Default "in-loss". `ppo` always uses the reward. */
   mode: z.enum(KL_MODES).default("in-loss"),
 });
 
@@ -226,6 +233,50 @@ const mgrpoSchema = z.strictObject({
   dropZeroAdvantageGroups: z.boolean().default(false),
 });
 
+const ppoSchema = z.strictObject({
+  /** Discount γ over completion tokens. Default 1 (an outcome reward at the end; TRL's PPO, InstructGPT). */
+  gamma: z.number().min(0).max(1).default(1),
+  /** GAE λ. Default 0.95 (TRL's PPO default; Schulman et al. 2016). */
+  lambda: z.number().min(0).max(1).default(0.95),
+  /** ε of the value clip around the values at sampling time; 0 = unclipped. Default 0.2 (TRL's cliprange_value). */
+  valueClip: z.number().min(0).default(0.2),
+  /**
+   * The value head's output scale, V = s·(w·h + b): under Adam its learning-rate multiplier (the head's
+   * steps are lr-sized whatever the gradient's scale, so V moves s times faster). Default 10: at lr 10⁻⁴
+   * and s = 1 the critic of a zero-initialised head needed ~50 steps to reach the mean return.
+   */
+  valueScale: z.number().gt(0).default(10),
+  /** Weight of the value loss; its gradient reaches the shared trunk. Default 0.1 (TRL's vf_coef). */
+  valueCoef: z.number().min(0).default(0.1),
+  /**
+   * Passes over each sampled batch. Default 1: TRL uses 4, but on the CPU engine each pass costs a full
+   * forward and backward of the batch (twice: policy and value); with 2 minibatches one pass still takes
+   * two optimizer steps per batch.
+   */
+  epochs: int(1).default(1),
+  /** Minibatches per pass, one optimizer step each. Default 2. */
+  minibatches: int(1).default(2),
+  /** Normalise the advantages over the batch's tokens. Default true (PPO as usually run). */
+  whitenAdvantages: z.boolean().default(true),
+});
+
+const starSchema = z.strictObject({
+  /**
+   * star-rationalize: the hint appended to a failed problem's question for rationalisation; {answer} is
+   * the gold answer. The hint is not in the prompt that is trained on. Default " (The answer is {answer}.)".
+   */
+  hint: z
+    .string()
+    .refine((h) => h.includes("{answer}"), "must contain {answer}")
+    .default(" (The answer is {answer}.)"),
+  /** R, rationalisations sampled per problem with no correct sample. Default 4. */
+  rationalizationSamples: int(0).default(4),
+  /** Correct traces kept per problem (sampled and rationalised alike); 0 = all. Default 2. */
+  maxTracesPerProblem: int(0).default(2),
+  /** Optimizer steps of SFT on each round's traces (from the round's starting model). Default 1. */
+  sftSteps: int(1).default(1),
+});
+
 const localEngineSchema = z.strictObject({
   kind: z.literal("local"),
   /** onnxruntime threads per op; absent = $RLVR_NUM_THREADS, else every core. */
@@ -314,6 +365,21 @@ const engineSchema = z.discriminatedUnion("kind", [
   openaiEngineSchema,
 ]);
 
+const labelAuditSchema = z.strictObject({
+  /**
+   * Flag an example in label_audit.jsonl when, among its samples of a step with confidence (geometric-mean
+   * token probability) at least minConfidence, one wrong answer holds at least minAgreement of them.
+   * Default on.
+   */
+  enabled: z.boolean().default(true),
+  /** Default 0.9. */
+  minConfidence: z.number().gt(0).max(1).default(0.9),
+  /** Default 0.75 (must exceed ½: "most"). */
+  minAgreement: z.number().gt(0.5).max(1).default(0.75),
+  /** Confident samples needed to judge a group. Default 4. */
+  minConfident: int(1).default(4),
+});
+
 const runSchema = z.strictObject({
   /** Run directory. Default "runs/<algo>-<task.name>-seed<seed>", resolved by parseConfig. */
   out: z.string().min(1).optional(),
@@ -335,6 +401,16 @@ const runSchema = z.strictObject({
   maxNonFiniteSteps: int(1).default(3),
   /** Test-split problems per evaluation. Default 200. */
   evalProblems: int(1).default(200),
+  /** Sampling temperature of the held-out evaluation; 0 = greedy. Default 0. */
+  evalTemperature: z.number().min(0).default(0),
+  /** Samples per problem of the held-out evaluation (its accuracy is their mean). Default 1. */
+  evalSamples: int(1).default(1),
+  /**
+   * Words counted in every step's sampled completions as `rollout/reflection_words` (1-shot RLVR §3.3:
+   * self-reflection increases). Whole words, case-insensitive. Default the paper's and common markers.
+   */
+  reflectionWords: z.array(z.string().min(1)).default([...DEFAULT_REFLECTION_WORDS]),
+  labelAudit: labelAuditSchema.prefault({}),
 });
 
 /** Versions a run directory records beside its config; accepted on input (so a run's config.json loads), dropped from Config. */
@@ -360,6 +436,8 @@ export const configSchema = z.strictObject({
   deadZone: deadZoneSchema.prefault({}),
   optim: optimSchema.prefault({}),
   mgrpo: mgrpoSchema.prefault({}),
+  star: starSchema.prefault({}),
+  ppo: ppoSchema.prefault({}),
   run: runSchema.prefault({}),
   versions: versionsSchema.optional(),
 });
@@ -369,7 +447,13 @@ const GROUP_RELATIVE = new Set(["grpo", "mean", "rloo"]);
 
 /** Rules across sections: settings that would run without learning anything. */
 const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
-  if (c.algo === "star" || !GROUP_RELATIVE.has(c.advantage.estimator)) return;
+  if (
+    c.algo === "star" ||
+    c.algo === "star-rationalize" ||
+    c.algo === "ppo" ||
+    !GROUP_RELATIVE.has(c.advantage.estimator)
+  )
+    return;
   const why = `with ${c.advantage.estimator} advantages a group of one has zero variance and trains nothing`;
   if (c.batch.groupSize < 2)
     ctx.addIssue({

@@ -93,6 +93,14 @@ const RUNS: Record<string, ConfigInput> = {
   },
   mgrpo: { algo: "mgrpo", engine: SCRIPTED, steps: 1, batch: { promptsPerStep: 1, groupSize: 2 } },
   star: { algo: "star", engine: SCRIPTED, steps: 1, batch: { promptsPerStep: 1, groupSize: 2 } },
+  ppo: { algo: "ppo", engine: SCRIPTED, steps: 1, batch: { promptsPerStep: 2, groupSize: 2 } },
+  "star-rationalize, eval at T=1": {
+    algo: "star-rationalize",
+    engine: SCRIPTED,
+    steps: 1,
+    batch: { promptsPerStep: 2, groupSize: 2 },
+    run: { evalEvery: 1, evalProblems: 2, evalTemperature: 1, evalSamples: 2 },
+  },
 };
 
 test("every config field is read by some training run or evaluation (no dead config)", async () => {

@@ -278,3 +278,24 @@ test("a full disk is reported with the path of the file that could not be writte
   );
   run.close();
 });
+
+test("resume cuts examples.jsonl and label_audit.jsonl back to the checkpoint like metrics", async () => {
+  const out = join(root, "hist");
+  const run = createRunDirectory(out, cfg());
+  for (let step = 1; step <= 5; step++) {
+    run.appendMetrics({ step });
+    run.appendExampleHistory([{ step, id: "a", accuracy: step / 10 } as { step: number }]);
+    run.appendLabelFlags(step % 2 ? [{ step, id: "a" } as { step: number }] : []);
+    if (step === 3) await run.saveCheckpoint({ step });
+  }
+  run.close();
+  openRunForResume(out).run.close();
+  assert.deepEqual(
+    readJsonl(join(out, "examples.jsonl")).map((r) => r.step),
+    [1, 2, 3],
+  );
+  assert.deepEqual(
+    readJsonl(join(out, "label_audit.jsonl")).map((r) => r.step),
+    [1, 3],
+  );
+});

@@ -42,6 +42,10 @@ export const LATEST_FILE = "latest.json";
 export const TRAINER_STATE_FILE = "trainer_state.json";
 /** Wall-clock metrics per step (time/…), apart from metrics.jsonl so that it is identical across reruns. */
 export const TIMINGS_FILE = "timings.jsonl";
+/** Per-example training accuracy, one line per example per step it was sampled (1-shot RLVR's history). */
+export const EXAMPLES_FILE = "examples.jsonl";
+/** Examples the label audit flagged (core/labelAudit.ts), one line per flag. */
+export const LABEL_AUDIT_FILE = "label_audit.jsonl";
 /** One line per change to a run's config.json after its start (a resume that extends it). */
 export const CONFIG_HISTORY_FILE = "config_history.jsonl";
 
@@ -366,6 +370,8 @@ export class RunDirectory {
   private metricsFd: number | undefined;
   private samplesFd: number | undefined;
   private timingsFd: number | undefined;
+  private examplesFd: number | undefined;
+  private labelAuditFd: number | undefined;
 
   /** Use createRunDirectory or openRunForResume. */
   constructor(
@@ -436,6 +442,20 @@ export class RunDirectory {
     this.append(this.timingsFd, [record], join(this.dir, TIMINGS_FILE));
   }
 
+  /** Appends one step's per-example accuracies to examples.jsonl (flushed to disk). */
+  appendExampleHistory(records: readonly { step: number }[]): void {
+    if (records.length === 0) return;
+    this.examplesFd ??= openSync(join(this.dir, EXAMPLES_FILE), "a");
+    this.append(this.examplesFd, records as StepRecord[], join(this.dir, EXAMPLES_FILE));
+  }
+
+  /** Appends label-audit flags to label_audit.jsonl (flushed to disk). */
+  appendLabelFlags(records: readonly { step: number }[]): void {
+    if (records.length === 0) return;
+    this.labelAuditFd ??= openSync(join(this.dir, LABEL_AUDIT_FILE), "a");
+    this.append(this.labelAuditFd, records as StepRecord[], join(this.dir, LABEL_AUDIT_FILE));
+  }
+
   /** Writes eval/<name>.json atomically; returns its path. */
   writeEval(name: string, result: unknown): string {
     return writeRunEval(this.dir, name, result);
@@ -484,7 +504,10 @@ export class RunDirectory {
 
   /** Closes the JSONL files (appending again reopens them). */
   close(): void {
-    for (const fd of [this.metricsFd, this.samplesFd, this.timingsFd]) if (fd !== undefined) closeSync(fd);
+    for (const fd of [this.metricsFd, this.samplesFd, this.timingsFd, this.examplesFd, this.labelAuditFd])
+      if (fd !== undefined) closeSync(fd);
+    this.examplesFd = undefined;
+    this.labelAuditFd = undefined;
     this.metricsFd = undefined;
     this.samplesFd = undefined;
     this.timingsFd = undefined;
@@ -636,6 +659,8 @@ export function openRunForResume<S extends TrainerState = TrainerState>(
   const metrics = truncateJsonl(join(abs, METRICS_FILE), maxStep);
   const samples = truncateJsonl(join(abs, SAMPLES_FILE), maxStep);
   truncateJsonl(join(abs, TIMINGS_FILE), maxStep);
+  truncateJsonl(join(abs, EXAMPLES_FILE), maxStep);
+  truncateJsonl(join(abs, LABEL_AUDIT_FILE), maxStep);
   const run = new RunDirectory(abs, config, {
     lastMetricsStep: metrics.at(-1)?.step ?? Number.NEGATIVE_INFINITY,
     lastSamplesStep: samples.at(-1)?.step ?? Number.NEGATIVE_INFINITY,

@@ -39,6 +39,8 @@ export interface OpenSessionOptions {
   weightsDir?: string;
   /** Open a frozen reference policy (the model's weights) too. Default false. */
   reference?: boolean;
+  /** Give the policy a value head (PPO's critic). Default false. */
+  valueHead?: boolean;
   /** A reward function in place of the task's scorer and of reward.module (library use). */
   reward?: RewardFunction;
   /** Gets what loading the task left out (skipped bad rows). */
@@ -99,6 +101,7 @@ export async function openSession(spec: SessionSpec, o: OpenSessionOptions = {})
     tokenizer: parts.tokenizer,
     weightsDir: o.weightsDir,
     reference: o.reference ?? false,
+    valueHead: o.valueHead ?? false,
     lora: spec.lora,
     seed: spec.seed,
   });

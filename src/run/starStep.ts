@@ -3,6 +3,7 @@
 // SFT on the right revisions.
 import type { AlgorithmContext } from "../algorithms/context.js";
 import { starExternalStep } from "../algorithms/starExternal.js";
+import { starRationalizeStep } from "../algorithms/starRationalize.js";
 import type { Config } from "./config.js";
 import { guidePoolOf } from "./mgrpoStep.js";
 import type { AlgorithmStep } from "./trainLoop.js";
@@ -20,4 +21,21 @@ export function starExternalAlgorithmStep(
     microBatchSize,
   };
   return (problems, adam, sampling) => starExternalStep(ctx, problems, { ...options, sampling }, adam);
+}
+
+/** The STaR-with-rationalisation step of a config: one round per step on the step's problems. */
+export function starRationalizeAlgorithmStep(
+  config: Config,
+  ctx: AlgorithmContext,
+  microBatchSize = 32,
+): AlgorithmStep {
+  const options = {
+    groupSize: config.batch.groupSize,
+    rationalizationSamples: config.star.rationalizationSamples,
+    hint: config.star.hint,
+    maxTracesPerProblem: config.star.maxTracesPerProblem,
+    sftSteps: config.star.sftSteps,
+    microBatchSize,
+  };
+  return (problems, adam, sampling) => starRationalizeStep(ctx, problems, { ...options, sampling }, adam);
 }

@@ -11,6 +11,7 @@ import { learningRateAt } from "../core/schedule.js";
 import type { AdamParams, SamplingParams, TrainingEngine } from "../engine/types.js";
 import type { Problem } from "../tasks/types.js";
 import type { Config } from "./config.js";
+import { exampleHistoryRecords, labelAuditRecords, reflectionMetrics } from "./exampleRecords.js";
 import type { ProgressReporter } from "./progress.js";
 import type { RunDirectory, TrainerState } from "./runDirectory.js";
 
@@ -249,6 +250,11 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<LoopResult> 
       }
       metrics["rollout/difficulty_filter_skipped"] = stream.takeSkipped();
     }
+    const sampled = result.sampledGroups ?? result.groups;
+    Object.assign(metrics, reflectionMetrics(sampled, config.run.reflectionWords));
+    const audit = config.run.labelAudit;
+    const flags = audit.enabled ? labelAuditRecords(step, sampled, audit) : [];
+    metrics["rollout/label_audit_flags"] = flags.length;
     Object.assign(metrics, await o.evaluate?.(step));
     const skipped =
       Number(metrics["optim/skipped_updates"] ?? 0) + Number(metrics["layer2/skipped_updates"] ?? 0);
@@ -261,6 +267,8 @@ export async function runTrainingLoop(o: TrainLoopOptions): Promise<LoopResult> 
     const timing = Object.fromEntries(Object.entries(metrics).filter(([k]) => isTimingKey(k)));
     run.appendMetrics({ step, ...learning });
     run.appendTimings({ step, ...timing });
+    run.appendExampleHistory(exampleHistoryRecords(step, sampled));
+    run.appendLabelFlags(flags);
     const limit = config.run.samplesPerStep;
     run.appendSamples([
       ...sampleRecords(step, result.groups, result.advantages_PG, limit),

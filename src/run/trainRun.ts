@@ -5,6 +5,7 @@ import { evaluateAccuracy } from "../eval/accuracy.js";
 import { type Metrics, seconds } from "../core/metrics.js";
 import type { RewardFunction } from "../tasks/rewardModule.js";
 import { algorithmStepOf } from "./algorithmSteps.js";
+import { readExamplesFile } from "./examplesFile.js";
 import type { Config } from "./config.js";
 import { ProgressReporter } from "./progress.js";
 import {
@@ -47,15 +48,15 @@ export function needsReference(config: Config): boolean {
   return config.loss.kl.coef > 0;
 }
 
-/** Greedy accuracy on the first `run.evalProblems` test problems, as the eval/ metrics of a step. */
+/** Accuracy (greedy unless run.evalTemperature > 0) on the first `run.evalProblems` test problems, as the eval/ metrics of a step. */
 async function heldOutMetrics(session: ModelSession, config: Config): Promise<Metrics> {
   const t0 = performance.now();
   const problems = session.task.problems("test", config.run.evalProblems, 0);
   const r = await evaluateAccuracy(session.engine, session.tokenizer, session.task, problems, {
     renderPrompt: session.renderPrompt,
-    samplesPerProblem: 1,
+    samplesPerProblem: config.run.evalSamples,
     sampling: {
-      temperature: 0,
+      temperature: config.run.evalTemperature,
       topK: -1,
       topP: 1,
       maxTokens: config.sampling.maxTokens,
@@ -73,11 +74,18 @@ async function heldOutMetrics(session: ModelSession, config: Config): Promise<Me
  */
 export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise<TrainRunResult> {
   const progress = o.progress ?? new ProgressReporter({ total: config.steps, label: config.algo });
+  const chosen = config.task.examples ? readExamplesFile(config.task.examples) : null;
   const log = (m: string) => progress.log(m);
   // A fresh run: model, engine and task are opened before anything is written, so a bad start leaves nothing.
   const notes: string[] = [];
   const sessionOf = (weightsDir?: string) =>
-    openSession(config, { weightsDir, reference: needsReference(config), reward: o.reward, notes });
+    openSession(config, {
+      weightsDir,
+      reference: needsReference(config),
+      valueHead: config.algo === "ppo",
+      reward: o.reward,
+      notes,
+    });
   let session = o.resume ? undefined : await sessionOf();
   let lock: RunLock | undefined;
   let run: RunDirectory | undefined;
@@ -108,7 +116,7 @@ export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise
       config,
       engine: active.engine,
       step: algorithmStepOf(config, active),
-      pool: active.task.problems("train", config.task.trainSize, config.seed),
+      pool: chosen ?? active.task.problems("train", config.task.trainSize, config.seed),
       startStep,
       trainerState: opened?.trainerState,
       progress,

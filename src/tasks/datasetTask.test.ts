@@ -51,3 +51,29 @@ test("a benchmark task scores with the math verifier: the extracted final answer
     /task\.options\.mix: unknown option of task gsm8k \(known: formatWeight\)/,
   );
 });
+
+test("one-shot-rlvr: the paper's π1 once (its file repeats it 128 times), MATH500 as the test split", async () => {
+  const { loadTask } = await import("./registry.js");
+  const task = await loadTask({ name: "one-shot-rlvr" });
+  const train = task.problems("train");
+  assert.equal(train.length, 1);
+  assert.match(train[0].question, /pressure/);
+  // the public label; the exact answer is ∛2048 ≈ 12.70 (what the label audit exists for)
+  assert.equal(train[0].gold, "12.8");
+  assert.equal(task.problems("test").length, 500);
+  assert.equal((await task.score(train[0], "\\boxed{12.8}", { truncated: false })).correct, true);
+  assert.equal((await task.score(train[0], "\\boxed{12.70}", { truncated: false })).correct, false);
+  const pi2 = await loadTask({ name: "one-shot-rlvr", options: { example: "pi2" } });
+  assert.deepEqual(
+    pi2.problems("train").map((p) => p.gold),
+    ["24"],
+  );
+  const notes: string[] = [];
+  const dsr = await loadTask({ name: "one-shot-rlvr", options: { example: "dsr_sub" } }, { notes });
+  assert.ok(dsr.problems("train").length > 1200);
+  await assert.rejects(
+    loadTask({ name: "one-shot-rlvr", options: { example: "pi9" } }),
+    /task\.options\.example: expected one of pi1, pi2, pi13, dsr_sub, got "pi9"/,
+  );
+  assert.throws(() => getTask("one-shot-rlvr"), /open it with loadTask/);
+});

@@ -5,7 +5,7 @@
 import { fileURLToPath } from "node:url";
 import { scoreMathCompletion } from "../verifiers/mathReward.js";
 import { sharedVerifier } from "../verifiers/verify.js";
-import { type DatasetFormat, loadJsonDataset } from "./datasets.js";
+import { type DatasetFormat, loadJsonDataset, loadParquetDataset } from "./datasets.js";
 import type { Problem, ScoreResult, Split, Task } from "./types.js";
 
 /** data/ in the package (src/tasks and dist/tasks are both two levels below the root). */
@@ -65,6 +65,43 @@ export function createDatasetTask(spec: DatasetTaskSpec, options: DatasetTaskOpt
       return { reward: r.reward, correct: r.correct, reason: r.reason };
     },
   };
+}
+
+/** The training sets of 1-shot RLVR (003) shipped in data/one_shot_rlvr/: one example (×128) or DSR-sub. */
+export const ONE_SHOT_EXAMPLES = ["pi1", "pi2", "pi13", "dsr_sub"] as const;
+export type OneShotExample = (typeof ONE_SHOT_EXAMPLES)[number];
+
+const ONE_SHOT_FILES: Record<OneShotExample, string> = {
+  pi1: "one_shot_rlvr/pi1_r128.parquet",
+  pi2: "one_shot_rlvr/pi2_r128.parquet",
+  pi13: "one_shot_rlvr/pi13_r128.parquet",
+  dsr_sub: "one_shot_rlvr/dsr_sub.parquet",
+};
+
+/**
+ * The `one-shot-rlvr` task: train on the paper's π1 (or π2, π13, or its 1,209-problem DSR-sub), each
+ * distinct problem once (the files repeat π_i 128 times; the training loop repeats it to fill a batch),
+ * evaluated on MATH500 (003 §3). Rows without a gold answer are left out and reported in `notes`.
+ */
+export async function loadOneShotRlvrTask(
+  example: OneShotExample,
+  options: DatasetTaskOptions = {},
+  notes?: string[],
+): Promise<Task> {
+  const skipped: string[] = [];
+  const rows = await loadParquetDataset(`${DATA_DIR}${ONE_SHOT_FILES[example]}`, "one-shot-rlvr", {
+    name: `one-shot-rlvr-${example}`,
+    onInvalid: "skip",
+    skipped,
+  });
+  const seen = new Set<string>();
+  const train = rows.filter((p) => !seen.has(p.question) && seen.add(p.question));
+  if (skipped.length > 0)
+    notes?.push(`one-shot-rlvr ${example}: left out ${skipped.length} rows: ${skipped.join("; ")}`);
+  return createDatasetTask(
+    { name: "one-shot-rlvr", splits: { train, test: { file: "math500/test.jsonl", format: "math500" } } },
+    options,
+  );
 }
 
 /** The shipped benchmarks (data/README.md lists sources and licences). */

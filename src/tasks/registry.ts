@@ -10,7 +10,13 @@
 // | gsm8k, math    | math verifier | GSM8K; MATH 12k train with MATH500 as test       | formatWeight     |
 // | math500, minerva, olympiadbench, aime24, aime25, amc23 | math verifier | test split only | formatWeight |
 import { type ArithTaskOptions, createArithTask, type LevelWeight } from "./arith.js";
-import { createDatasetTask, DATASET_TASKS } from "./datasetTask.js";
+import {
+  createDatasetTask,
+  DATASET_TASKS,
+  loadOneShotRlvrTask,
+  ONE_SHOT_EXAMPLES,
+  type OneShotExample,
+} from "./datasetTask.js";
 import { fileDatasetOptions, loadFileDataset } from "./fileDataset.js";
 import { promptSuffix } from "./promptPresets.js";
 import { loadRewardModule, type RewardFunction, withReward } from "./rewardModule.js";
@@ -66,9 +72,22 @@ for (const spec of DATASET_TASKS)
 
 /** The user's own file (task.options.file), loaded by loadTask. */
 const FILE_DATASET = "dataset";
+/** 1-shot RLVR's examples (parquet, read asynchronously by loadTask). */
+const ONE_SHOT = "one-shot-rlvr";
 
 export function taskNames(): string[] {
-  return [...Object.keys(FACTORIES), FILE_DATASET];
+  return [...Object.keys(FACTORIES), FILE_DATASET, ONE_SHOT];
+}
+
+/** task.options of one-shot-rlvr: example (pi1 | pi2 | pi13 | dsr_sub, default pi1) and formatWeight. */
+function oneShotOptions(o: Options): { example: OneShotExample } {
+  checkOptionKeys(ONE_SHOT, o, ["example", "formatWeight"]);
+  const example = o.example ?? "pi1";
+  if (typeof example !== "string" || !(ONE_SHOT_EXAMPLES as readonly string[]).includes(example))
+    throw new Error(
+      `task.options.example: expected one of ${ONE_SHOT_EXAMPLES.join(", ")}, got ${JSON.stringify(example)}`,
+    );
+  return { example: example as OneShotExample };
 }
 
 /** Appends `suffix` to every problem's question (the task's problems, seen by every layer alike). */
@@ -87,7 +106,8 @@ function unknownTask(name: string): Error {
 /** A built-in task by name, with its options, and the question suffix of its prompt when there is one. */
 export function getTask(spec: TaskSpec | string): Task {
   const { name, options = {}, prompt } = typeof spec === "string" ? { name: spec } : spec;
-  if (name === FILE_DATASET) throw new Error("task dataset reads files: open it with loadTask");
+  if (name === FILE_DATASET || name === ONE_SHOT)
+    throw new Error(`task ${name} reads files: open it with loadTask`);
   const make = Object.hasOwn(FACTORIES, name) ? FACTORIES[name] : undefined;
   if (!make) throw unknownTask(name);
   const task = make(options);
@@ -107,7 +127,13 @@ export async function loadTask(spec: TaskSpec, o: LoadTaskOptions = {}): Promise
   let task =
     spec.name === FILE_DATASET
       ? await loadFileDataset(fileDatasetOptions(spec.options ?? {}), o.notes)
-      : getTask({ name: spec.name, options: spec.options });
+      : spec.name === ONE_SHOT
+        ? await loadOneShotRlvrTask(
+            oneShotOptions(spec.options ?? {}).example,
+            formatWeightOption(spec.options ?? {}),
+            o.notes,
+          )
+        : getTask({ name: spec.name, options: spec.options });
   if (o.reward !== undefined)
     task =
       typeof o.reward === "string"

@@ -99,12 +99,15 @@ test("train: a bad config field is rejected by name before anything is written",
   assert.match(r.err, /loss\.kl\.coeff/);
 });
 
-test("train: an algorithm that is not built (ppo, sft) is refused by name, nothing written", async () => {
-  for (const algo of ["ppo", "sft"]) {
+test("train: an algorithm that is not built (sft is a command, not an algorithm) is refused by name, nothing written", async () => {
+  for (const algo of ["sft", "dpo"]) {
     const out = join(tmp, `refused-${algo}`);
     const r = await cli("train", "--algo", algo, "--out", out);
     assert.equal(r.code, 1);
-    assert.match(r.err, new RegExp(`'${algo}' is invalid.*Allowed choices are grpo, mgrpo, star`));
+    assert.match(
+      r.err,
+      new RegExp(`'${algo}' is invalid.*Allowed choices are grpo, mgrpo, star, star-rationalize, ppo`),
+    );
     assert.equal(existsSync(out), false);
   }
 });

@@ -11,7 +11,7 @@ export function registerTrain(program: Command): void {
   const cmd = program
     .command("train")
     .description(
-      "train a policy with RL (GRPO, MGRPO) or STaR with external prompts (star) on a task; writes runs/<name>/ (config, metrics, samples, checkpoints)",
+      "train a policy with RL (GRPO, MGRPO, PPO with a critic), STaR with rationalisation (star-rationalize) or STaR with external prompts (star) on a task, or on chosen examples (--examples, 1-shot RLVR); writes runs/<name>/ (config, metrics, samples, checkpoints)",
     );
   addTrainOptions(cmd).action(async (flags: TrainFlags, command: Command) => {
     const { config, resume } = resolveTrainConfig(flags);

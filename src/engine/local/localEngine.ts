@@ -55,7 +55,15 @@ import {
 import { loadModelConfig, type ModelConfig } from "./modelConfig.js";
 import { AdamW } from "./optimizer.js";
 import { locateTensors, readTensors, writeTensors } from "./shardedSafetensors.js";
+import { readSafetensorsFile, writeSafetensors } from "./safetensors.js";
 import { Sampler } from "./sampler.js";
+import {
+  criticTerm,
+  initValueHead,
+  VALUE_HEAD_FILE,
+  valueHeadShapes,
+  valueTrainingGraph,
+} from "./valueHead.js";
 
 export interface LocalEngineOptions {
   /** Shown in `info.name` (default "local"). */
@@ -84,6 +92,8 @@ export interface LocalEngineOptions {
    * holding other weights reuse them); close() then leaves them to their owner. Default: its own.
    */
   sessions?: SessionCache;
+  /** Give the model a value head (valueHead.ts) for the "value" loss (PPO's critic). Default false. */
+  valueHead?: boolean;
   /** Train LoRA adapters on frozen weights instead of the weights (lora.ts). Default: full fine-tuning. */
   lora?: LocalLoraOptions;
 }
@@ -141,7 +151,14 @@ export function trainingGraph(
   const logp = op.logSoftmax(lmHead(cfg, params, hidden));
   const lp = op.reshape(op.gatherLast(logp, targets), [B, T]);
   const entropy = op.reshape(entropyOf(logp), [B, T]);
-  const loss = lossGraph(spec, lp, entropy, weights, extra);
+  let loss = lossGraph(spec, lp, entropy, weights, extra);
+  if (spec.kind === "policy" && spec.valueCoef) {
+    // PPO's critic on the same trunk in the same pass (valueHead.ts)
+    const critic = criticTerm(g, cfg, hidden, spec, weights, extra, B, T, dtype);
+    for (const [name, t] of critic.params) params.set(name, t);
+    loss = op.add(loss, critic.loss);
+    g.output("values", critic.values);
+  }
   g.output("loss", loss);
   g.output("logprobs", lp);
   g.output("entropy", entropy);
@@ -183,6 +200,7 @@ export class LocalEngine implements TrainingEngine {
   private readonly microBatchTokens: number;
   private readonly maxPackTokens: number;
   private readonly saving: SaveCheckpointOptions;
+  private readonly hasValueHead: boolean;
 
   constructor(
     readonly config: ModelConfig,
@@ -190,6 +208,9 @@ export class LocalEngine implements TrainingEngine {
     options: LocalEngineOptions = {},
   ) {
     checkParameters(config, params, "LocalEngine");
+    this.hasValueHead = options.valueHead ?? false;
+    // the value head joins the parameters (and so the optimizer) when asked for
+    if (this.hasValueHead) for (const [name, data] of initValueHead(config)) params.set(name, data);
     this.info = {
       name: options.name ?? "local",
       vocabSize: config.vocabSize,
@@ -388,6 +409,16 @@ export class LocalEngine implements TrainingEngine {
           maxShardBytes: this.saving.maxShardBytes,
           metadata: { step: String(step) },
         });
+        if (this.hasValueHead) {
+          // the critic is not part of the Hugging Face checkpoint: its weights and moments in a file of its own
+          const head = new Map<string, { shape: number[]; data: Float32Array }>();
+          for (const [name, shape] of valueHeadShapes(this.config)) {
+            head.set(name, { shape, data: this.params.get(name)! });
+            head.set(`m.${name}`, { shape, data: m.get(name)! });
+            head.set(`v.${name}`, { shape, data: v.get(name)! });
+          }
+          writeSafetensors(join(tmp, VALUE_HEAD_FILE), head);
+        }
         writeFileAtomic(join(tmp, "state.json"), `${JSON.stringify({ format: "rlvr-local-1", step })}\n`);
       }),
     );
@@ -425,8 +456,32 @@ export class LocalEngine implements TrainingEngine {
         into: (name) => this.params.get(name),
       });
       restoreMoments();
+      if (this.hasValueHead) this.restoreValueHead(dir);
       this.grads = null;
     });
+  }
+
+  /**
+   * The critic's weights and moments from value_head.safetensors, into the live arrays; a checkpoint
+   * without one (e.g. a GRPO run's, PPO's warm start) starts the critic afresh (zeros).
+   */
+  private restoreValueHead(dir: string): void {
+    const file = join(dir, VALUE_HEAD_FILE);
+    const head = existsSync(file) ? readSafetensorsFile(file).tensors : null;
+    const { m, v } = this.optimizer.liveMoments();
+    for (const name of valueHeadShapes(this.config).keys()) {
+      for (const [key, live] of [
+        [name, this.params.get(name)!],
+        [`m.${name}`, m.get(name)!],
+        [`v.${name}`, v.get(name)!],
+      ] as const) {
+        const saved = head?.get(key);
+        if (head && (!saved || saved.data.length !== live.length))
+          throw new Error(`loadState ${dir}: ${VALUE_HEAD_FILE} lacks "${key}" of length ${live.length}`);
+        if (saved) live.set(saved.data);
+        else live.fill(0);
+      }
+    }
   }
 
   /** loadState of a LoRA engine: the adapters and their moments (the weights stay as they are). */
@@ -528,6 +583,11 @@ export class LocalEngine implements TrainingEngine {
     const rows = packDatums(datums, this.maxPackTokens).sort((a, b) => b.length - a.length);
     const logprobs: number[][] = new Array(datums.length);
     const entropy: number[][] = new Array(datums.length);
+    const values: number[][] = new Array(datums.length);
+    if ((spec.kind === "value" || (spec.kind === "policy" && spec.valueCoef)) && !this.hasValueHead)
+      throw new Error(
+        "forwardBackward: the value loss needs an engine opened with a value head (valueHead: true)",
+      );
     let lossSum = 0;
     for (let start = 0; start < rows.length; ) {
       const T = roundUp(rows[start].length, this.lengthBucket);
@@ -536,7 +596,9 @@ export class LocalEngine implements TrainingEngine {
       const B = chunk.length;
       const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}`;
       const compiled = await this.sessions.get(key, () =>
-        trainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined, withGrad),
+        spec.kind === "value"
+          ? valueTrainingGraph(this.config, spec, B, T, withGrad)
+          : trainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined, withGrad),
       );
       const packed = packedFeeds(this.config, datums, chunk, B, T, names);
       const feeds: Record<string, FeedArray> = {
@@ -552,16 +614,42 @@ export class LocalEngine implements TrainingEngine {
       };
       // gradients accumulate in place: acc:<name> in, grad:<name> = acc + this batch's into the same array
       const into: Record<string, Float32Array> = {};
-      if (withGrad) {
-        const acc = this.gradientBuffers();
+      const acc = withGrad ? this.gradientBuffers() : null;
+      if (acc) {
         for (const [name, a] of acc) {
+          if (!compiled.hasInput(`acc:${name}`)) continue;
           feeds[`acc:${name}`] = a;
           into[`grad:${name}`] = a;
+          this.grads?.set(name, a);
         }
-        this.grads = acc;
       }
       const out = await compiled.run(feeds, into);
       lossSum += Number(out.loss[0]);
+      if (spec.kind === "value") {
+        const v = out.values as Float32Array;
+        chunk.forEach((row, b) => {
+          packed.indices[b].forEach((idx, k) => {
+            values[row.members[k]] = idx.map((r) => v[b * T + r]);
+          });
+        });
+        // the value loss's graph gives this batch's gradients; they are added to the buffers here
+        if (acc)
+          for (const [name, a] of acc) {
+            const g = out[`grad:${name}`] as Float32Array | undefined;
+            if (!g) continue;
+            for (let i = 0; i < a.length; i++) a[i] += g[i];
+            this.grads?.set(name, a);
+          }
+        continue;
+      }
+      if (out.values) {
+        const v = out.values as Float32Array;
+        chunk.forEach((row, b) => {
+          packed.indices[b].forEach((idx, k) => {
+            values[row.members[k]] = idx.map((r) => v[b * T + r]);
+          });
+        });
+      }
       const lp = out.logprobs as Float32Array;
       const ent = out.entropy as Float32Array;
       chunk.forEach((row, b) => {
@@ -571,16 +659,22 @@ export class LocalEngine implements TrainingEngine {
         });
       });
     }
+    if (spec.kind === "value")
+      return { logprobs: datums.map(() => []), values, metrics: { "loss:sum": lossSum } };
+    const critic = spec.kind === "policy" && spec.valueCoef ? { values } : {};
     return {
       logprobs,
       entropy,
+      ...critic,
       metrics: { "loss:sum": lossSum, ...lossMetrics(spec, datums, logprobs, entropy) },
     };
   }
 
   /**
    * The arrays gradients accumulate into: allocated at the first forwardBackward and kept (one copy of
-   * the trained parameters), zeroed when a new accumulation starts (after optimStep).
+   * the trained parameters), zeroed when a new accumulation starts (after optimStep). `this.grads` holds
+   * those that got a gradient since (a graph gives the gradients of the parameters on its loss's path:
+   * the value head's only with a critic term), so that optimStep leaves the others untouched.
    */
   private gradientBuffers(): Parameters {
     if (this.gradBuffers === null) {
@@ -588,6 +682,7 @@ export class LocalEngine implements TrainingEngine {
     } else if (this.grads === null) {
       for (const a of this.gradBuffers.values()) a.fill(0);
     }
+    this.grads ??= new Map();
     return this.gradBuffers;
   }
 }

@@ -7,20 +7,25 @@ import * as op from "./graph/ops.js";
 import type { Datum, KlEstimator, LossSpec, PolicyLoss } from "../types.js";
 
 /** Per-token inputs a loss reads besides the weights. */
-export type TokenInput = "samplingLogprobs" | "advantages" | "refLogprobs";
+export type TokenInput = "samplingLogprobs" | "advantages" | "refLogprobs" | "returns" | "oldValues";
 
 export function lossInputs(spec: LossSpec): TokenInput[] {
   switch (spec.kind) {
     case "cross_entropy":
       return [];
+    case "value":
+      return ["returns", "oldValues"];
     case "importance_sampling":
     case "ppo":
     case "cispo":
       return ["samplingLogprobs", "advantages"];
-    case "policy":
-      return spec.klCoef !== 0
-        ? ["samplingLogprobs", "advantages", "refLogprobs"]
-        : ["samplingLogprobs", "advantages"];
+    case "policy": {
+      const base: TokenInput[] =
+        spec.klCoef !== 0
+          ? ["samplingLogprobs", "advantages", "refLogprobs"]
+          : ["samplingLogprobs", "advantages"];
+      return spec.valueCoef ? [...base, "returns", "oldValues"] : base;
+    }
   }
 }
 
@@ -85,6 +90,7 @@ export function lossGraph(
     if (!inp[name]) throw new Error(`loss ${spec.kind}: input ${name} is missing`);
   }
   let perToken: Tensor;
+  if (spec.kind === "value") throw new Error("lossGraph: the value loss is built by valueHead.ts");
   if (spec.kind === "policy") {
     // ℓ = policy term + klCoef·KL_est(lp, ref) − entropyCoef·H (GRPO loss with entropy bonus, docs/algorithms.md)
     perToken = policyTerm(spec.policy, lp, inp, spec.clipLow, spec.clipHigh);

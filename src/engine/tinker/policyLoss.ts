@@ -49,6 +49,10 @@ function klTerm(estimator: KlEstimator, lp: number, ref: number): [number, numbe
 
 /** L and ∂L/∂lp of one datum under `spec` at log-probs lp_T. */
 export function tokenLoss(spec: LossSpec, d: Datum, lp_T: readonly number[]): TokenLoss {
+  if (spec.kind === "value" || (spec.kind === "policy" && spec.valueCoef))
+    throw new Error(
+      "tokenLoss: PPO's value loss needs a value head; the Tinker API has none (docs/algorithms.md#ppo-tinker)",
+    );
   const kind = spec.kind === "policy" ? spec.policy : spec.kind;
   const lo = spec.kind === "cross_entropy" || spec.kind === "importance_sampling" ? 0 : spec.clipLow;
   const hi = spec.kind === "cross_entropy" || spec.kind === "importance_sampling" ? 0 : spec.clipHigh;

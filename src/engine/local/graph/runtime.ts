@@ -114,6 +114,11 @@ export class CompiledGraph {
    * named in `into` are written into the arrays given there (no new array; one may also be fed as an
    * input when the output is that input plus something: an accumulation in place).
    */
+  /** Whether the graph has an input of this name. */
+  hasInput(name: string): boolean {
+    return this.inputSpecs.some((s) => s.name === name);
+  }
+
   async run(
     feeds: Readonly<Record<string, FeedArray>>,
     into: Readonly<Record<string, Float32Array>> = {},

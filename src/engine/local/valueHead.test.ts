@@ -1,0 +1,262 @@
+// The value head and its clipped loss against finite differences (the op alone, then the whole model in
+// float64 over packed rows), and the engine's value loss: values out, the critic learns, state round-trips.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { Rng } from "../../core/rng.js";
+import type { Datum } from "../types.js";
+import { centralDifference, gradCheck } from "./graph/gradcheck.js";
+import { CompiledGraph, type FeedArray } from "./graph/runtime.js";
+import { LocalEngine, trainingGraph } from "./localEngine.js";
+import { initParameters } from "./model.js";
+import type { ModelConfig } from "./modelConfig.js";
+import { packDatums, packedFeeds } from "./prefixPacking.js";
+import {
+  clippedValueLoss,
+  VALUE_HEAD_BIAS,
+  VALUE_HEAD_WEIGHT,
+  headValues,
+  valueTrainingGraph,
+} from "./valueHead.js";
+
+const tiny: ModelConfig = {
+  vocabSize: 11,
+  hiddenSize: 8,
+  intermediateSize: 12,
+  numHiddenLayers: 2,
+  numAttentionHeads: 4,
+  numKeyValueHeads: 2,
+  headDim: 4,
+  rmsNormEps: 1e-6,
+  ropeTheta: 10000,
+  maxPositionEmbeddings: 16,
+  tieWordEmbeddings: false,
+  attentionBias: true,
+  modelType: "qwen2",
+};
+
+const tmp = mkdtempSync(join(tmpdir(), "rlvr-value-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test("value head v = h·w + b and its clipped loss: gradients of h, w, b match finite differences", async () => {
+  const N = 6;
+  const D = 4;
+  // returns and old values are constants of the graph; ε = 0.3 clips some tokens and not others
+  const R = Float64Array.from([1, 0, 1, 0, 0.5, 1]);
+  const Vold = Float64Array.from([0.2, -0.4, 0.9, 0.1, -0.8, 0.6]);
+  for (const clipRange of [0, 0.3]) {
+    const r = await gradCheck(
+      ([h, w, b]) => {
+        const g = h.graph;
+        return clippedValueLoss(
+          headValues(h, w, b, 2.5),
+          g.constant(R, [N]),
+          g.constant(Vold, [N]),
+          clipRange,
+        );
+      },
+      [{ shape: [N, D] }, { shape: [D] }, { shape: [1] }],
+    );
+    assert.ok(r.maxError < 1e-6, `ε = ${clipRange}: ${r.worst}`);
+    assert.equal(r.checked, N * D + D + 1);
+  }
+});
+
+test("clippedValueLoss by hand: ½·max((V−R)², (V_old + clip(V−V_old, ±ε) − R)²)", async () => {
+  // V = h·w + b with D = 1, w = 1, b = 0: V = h
+  const V = Float64Array.from([0.9, 0.9, 0.1]);
+  const R = [1, 0, 1];
+  const Vold = [0.5, 0.5, 0.05];
+  // token 0: (−0.1)² = 0.01 vs clipped V = 0.5 + 0.2 = 0.7 → (−0.3)² = 0.09 → ½·0.09 = 0.045
+  // token 1: 0.81 vs (0.7)² = 0.49 → ½·0.81 = 0.405
+  // token 2: |V − V_old| = 0.05 < 0.2, unclipped: ½·0.81 = 0.405
+  const { Graph } = await import("./graph/graph.js");
+  const g = new Graph();
+  const h = g.input("h", [3, 1], "float64");
+  const out = clippedValueLoss(
+    headValues(h, g.constant(Float64Array.from([1]), [1]), g.constant(Float64Array.from([0]), [1])),
+    g.constant(Float64Array.from(R), [3]),
+    g.constant(Float64Array.from(Vold), [3]),
+    0.2,
+  );
+  g.output("loss", out);
+  const c = await CompiledGraph.compile(g);
+  const got = (await c.run({ h: V })).loss as Float64Array;
+  for (const [i, e] of [0.045, 0.405, 0.405].entries())
+    assert.ok(Math.abs(got[i] - e) < 1e-12, `${i}: ${got[i]}`);
+  await c.release();
+});
+
+test("whole-model value loss over packed rows: value head and trunk gradients match finite differences (float64)", async () => {
+  const rng = new Rng(4);
+  const tokens = (n: number) => Array.from({ length: n }, () => rng.int(0, tiny.vocabSize - 1));
+  const prefix = tokens(3);
+  const datum = (input: number[], shared: number): Datum => ({
+    inputTokens: input,
+    targetTokens: tokens(input.length),
+    weights: input.map((_, t) => (t < shared ? 0 : 0.2 + 0.1 * (t % 3))),
+    returns: input.map((_, t) => (t % 2 === 0 ? 1 : -0.5)),
+    oldValues: input.map((_, t) => 0.3 * Math.sin(t)),
+  });
+  const a = datum([...prefix, ...tokens(2)], 3);
+  const b = datum([...prefix, ...tokens(3)], 3);
+  // the second shares the first's prefix tokens and targets, so the two pack into one row
+  const datums = [
+    a,
+    { ...b, targetTokens: [...a.targetTokens.slice(0, 3), ...b.targetTokens.slice(3)] },
+    datum(tokens(5), 1),
+  ];
+  const rows = packDatums(datums, 64);
+  assert.equal(rows.length, 2);
+  const B = 2;
+  const T = 8;
+  const spec = { kind: "value" as const, clipRange: 0.2, coef: 0.7, scale: 3 };
+  const compiled = await CompiledGraph.compile(valueTrainingGraph(tiny, spec, B, T, true, "float64"));
+  const packed = packedFeeds(tiny, datums, rows, B, T, ["returns", "oldValues"]);
+  const f64 = (x: Float32Array) => Float64Array.from(x);
+  const feeds: Record<string, FeedArray> = {
+    tokens: packed.tokens,
+    weights: f64(packed.weights),
+    returns: f64(packed.fields.returns),
+    oldValues: f64(packed.fields.oldValues),
+    mask: f64(packed.mask),
+    cos: f64(packed.cos),
+    sin: f64(packed.sin),
+    [VALUE_HEAD_WEIGHT]: Float64Array.from({ length: tiny.hiddenSize }, () => rng.next() * 2 - 1),
+    [VALUE_HEAD_BIAS]: Float64Array.from([0.1]),
+  };
+  const params = initParameters(tiny, 9, 0.5);
+  for (const [k, v] of params)
+    feeds[k] = Float64Array.from(v, (x, i) => (k.includes("norm") ? 1 + 0.1 * Math.sin(i) : x));
+  const base = await compiled.run(feeds);
+  const h = 1e-6;
+  let worst = 0;
+  let where = "";
+  const names = [
+    VALUE_HEAD_WEIGHT,
+    VALUE_HEAD_BIAS,
+    ...[...params.keys()].filter((n) => n !== "lm_head.weight"),
+  ];
+  for (const name of names) {
+    const x = feeds[name] as Float64Array;
+    const analytic = base[`grad:${name}`] as Float64Array;
+    const picks = name.startsWith("value_head") ? [...x.keys()] : rng.shuffle([...x.keys()]).slice(0, 2);
+    for (const k of picks) {
+      const numeric = await centralDifference(compiled, feeds, x, k, h);
+      const err = Math.abs(analytic[k] - numeric) / Math.max(1e-3, Math.abs(numeric));
+      if (err > worst) [worst, where] = [err, `${name}[${k}]: analytic ${analytic[k]}, numeric ${numeric}`];
+    }
+  }
+  assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
+  // the LM head is not on the value's path
+  assert.equal(base["grad:lm_head.weight"], undefined);
+  await compiled.release();
+});
+
+test("engine value loss: values out, the critic fits its targets, saveState/loadState keep the head", async () => {
+  const engine = LocalEngine.fromConfig(tiny, 5, { valueHead: true, intraOpNumThreads: 1 });
+  const seq = [1, 2, 3, 4, 5, 6];
+  const datum: Datum = {
+    inputTokens: seq.slice(0, -1),
+    targetTokens: seq.slice(1),
+    weights: [0, 0, 1 / 3, 1 / 3, 1 / 3],
+    returns: [0, 0, 1, 1, 1],
+    oldValues: [0, 0, 0, 0, 0],
+  };
+  const spec = { kind: "value" as const, clipRange: 0, coef: 1 };
+  const first = await engine.forward([datum], spec);
+  // a fresh head: w = 0, b = 0
+  assert.deepEqual(first.values, [[0, 0, 0, 0, 0]]);
+  assert.deepEqual(first.logprobs, [[]]);
+  // loss = Σ w·½(0 − 1)² = 0.5
+  assert.ok(Math.abs(first.metrics["loss:sum"] - 0.5) < 1e-6);
+  const adam = { learningRate: 0.05, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, gradClipNorm: 0 };
+  for (let i = 0; i < 20; i++) {
+    await engine.forwardBackward([datum], spec);
+    await engine.optimStep(adam);
+  }
+  const after_ = await engine.forward([datum], spec);
+  assert.ok(after_.metrics["loss:sum"] < 0.05, `value loss ${after_.metrics["loss:sum"]}`);
+  const dir = join(tmp, "state");
+  await engine.saveState(dir);
+  const other = LocalEngine.fromConfig(tiny, 6, { valueHead: true, intraOpNumThreads: 1 });
+  await other.loadState(dir);
+  assert.deepEqual((await other.forward([datum], spec)).values, after_.values);
+  // a policy loss after a value loss: gradients of both accumulate into one step
+  await other.forwardBackward([datum], spec);
+  await other.forwardBackward([{ ...datum, returns: undefined, oldValues: undefined }], {
+    kind: "cross_entropy",
+  });
+  await other.optimStep(adam);
+  const plain = LocalEngine.fromConfig(tiny, 5, { intraOpNumThreads: 1 });
+  await assert.rejects(plain.forward([datum], spec), /value head/);
+  await Promise.all([engine.close(), other.close(), plain.close()]);
+});
+
+test("policy loss with the critic in the same pass: value head and trunk gradients match finite differences (float64)", async () => {
+  const rng = new Rng(6);
+  const B = 1;
+  const T = 6;
+  const spec = {
+    kind: "policy" as const,
+    policy: "ppo" as const,
+    clipLow: 0.8,
+    clipHigh: 1.2,
+    klCoef: 0,
+    klEstimator: "k3" as const,
+    entropyCoef: 0.05,
+    valueCoef: 0.7,
+    valueClip: 0.2,
+    valueScale: 3,
+  };
+  const g = trainingGraph(tiny, spec, B, T, true, "float64");
+  const compiled = await CompiledGraph.compile(g);
+  const input = Array.from({ length: T }, () => rng.int(0, tiny.vocabSize - 1));
+  const datum: Datum = {
+    inputTokens: input,
+    targetTokens: Array.from({ length: T }, () => rng.int(0, tiny.vocabSize - 1)),
+    weights: input.map((_, t) => (t < 2 ? 0 : 0.25)),
+  };
+  const rows = packDatums([datum], 64);
+  const packed = packedFeeds(tiny, [datum], rows, B, T, []);
+  const f64 = (x: Float32Array) => Float64Array.from(x);
+  const feeds: Record<string, FeedArray> = {
+    tokens: packed.tokens,
+    targets: packed.targets,
+    weights: f64(packed.weights),
+    mask: f64(packed.mask),
+    cos: f64(packed.cos),
+    sin: f64(packed.sin),
+    advantages: Float64Array.from({ length: T }, (_, t) => (t % 2 ? 0.8 : -0.6)),
+    returns: Float64Array.from({ length: T }, (_, t) => (t % 3 === 0 ? 1 : 0)),
+    oldValues: Float64Array.from({ length: T }, (_, t) => 0.2 * Math.cos(t)),
+    [VALUE_HEAD_WEIGHT]: Float64Array.from({ length: tiny.hiddenSize }, () => rng.next() * 2 - 1),
+    [VALUE_HEAD_BIAS]: Float64Array.from([-0.1]),
+  };
+  const params = initParameters(tiny, 11, 0.5);
+  for (const [k, v] of params)
+    feeds[k] = Float64Array.from(v, (x, i) => (k.includes("norm") ? 1 + 0.1 * Math.sin(i) : x));
+  feeds.samplingLogprobs = new Float64Array(T);
+  const lp0 = (await compiled.run(feeds)).logprobs as Float64Array;
+  // ratios 1.49, 1, 0.67: away from the clip bounds
+  feeds.samplingLogprobs = Float64Array.from(lp0, (x, i) => x + [-0.4, 0, 0.4][i % 3]);
+  const base = await compiled.run(feeds);
+  assert.equal((base.values as Float64Array).length, B * T);
+  const h = 1e-6;
+  let worst = 0;
+  let where = "";
+  for (const name of [VALUE_HEAD_WEIGHT, VALUE_HEAD_BIAS, ...params.keys()]) {
+    const x = feeds[name] as Float64Array;
+    const analytic = base[`grad:${name}`] as Float64Array;
+    const picks = name.startsWith("value_head") ? [...x.keys()] : rng.shuffle([...x.keys()]).slice(0, 2);
+    for (const k of picks) {
+      const numeric = await centralDifference(compiled, feeds, x, k, h);
+      const err = Math.abs(analytic[k] - numeric) / Math.max(1e-3, Math.abs(numeric));
+      if (err > worst) [worst, where] = [err, `${name}[${k}]: analytic ${analytic[k]}, numeric ${numeric}`];
+    }
+  }
+  assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
+  await compiled.release();
+});
