@@ -27,7 +27,6 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { checkpointProblem, writeManifest } from "../src/run/checkpointManifest.js";
 import { LocalEngine } from "../src/engine/local/localEngine.js";
-import type { ModelConfig } from "../src/engine/local/modelConfig.js";
 import { readSafetensorsFile, type Tensor } from "../src/engine/local/safetensors.js";
 import { readTensors, writeTensors } from "../src/engine/local/shardedSafetensors.js";
 import { DEFAULT_ADAM } from "../src/engine/types.js";

@@ -36,6 +36,8 @@ test("--help lists the commands", async () => {
 
 test("--help and train --help offer only what runs: the built algorithms and the registered tasks", async () => {
   const top = await cli("--help");
+  for (const command of ["serve", "select-examples"])
+    assert.match(top.out, new RegExp(`\\n  ${command} `), `--help lists ${command}`);
   const train = await cli("train", "--help");
   assert.equal(train.code, 0);
   const flat = train.out.replace(/\s+/g, " ");
