@@ -22,22 +22,9 @@ import {
 } from "./model.js";
 import type { ModelConfig } from "./modelConfig.js";
 import { packDatums, packedFeeds } from "./prefixPacking.js";
+import { tinyModelConfig } from "./tinyModelConfig.js";
 
-const tiny: ModelConfig = {
-  vocabSize: 11,
-  hiddenSize: 8,
-  intermediateSize: 12,
-  numHiddenLayers: 2,
-  numAttentionHeads: 4,
-  numKeyValueHeads: 2,
-  headDim: 4,
-  rmsNormEps: 1e-6,
-  ropeTheta: 10000,
-  maxPositionEmbeddings: 16,
-  tieWordEmbeddings: true,
-  attentionBias: true,
-  modelType: "qwen2",
-};
+const tiny = tinyModelConfig();
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-model-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -11,7 +11,6 @@ import { centralDifference, gradCheck } from "./graph/gradcheck.js";
 import { CompiledGraph, type FeedArray } from "./graph/runtime.js";
 import { LocalEngine, trainingGraph } from "./localEngine.js";
 import { initParameters } from "./model.js";
-import type { ModelConfig } from "./modelConfig.js";
 import { packDatums, packedFeeds } from "./prefixPacking.js";
 import {
   clippedValueLoss,
@@ -20,22 +19,9 @@ import {
   headValues,
   valueTrainingGraph,
 } from "./valueHead.js";
+import { tinyModelConfig } from "./tinyModelConfig.js";
 
-const tiny: ModelConfig = {
-  vocabSize: 11,
-  hiddenSize: 8,
-  intermediateSize: 12,
-  numHiddenLayers: 2,
-  numAttentionHeads: 4,
-  numKeyValueHeads: 2,
-  headDim: 4,
-  rmsNormEps: 1e-6,
-  ropeTheta: 10000,
-  maxPositionEmbeddings: 16,
-  tieWordEmbeddings: false,
-  attentionBias: true,
-  modelType: "qwen2",
-};
+const tiny = tinyModelConfig({ tieWordEmbeddings: false });
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-value-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
