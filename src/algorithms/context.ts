@@ -4,7 +4,7 @@ import type { Metrics } from "../core/metrics.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { TrainingEngine } from "../engine/types.js";
 import type { Problem, Task } from "../tasks/types.js";
-import type { RolloutGroup } from "./rollouts.js";
+import type { RolloutGroup, ScoredTrajectory } from "./rollouts.js";
 
 export interface AlgorithmContext {
   engine: TrainingEngine;
@@ -22,6 +22,21 @@ export type MoreProblems = (count: number, round: number) => Problem[];
 export interface SampleRecord {
   step: number;
   [field: string]: unknown;
+}
+
+/** The fields every sample record has: the problem, and one scored completion of it. */
+export function trajectoryRecord(step: number, problem: Problem, t: ScoredTrajectory): SampleRecord {
+  return {
+    step,
+    problem_id: problem.id,
+    question: problem.question,
+    gold: problem.gold,
+    completion: t.completionText,
+    reward: t.reward,
+    correct: t.correct,
+    truncated: t.truncated,
+    reason: t.reason,
+  };
 }
 
 /** What one algorithm step returns to the training loop. */

@@ -10,7 +10,7 @@ import { type Metrics, rolloutMetrics, seconds } from "../core/metrics.js";
 import { Rng } from "../core/rng.js";
 import type { AdamParams, SamplingParams } from "../engine/types.js";
 import type { Problem } from "../tasks/types.js";
-import type { AlgorithmContext, SampleRecord, StepResult } from "./context.js";
+import { type AlgorithmContext, type SampleRecord, type StepResult, trajectoryRecord } from "./context.js";
 import { applyBatch } from "./grpo.js";
 import { type RolloutGroup, type ScoredTrajectory, sampleGroups } from "./rollouts.js";
 import { crossEntropyDatums } from "./starExternal.js";
@@ -123,18 +123,7 @@ export async function starRationalizeStep(
   const extraSamples = (step: number, limit: number): SampleRecord[] =>
     hinted
       .flatMap((g) =>
-        g.trajectories_G.map((t) => ({
-          step,
-          problem_id: g.problem.id,
-          question: g.problem.question,
-          gold: g.problem.gold,
-          completion: t.completionText,
-          reward: t.reward,
-          correct: t.correct,
-          truncated: t.truncated,
-          hinted: true,
-          reason: t.reason,
-        })),
+        g.trajectories_G.map((t) => ({ ...trajectoryRecord(step, g.problem, t), hinted: true })),
       )
       .slice(0, limit);
   return {

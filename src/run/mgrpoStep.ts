@@ -2,10 +2,9 @@
 import type { CorrectionGroup } from "../algorithms/correctionRollouts.js";
 import { type MgrpoOptions, mgrpoStep } from "../algorithms/mgrpo.js";
 import type { Layer2Group } from "../core/mgrpoSelection.js";
-import type { AlgorithmContext } from "../algorithms/context.js";
 import { PAPER_GUIDE_PHRASES, validateGuidePhrases } from "../tasks/guidePhrases.js";
 import type { Config } from "./config.js";
-import type { SampleRecord } from "../algorithms/context.js";
+import { type AlgorithmContext, type SampleRecord, trajectoryRecord } from "../algorithms/context.js";
 import { type AlgorithmStep, grpoOptionsOf } from "./trainLoop.js";
 
 /** The guide-phrase pool of a config: "preset" = the paper's pool (001 §3.2.4), else the user's list. */
@@ -43,22 +42,14 @@ export function layer2SampleRecords(
     for (const [h, t] of g.trajectories_H.entries()) {
       if (out.length >= limit) return out;
       out.push({
-        step,
+        ...trajectoryRecord(step, g.problem, t),
         layer: 2,
-        problem_id: g.problem.id,
-        question: g.problem.question,
-        gold: g.problem.gold,
         attempt: g.attemptText,
         attempt_correct: g.attemptCorrect,
         guide_phrase: g.guidePhrase,
-        completion: t.completionText,
-        reward: t.reward,
-        correct: t.correct,
-        truncated: t.truncated,
         outcome: selection[j].outcomes_H[h],
         kept: selection[j].kept,
         advantage: advantages_JH[j][h],
-        reason: t.reason,
       });
     }
   }

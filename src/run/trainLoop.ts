@@ -1,7 +1,13 @@
 // The RL training loop around an algorithm step: data order, learning-rate schedule, metrics and
 // samples files, checkpoints and resume. Everything that varies between runs with the same seed
 // (wall-clock times, tokens/s) goes to timings.jsonl, so metrics.jsonl is identical across reruns.
-import type { AlgorithmContext, MoreProblems, SampleRecord, StepResult } from "../algorithms/context.js";
+import {
+  type AlgorithmContext,
+  type MoreProblems,
+  type SampleRecord,
+  type StepResult,
+  trajectoryRecord,
+} from "../algorithms/context.js";
 import { type GrpoOptions, grpoStep } from "../algorithms/grpo.js";
 import type { RolloutGroup } from "../algorithms/rollouts.js";
 import { DifficultyFilter } from "../core/deadZone.js";
@@ -143,18 +149,7 @@ export function sampleRecords(
   for (const [p, g] of groups.entries()) {
     for (const [i, t] of g.trajectories_G.entries()) {
       if (out.length >= limit) return out;
-      out.push({
-        step,
-        problem_id: g.problem.id,
-        question: g.problem.question,
-        gold: g.problem.gold,
-        completion: t.completionText,
-        reward: t.reward,
-        correct: t.correct,
-        truncated: t.truncated,
-        advantage: advantages_PG[p][i],
-        reason: t.reason,
-      });
+      out.push({ ...trajectoryRecord(step, g.problem, t), advantage: advantages_PG[p][i] });
     }
   }
   return out;
