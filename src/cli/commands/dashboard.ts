@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { startDashboard } from "../../dashboard/server.js";
+import { closeOnStopSignal, parsePort } from "../longRunning.js";
 import { writeErr, writeOut } from "../output.js";
 
 interface DashboardFlags {
@@ -22,9 +23,7 @@ export function registerDashboard(program: Command): void {
     .option("--poll-ms <ms>", "how often the run files are checked for new lines", "500")
     .action(async (dir: string, flags: DashboardFlags, command: Command) => {
       const root = resolve(dir);
-      const port = Number(flags.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new Error(`dashboard: --port must be an integer from 0 to 65535, got ${flags.port}`);
+      const port = parsePort("dashboard", flags.port);
       const pollMs = Number(flags.pollMs);
       if (!(pollMs >= 50)) throw new Error(`dashboard: --poll-ms must be at least 50, got ${flags.pollMs}`);
       if (!existsSync(root))
@@ -34,14 +33,6 @@ export function registerDashboard(program: Command): void {
         command,
         `rlvr dashboard: ${server.url} (${server.state.runs.size} run(s) under ${root}; Ctrl-C to stop)\n`,
       );
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          void server.close().then(done);
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
-      });
+      await closeOnStopSignal(() => server.close());
     });
 }

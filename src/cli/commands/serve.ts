@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { resolveModelDir } from "../../run/models.js";
 import { startServer } from "../../serve/server.js";
+import { closeOnStopSignal, parsePort } from "../longRunning.js";
 import { writeOut } from "../output.js";
 
 interface ServeFlags {
@@ -30,9 +31,7 @@ export function registerServe(program: Command): void {
     .option("--checkpoint-dir <dir>", "where tinker:// checkpoints are written", "serve-checkpoints")
     .option("--threads <n>", "onnxruntime threads per op (default: every core)")
     .action(async (flags: ServeFlags, command: Command) => {
-      const port = Number(flags.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new Error(`serve: --port must be an integer from 0 to 65535, got ${flags.port}`);
+      const port = parsePort("serve", flags.port);
       const threads = flags.threads === undefined ? undefined : Number(flags.threads);
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
         throw new Error(`serve: --threads must be a positive integer, got ${flags.threads}`);
@@ -48,14 +47,6 @@ export function registerServe(program: Command): void {
         command,
         `rlvr serve: ${server.url} (Tinker API at ${server.url}/api/v1, OpenAI at ${server.url}/v1; Ctrl-C to stop)\n`,
       );
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          void server.close().then(done);
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
-      });
+      await closeOnStopSignal(() => server.close());
     });
 }
