@@ -30,7 +30,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_reference import Block, Config, RMSNorm, rope_tables, sample_once  # noqa: E402
+from pytorch_reference import Config, Qwen2, sample_once  # noqa: E402
 
 
 class Qwen05B(Config):
@@ -43,31 +43,7 @@ class Qwen05B(Config):
     context = 512
     rope_theta = 1000000.0
     eps = 1e-6
-
-
-class TiedQwen2(nn.Module):
-    """Qwen2ForCausalLM with tie_word_embeddings: the LM head is the embedding matrix."""
-
-    def __init__(self, cfg):
-        super().__init__()
-        self.cfg = cfg
-        self.embed_tokens = nn.Embedding(cfg.vocab, cfg.d)
-        self.layers = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
-        self.norm = RMSNorm(cfg.d, cfg.eps)
-        for p in self.parameters():
-            if p.dim() > 1:
-                nn.init.normal_(p, std=0.02)
-        cos, sin = rope_tables(cfg, cfg.context)
-        self.register_buffer("cos", cos, persistent=False)
-        self.register_buffer("sin", sin, persistent=False)
-
-    def forward(self, tokens, caches=None, pos=0):
-        T = tokens.shape[1]
-        cos, sin = self.cos[pos : pos + T], self.sin[pos : pos + T]
-        x = self.embed_tokens(tokens)
-        for i, layer in enumerate(self.layers):
-            x = layer(x, cos, sin, None if caches is None else caches[i], pos)
-        return F.linear(self.norm(x), self.embed_tokens.weight)
+    tie_word_embeddings = True
 
 
 class LoraLinear(nn.Module):
@@ -160,7 +136,7 @@ def main():
     torch.manual_seed(0)
     cfg = Qwen05B()
     t0 = time.perf_counter()
-    model = TiedQwen2(cfg)
+    model = Qwen2(cfg)
     n_params = sum(p.numel() for p in model.parameters())
     result = {"init_s": round(time.perf_counter() - t0, 1), "params": n_params}
     if args.mode == "sample":

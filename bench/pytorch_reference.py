@@ -42,6 +42,7 @@ class Config:
     context = 128
     rope_theta = 10000.0
     eps = 1e-6
+    tie_word_embeddings = False
 
     @property
     def head_dim(self):
@@ -150,7 +151,8 @@ class Qwen2(nn.Module):
         self.embed_tokens = nn.Embedding(cfg.vocab, cfg.d)
         self.layers = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.norm = RMSNorm(cfg.d, cfg.eps)
-        self.lm_head = nn.Linear(cfg.d, cfg.vocab, bias=False)
+        # tie_word_embeddings: the LM head is the embedding matrix (Qwen2.5-0.5B)
+        self.lm_head = None if cfg.tie_word_embeddings else nn.Linear(cfg.d, cfg.vocab, bias=False)
         for p in self.parameters():
             if p.dim() > 1:
                 nn.init.normal_(p, std=0.02)
@@ -164,7 +166,8 @@ class Qwen2(nn.Module):
         x = self.embed_tokens(tokens)
         for i, layer in enumerate(self.layers):
             x = layer(x, cos, sin, None if caches is None else caches[i], pos)
-        return self.lm_head(self.norm(x))
+        h = self.norm(x)
+        return F.linear(h, self.embed_tokens.weight) if self.lm_head is None else self.lm_head(h)
 
 
 def measure_train(model, cfg, batch, warmup, steps):
