@@ -1,9 +1,9 @@
 // The one place that turns an engine config into engines: the policy that samples and trains, and the
 // frozen reference policy the KL term needs. Everything above this layer sees only TrainingEngine.
 // A new engine kind (Tinker, OpenAI-compatible) is a case here and a schema in run/config.ts.
-import type { EngineKind, LoraTargetModule, SaveDtype } from "../core/choices.js";
+import type { EngineKind, SaveDtype } from "../core/choices.js";
 import { LocalEngine } from "./local/localEngine.js";
-import { isAdapterDirectory, loadAdapter } from "./local/lora.js";
+import { describeLora, isAdapterDirectory, type LoraSpec, loadAdapter, sameLoraShape } from "./local/lora.js";
 import { loadCheckpoint } from "./local/model.js";
 import { scriptedEngine } from "./scriptedEngine.js";
 import { OpenAiEngine } from "./openai/openaiEngine.js";
@@ -53,17 +53,8 @@ export interface OpenEnginesOptions {
   valueHead?: boolean;
 }
 
-export interface LoraSettings {
-  rank: number;
-  alpha: number;
-  dropout: number;
-  targetModules: readonly LoraTargetModule[];
-}
-
-const sameLora = (a: LoraSettings, b: LoraSettings) =>
-  a.rank === b.rank &&
-  a.alpha === b.alpha &&
-  [...a.targetModules].sort().join() === [...b.targetModules].sort().join();
+/** The config's lora section. */
+export type LoraSettings = LoraSpec & { dropout: number };
 
 /**
  * The policy and reference of a LoRA run: the model's weights, frozen, with adapters (fresh, or a
@@ -76,10 +67,9 @@ function openLoraEngines(
 ): Engines {
   const { config, params } = loadCheckpoint(o.modelDir);
   const saved = o.weightsDir ? loadAdapter(o.weightsDir, config) : undefined;
-  if (lora && saved && !sameLora(lora, saved.lora))
+  if (lora && saved && !sameLoraShape(lora, saved.lora))
     throw new Error(
-      `${o.weightsDir}: its adapter (r ${saved.lora.rank}, alpha ${saved.lora.alpha}, ${saved.lora.targetModules}) ` +
-        `is not the config's lora (r ${lora.rank}, alpha ${lora.alpha}, ${lora.targetModules})`,
+      `${o.weightsDir}: its adapter (${describeLora(saved.lora)}) is not the config's lora (${describeLora(lora)})`,
     );
   const spec = lora ?? saved!.lora;
   const policy = new LocalEngine(config, params, {

@@ -30,12 +30,14 @@ import {
   checkAdapters,
   checkLoraSpec,
   declareAdapters,
+  describeLora,
   initAdapters,
   isAdapterDirectory,
   type LoraSpec,
   loadAdapter,
   mergeAdapters,
   saveAdapter,
+  sameLoraShape,
 } from "./lora.js";
 import { entropyOf, lossGraph, lossInputs, lossKey, lossMetrics, type TokenInput } from "./losses.js";
 import { packDatums, packedFeeds } from "./prefixPacking.js";
@@ -494,14 +496,9 @@ export class LocalEngine implements TrainingEngine {
     if (!isAdapterDirectory(dir))
       throw new Error(`loadState ${dir}: no ${ADAPTER_CONFIG}; this LoRA engine's state is an adapter`);
     const saved = loadAdapter(dir, this.config);
-    const same =
-      saved.lora.rank === lora.rank &&
-      saved.lora.alpha === lora.alpha &&
-      [...saved.lora.targetModules].sort().join(",") === [...lora.targetModules].sort().join(",");
-    if (!same)
+    if (!sameLoraShape(saved.lora, lora))
       throw new Error(
-        `loadState ${dir}: the adapter (r ${saved.lora.rank}, alpha ${saved.lora.alpha}, ${saved.lora.targetModules}) ` +
-          `differs from this engine's LoRA (r ${lora.rank}, alpha ${lora.alpha}, ${lora.targetModules})`,
+        `loadState ${dir}: the adapter (${describeLora(saved.lora)}) differs from this engine's LoRA (${describeLora(lora)})`,
       );
     const restoreMoments = this.checkMoments(dir, adapterShapes(this.config, lora));
     // in place: the optimizer and the sampler hold these arrays

@@ -23,6 +23,17 @@ export interface LoraSpec {
   targetModules: readonly LoraTargetModule[];
 }
 
+/** Whether two adapters have the same rank, α and target modules (in any order). */
+export function sameLoraShape(a: LoraSpec, b: LoraSpec): boolean {
+  const modules = (l: LoraSpec) => [...l.targetModules].sort().join(",");
+  return a.rank === b.rank && a.alpha === b.alpha && modules(a) === modules(b);
+}
+
+/** "r 8, alpha 16, q_proj,v_proj", for messages. */
+export function describeLora(l: LoraSpec): string {
+  return `r ${l.rank}, alpha ${l.alpha}, ${l.targetModules}`;
+}
+
 /** The adapters' values by name ("model.layers.N.self_attn.q_proj.lora_A.weight", …). */
 export type Adapters = Map<string, Float32Array>;
 
