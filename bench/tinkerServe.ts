@@ -1,10 +1,3 @@
-// Benchmark of `rlvr serve` and `--engine tinker` against the local engine in process, on the shipped
-// model: (1) sampling tokens/s of one batch (16 prompts × 4 samples × 64 tokens) in process vs through
-// the Tinker API of a `rlvr serve` child process (target ≥ 90%); (2) the wall time of one GRPO step
-// (sampling, rewards, reference log-probs, update) through `--engine tinker` vs in process (target ≤ 1.3×),
-// the median over steps 2–4 of a 4-step run (step 1 compiles graphs).
-// Usage: npx tsx bench/tinkerServe.ts [--json] [--threads N]
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,10 +7,11 @@ import { TinkerEngine } from "../src/engine/tinker/tinkerEngine.js";
 import { loadTokenizer } from "../src/engine/tokenizer/loadTokenizer.js";
 import type { SamplingEngine, SamplingParams } from "../src/engine/types.js";
 import { parseConfig } from "../src/run/config.js";
-import { DEFAULT_MODEL_DIR, PACKAGE_ROOT } from "../src/run/models.js";
+import { DEFAULT_MODEL_DIR } from "../src/run/models.js";
 import { ProgressReporter } from "../src/run/progress.js";
 import { readJsonl } from "../src/run/runDirectory.js";
 import { trainRun } from "../src/run/trainRun.js";
+import { startChildServer } from "../src/serve/childServer.js";
 import { median } from "./localEngine.js";
 
 export interface TinkerServeBench {
@@ -28,36 +22,6 @@ export interface TinkerServeBench {
   grpo_step_ms_tinker: number;
   grpo_step_tinker_ratio: number;
   threads: number;
-}
-
-function serve(threads: number, checkpointDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      join(PACKAGE_ROOT, "src/cli/main.ts"),
-      "serve",
-      "--model",
-      "default",
-      "--port",
-      "0",
-      "--threads",
-      String(threads),
-      "--checkpoint-dir",
-      checkpointDir,
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  let out = "";
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (c) => {
-      out += c;
-      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.on("exit", (code) => reject(new Error(`rlvr serve exited ${code}`)));
-  });
 }
 
 async function tokensPerSecond(engine: SamplingEngine, prompts: number[][]): Promise<number> {
@@ -97,7 +61,7 @@ async function grpoStepMs(dir: string, engine: unknown): Promise<number> {
 
 export async function benchTinkerServe(threads = availableParallelism()): Promise<TinkerServeBench> {
   const tmp = mkdtempSync(join(tmpdir(), "rlvr-bench-serve-"));
-  const server = await serve(threads, join(tmp, "server"));
+  const server = await startChildServer({ port: 0, threads, checkpointDir: join(tmp, "server") });
   try {
     const tokenizer = loadTokenizer(DEFAULT_MODEL_DIR);
     const prompts = Array.from({ length: 16 }, (_, i) =>

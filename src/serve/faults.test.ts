@@ -4,7 +4,7 @@
 // (2) the server killed mid-run and started again: the run stops with a clear error, and --resume
 // continues from the tinker:// checkpoint its run directory records, with the metrics of an unbroken run.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,10 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { parseConfig } from "../run/config.js";
-import { DEFAULT_MODEL_DIR, PACKAGE_ROOT } from "../run/models.js";
+import { DEFAULT_MODEL_DIR } from "../run/models.js";
 import { ProgressReporter } from "../run/progress.js";
 import { readJsonl } from "../run/runDirectory.js";
 import { trainRun } from "../run/trainRun.js";
+import { startChildServer } from "./childServer.js";
 import { type RunningServer, startServer } from "./server.js";
 import { assertSameMetrics, runConfig } from "./testSupport.js";
 
@@ -106,41 +107,16 @@ test("408, 410, 429 and 500 from a proxy: the client retries and resubmits, and 
   );
 });
 
-/** `rlvr serve` as a child process on `port` (0: any), resolving to its URL once it listens. */
+/** `rlvr serve` as a child process on `port` (0: any), killed at the end of the tests. */
 function serveProcess(port: number, checkpointDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      join(PACKAGE_ROOT, "src/cli/main.ts"),
-      "serve",
-      "--model",
-      "default",
-      "--port",
-      String(port),
-      "--checkpoint-dir",
-      checkpointDir,
-      "--threads",
-      "1",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  cleanup.push(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  let out = "";
-  let err = "";
-  child.stderr!.on("data", (c) => {
-    err += c;
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (c) => {
-      out += c;
-      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve({ url: m[1], child });
-    });
-    child.on("exit", (code) => reject(new Error(`rlvr serve exited ${code}: ${err}`)));
+  return startChildServer({
+    port,
+    threads: 1,
+    checkpointDir,
+    onSpawn: (child) =>
+      cleanup.push(() => {
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }),
   });
 }
 
