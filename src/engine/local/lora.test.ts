@@ -23,6 +23,7 @@ import type { ModelConfig } from "./modelConfig.js";
 import { packDatums, packedFeeds } from "./prefixPacking.js";
 import { readSafetensors } from "./safetensors.js";
 import { tinyModelConfig } from "./tinyModelConfig.js";
+import { float64BatchFeeds, float64Parameters } from "./float64Feeds.js";
 
 const tiny = tinyModelConfig({ maxPositionEmbeddings: 32 });
 
@@ -103,19 +104,12 @@ test("the adapters' gradient (policy loss, all seven linear layers, GQA, bias) m
   assert.deepEqual(grads.sort(), [...adapterShapes(tiny, allLinear).keys()].sort());
   const compiled = await CompiledGraph.compile(g);
   const packed = packedFeeds(tiny, datums, rows, B, T, []);
-  const f64 = (x: Float32Array) => Float64Array.from(x);
   const feeds: Record<string, FeedArray> = {
-    tokens: packed.tokens,
-    targets: packed.targets,
-    weights: f64(packed.weights),
-    mask: f64(packed.mask),
-    cos: f64(packed.cos),
-    sin: f64(packed.sin),
+    ...float64BatchFeeds(packed),
   };
-  for (const [k, v] of initParameters(tiny, 9, 0.5))
-    feeds[k] = Float64Array.from(v, (x, i) => (k.includes("norm") ? 1 + 0.1 * Math.sin(i) : x));
+  Object.assign(feeds, float64Parameters(initParameters(tiny, 9, 0.5)));
   const adapters = randomAdapters(tiny, allLinear, 4);
-  for (const [k, v] of adapters) feeds[k] = f64(v);
+  for (const [k, v] of adapters) feeds[k] = Float64Array.from(v);
   feeds.advantages = Float64Array.from({ length: B * T }, (_, i) => (i % 2 === 0 ? 1.3 : -0.7));
   feeds.refLogprobs = Float64Array.from({ length: B * T }, () => -2 - rng.next());
   feeds.samplingLogprobs = new Float64Array(B * T);

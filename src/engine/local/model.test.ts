@@ -23,6 +23,7 @@ import {
 import type { ModelConfig } from "./modelConfig.js";
 import { packDatums, packedFeeds } from "./prefixPacking.js";
 import { tinyModelConfig } from "./tinyModelConfig.js";
+import { float64BatchFeeds, float64Parameters } from "./float64Feeds.js";
 
 const tiny = tinyModelConfig();
 
@@ -109,17 +110,10 @@ test("whole-model gradient (policy loss: PPO clip + k3 KL + entropy, tied head, 
   // a wider init than 0.02 so that every path carries a gradient well above rounding
   const params = initParameters(tiny, 9, 0.5);
   const packed = packedFeeds(tiny, datums, rows, B, T, []);
-  const f64 = (x: Float32Array) => Float64Array.from(x);
   const feeds: Record<string, FeedArray> = {
-    tokens: packed.tokens,
-    targets: packed.targets,
-    weights: f64(packed.weights),
-    mask: f64(packed.mask),
-    cos: f64(packed.cos),
-    sin: f64(packed.sin),
+    ...float64BatchFeeds(packed),
   };
-  for (const [k, v] of params)
-    feeds[k] = Float64Array.from(v, (x, i) => (k.includes("norm") ? 1 + 0.1 * Math.sin(i) : x));
+  Object.assign(feeds, float64Parameters(params));
   feeds.advantages = Float64Array.from({ length: B * T }, (_, i) => (i % 2 === 0 ? 1.3 : -0.7));
   feeds.refLogprobs = Float64Array.from({ length: B * T }, () => -2 - rng.next());
   // sampler logprobs = current logprobs + δ, δ ∈ {−0.4, 0, 0.4}: ratios 1.49, 1, 0.67, away from the clip bounds

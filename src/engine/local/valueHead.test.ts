@@ -20,6 +20,7 @@ import {
   valueTrainingGraph,
 } from "./valueHead.js";
 import { tinyModelConfig } from "./tinyModelConfig.js";
+import { float64BatchFeeds, float64Parameters } from "./float64Feeds.js";
 
 const tiny = tinyModelConfig({ tieWordEmbeddings: false });
 
@@ -101,21 +102,13 @@ test("whole-model value loss over packed rows: value head and trunk gradients ma
   const spec = { kind: "value" as const, clipRange: 0.2, coef: 0.7, scale: 3 };
   const compiled = await CompiledGraph.compile(valueTrainingGraph(tiny, spec, B, T, true, "float64"));
   const packed = packedFeeds(tiny, datums, rows, B, T, ["returns", "oldValues"]);
-  const f64 = (x: Float32Array) => Float64Array.from(x);
   const feeds: Record<string, FeedArray> = {
-    tokens: packed.tokens,
-    weights: f64(packed.weights),
-    returns: f64(packed.fields.returns),
-    oldValues: f64(packed.fields.oldValues),
-    mask: f64(packed.mask),
-    cos: f64(packed.cos),
-    sin: f64(packed.sin),
+    ...float64BatchFeeds(packed),
     [VALUE_HEAD_WEIGHT]: Float64Array.from({ length: tiny.hiddenSize }, () => rng.next() * 2 - 1),
     [VALUE_HEAD_BIAS]: Float64Array.from([0.1]),
   };
   const params = initParameters(tiny, 9, 0.5);
-  for (const [k, v] of params)
-    feeds[k] = Float64Array.from(v, (x, i) => (k.includes("norm") ? 1 + 0.1 * Math.sin(i) : x));
+  Object.assign(feeds, float64Parameters(params));
   const base = await compiled.run(feeds);
   const h = 1e-6;
   let worst = 0;
@@ -207,14 +200,8 @@ test("policy loss with the critic in the same pass: value head and trunk gradien
   };
   const rows = packDatums([datum], 64);
   const packed = packedFeeds(tiny, [datum], rows, B, T, []);
-  const f64 = (x: Float32Array) => Float64Array.from(x);
   const feeds: Record<string, FeedArray> = {
-    tokens: packed.tokens,
-    targets: packed.targets,
-    weights: f64(packed.weights),
-    mask: f64(packed.mask),
-    cos: f64(packed.cos),
-    sin: f64(packed.sin),
+    ...float64BatchFeeds(packed),
     advantages: Float64Array.from({ length: T }, (_, t) => (t % 2 ? 0.8 : -0.6)),
     returns: Float64Array.from({ length: T }, (_, t) => (t % 3 === 0 ? 1 : 0)),
     oldValues: Float64Array.from({ length: T }, (_, t) => 0.2 * Math.cos(t)),
@@ -222,8 +209,7 @@ test("policy loss with the critic in the same pass: value head and trunk gradien
     [VALUE_HEAD_BIAS]: Float64Array.from([-0.1]),
   };
   const params = initParameters(tiny, 11, 0.5);
-  for (const [k, v] of params)
-    feeds[k] = Float64Array.from(v, (x, i) => (k.includes("norm") ? 1 + 0.1 * Math.sin(i) : x));
+  Object.assign(feeds, float64Parameters(params));
   feeds.samplingLogprobs = new Float64Array(T);
   const lp0 = (await compiled.run(feeds)).logprobs as Float64Array;
   // ratios 1.49, 1, 0.67: away from the clip bounds
