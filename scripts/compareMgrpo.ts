@@ -117,6 +117,7 @@ async function twoTurn(session: ModelSession, guide: TwoTurnGuide): Promise<Self
   const problems = session.task.problems("test", EVAL.problems, 0);
   const r = await evaluateTwoTurn(session.engine, session.tokenizer, session.task, problems, {
     renderPrompt: session.renderPrompt,
+    modelChat: session.modelChat,
     samplesPerProblem: EVAL.samples,
     guide,
     rendering: EVAL.rendering,

@@ -3,6 +3,7 @@
 import type { Metrics } from "../core/metrics.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { TrainingEngine } from "../engine/types.js";
+import type { ModelChatFormat } from "../tasks/correctionPrompt.js";
 import type { Problem, Task } from "../tasks/types.js";
 import type { RolloutGroup, ScoredTrajectory } from "./rollouts.js";
 
@@ -13,6 +14,8 @@ export interface AlgorithmContext {
   tokenizer: Tokenizer;
   task: Task;
   renderPrompt: (problem: Problem) => string;
+  /** The model's own chat template (task.prompt.template "model"), for the correction queries too. */
+  modelChat?: ModelChatFormat;
 }
 
 /** The next `count` problems of the data stream for extra sampling round `round` (≥ 1); deterministic. */

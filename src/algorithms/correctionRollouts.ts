@@ -7,7 +7,11 @@ import type { RewardKind } from "../core/choices.js";
 import { Rng } from "../core/rng.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { SamplingEngine, SamplingParams } from "../engine/types.js";
-import { type CorrectionRendering, renderCorrectionQuery } from "../tasks/correctionPrompt.js";
+import {
+  type CorrectionRendering,
+  type ModelChatFormat,
+  renderCorrectionQuery,
+} from "../tasks/correctionPrompt.js";
 import { pickGuidePhrase } from "../tasks/guidePhrases.js";
 import type { Problem, Task } from "../tasks/types.js";
 import { type ScoredTrajectory, scoredTrajectory } from "./rollouts.js";
@@ -36,6 +40,8 @@ export interface CorrectionRolloutOptions {
   reward: RewardKind;
   /** The layer-2 system prompt (none by default). */
   system?: string;
+  /** The model's own chat template for the correction queries; the built-in one when absent. */
+  model?: ModelChatFormat;
 }
 
 /** Stream key of the guide-phrase draws (Rng.derive(seed, GUIDE_STREAM, p, i)). */
@@ -82,6 +88,7 @@ export async function sampleCorrections(
     renderCorrectionQuery(a.problem.question, a.attemptText, a.guidePhrase, {
       rendering: options.rendering,
       system: options.system,
+      model: options.model,
     }),
   );
   const prompts = queries.map((q) => tokenizer.encode(q));

@@ -7,7 +7,11 @@ import { CharTokenizer } from "../engine/tokenizer/charTokenizer.js";
 import { SCRIPTED_LOSS_SUM, scriptedEngine } from "../engine/scriptedEngine.js";
 import { getTask } from "../tasks/registry.js";
 import { renderPrompt } from "../tasks/chatTemplate.js";
-import { type CorrectionRendering, renderCorrectionQuery } from "../tasks/correctionPrompt.js";
+import {
+  type CorrectionRendering,
+  type ModelChatFormat,
+  renderCorrectionQuery,
+} from "../tasks/correctionPrompt.js";
 import type { Problem } from "../tasks/types.js";
 import { selectLayer2Group } from "../core/mgrpoSelection.js";
 import { type CorrectionGroup, guidePhraseFor } from "./correctionRollouts.js";
@@ -74,6 +78,7 @@ async function run(
   rendering: CorrectionRendering,
   kl?: MgrpoOptions["loss"]["kl"],
   normalization: MgrpoOptions["mgrpo"]["normalization"] = "paper",
+  modelChat?: ModelChatFormat,
 ) {
   const refCalls: number[][][] = [];
   const reference = scriptedEngine(tok, script).engine;
@@ -92,6 +97,7 @@ async function run(
     tokenizer: tok,
     task: getTask("arith"),
     renderPrompt: (p: Problem) => renderPrompt(p.question),
+    modelChat,
   };
   const adam = { learningRate: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, gradClipNorm: 1 };
   const result = await mgrpoStep(ctx, [A, B], o, adam);
@@ -122,6 +128,21 @@ for (const rendering of ["continue-think", "new-turn"] as const) {
     }
   });
 }
+
+test("mgrpo: with the model's own chat template, layer-2 queries are rendered in it", async () => {
+  const modelChat = {
+    template:
+      "{% for m in messages %}[{{ m.role }}]{{ m.content }}<end>{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}",
+    variables: {},
+    endOfTurn: ["<end>"],
+  };
+  const samples = (await run("sequential", "new-turn", undefined, "paper", modelChat)).log.samples;
+  const phrase = guidePhraseFor(11, 0, 0, POOL);
+  assert.equal(
+    samples[1].prompts[0],
+    `[user]Compute 2+3.<end>[assistant]${RIGHT_A}<end>[user]${phrase}<end>[assistant]`,
+  );
+});
 
 test("mgrpo: guide phrases are a pure function of (seed, prompt, attempt) and cover the pool", () => {
   const draws = Array.from({ length: 40 }, (_, i) => guidePhraseFor(5, i, 0, POOL));

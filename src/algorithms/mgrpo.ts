@@ -145,6 +145,7 @@ export async function prepareLayer2Batch(
     rendering: m.rendering,
     reward: options.reward,
     system: m.system,
+    model: ctx.modelChat,
   });
   const tSample = performance.now();
 

@@ -51,7 +51,7 @@ export function crossEntropyDatums(
 }
 
 export async function starExternalStep(
-  ctx: Pick<AlgorithmContext, "engine" | "tokenizer" | "task" | "renderPrompt">,
+  ctx: Pick<AlgorithmContext, "engine" | "tokenizer" | "task" | "renderPrompt" | "modelChat">,
   problems: readonly Problem[],
   options: StarExternalOptions,
   adam: AdamParams,
@@ -77,6 +77,7 @@ export async function starExternalStep(
     sampling: { ...options.sampling, seed: Rng.derive(seed, REVISION_STREAM).nextU32() },
     rendering: options.rendering,
     reward: "binary",
+    model: ctx.modelChat,
   });
   const tSample = performance.now();
   const kept = revisions.flatMap((g) =>

@@ -7,6 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { parseConfig } from "../run/config.js";
+import { openSamplingSession } from "../run/session.js";
+import { renderCorrectionQuery } from "../tasks/correctionPrompt.js";
 import { cli, qwenVocabModel } from "./testSupport.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-hf-model-"));
@@ -86,4 +89,30 @@ test("train --task gsm8k --model DIR --steps 2 writes a complete run directory",
     "--json",
   );
   assert.equal(again.code, 0, again.err);
+});
+
+test("task.prompt.template model: prompts and correction queries in the model's template, turns cut at its end-of-turn", async () => {
+  const config = parseConfig(
+    { model, task: { name: "gsm8k", prompt: { template: "model" } }, sampling: { maxTokens: 4 } },
+    "test",
+  );
+  const session = await openSamplingSession(config);
+  try {
+    const chat = session.modelChat;
+    assert.ok(chat, "the session carries the model's chat template");
+    assert.deepEqual(chat.endOfTurn, ["<|im_end|>"]);
+    const problem = session.task.problems("test", 1, 0)[0];
+    assert.ok(session.renderPrompt(problem).startsWith("<|im_start|>system\nYou are Qwen"));
+    const query = renderCorrectionQuery(problem.question, "It is 7.<|im_end|>junk", "Check it.", {
+      rendering: "new-turn",
+      model: chat,
+    });
+    assert.ok(
+      query.endsWith(
+        "<|im_start|>assistant\nIt is 7.<|im_end|>\n<|im_start|>user\nCheck it.<|im_end|>\n<|im_start|>assistant\n",
+      ),
+    );
+  } finally {
+    await session.close();
+  }
 });

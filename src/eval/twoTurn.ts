@@ -9,7 +9,11 @@ import { Rng } from "../core/rng.js";
 import { type SelfCorrectionMetrics, selfCorrectionMetrics } from "../core/selfCorrectionMetrics.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
 import type { SamplingEngine, SamplingParams } from "../engine/types.js";
-import { type CorrectionRendering, INTRINSIC_CORRECTION_INSTRUCTION } from "../tasks/correctionPrompt.js";
+import {
+  type CorrectionRendering,
+  INTRINSIC_CORRECTION_INSTRUCTION,
+  type ModelChatFormat,
+} from "../tasks/correctionPrompt.js";
 import type { Problem, Task } from "../tasks/types.js";
 
 /** Turn 2's prompt: a guide phrase from a pool, or the intrinsic-correction instruction (always "new-turn"). */
@@ -17,6 +21,8 @@ export type TwoTurnGuide = { kind: "pool"; name: string; phrases: readonly strin
 
 export interface TwoTurnOptions {
   renderPrompt: (problem: Problem) => string;
+  /** The model's own chat template for the turn-2 queries; the built-in one when absent. */
+  modelChat?: ModelChatFormat;
   /** Both turns' sampling; turn 2's completion budget is capped to fit the model (correctionRollouts.ts). */
   sampling: SamplingParams;
   samplesPerProblem: number;
@@ -95,6 +101,7 @@ export async function evaluateTwoTurn(
       sampling: { ...options.sampling, seed: Rng.derive(seed, TURN2_STREAM, i).nextU32() },
       rendering,
       reward: "binary",
+      model: options.modelChat,
     });
     turn2MaxTokens = Math.min(turn2MaxTokens, corrected.maxTokens);
     turn1.push(...groups);

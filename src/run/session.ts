@@ -9,6 +9,7 @@ import type { SamplingEngine, TrainingEngine } from "../engine/types.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ModelChatTemplate, modelChatTemplate, promptRenderer } from "../tasks/chatTemplate.js";
+import type { ModelChatFormat } from "../tasks/correctionPrompt.js";
 import { loadTask } from "../tasks/registry.js";
 import type { RewardFunction } from "../tasks/rewardModule.js";
 import type { Problem, Task } from "../tasks/types.js";
@@ -27,6 +28,8 @@ export interface ModelSession {
   stopTokens: number[];
   task: Task;
   renderPrompt: (problem: Problem) => string;
+  /** The model's own chat template when task.prompt.template is "model" (correction queries use it too). */
+  modelChat?: ModelChatFormat;
   close(): Promise<void>;
 }
 
@@ -64,16 +67,16 @@ async function sessionParts(spec: SessionSpec, o: OpenSessionOptions) {
   const tokenizer = loadTokenizer(modelDir);
   const generationConfig = readGenerationConfig(modelDir);
   const task = await loadTask(spec.task, { reward: o.reward ?? spec.reward.module, notes: o.notes });
+  const stopTokens = stopTokenIds(tokenizer, generationConfig?.eosTokenIds ?? []);
+  const model = spec.task.prompt.template === "model" ? chatTemplateOf(modelDir) : undefined;
   return {
     modelDir,
     tokenizer,
     generationConfig,
-    stopTokens: stopTokenIds(tokenizer, generationConfig?.eosTokenIds ?? []),
+    stopTokens,
     task,
-    renderPrompt: promptRenderer(
-      spec.task.prompt,
-      spec.task.prompt.template === "model" ? chatTemplateOf(modelDir) : undefined,
-    ),
+    renderPrompt: promptRenderer(spec.task.prompt, model),
+    modelChat: model && { ...model, endOfTurn: stopTokens.map((id) => tokenizer.decode([id])) },
   };
 }
 

@@ -114,3 +114,29 @@ test("a model's own chat template renders what transformers' apply_chat_template
     /<\|im_start\|>user\nHi<\|im_end\|>\n<\|im_start\|>assistant\n$/,
   );
 });
+
+test("continueFinalMessage with a template that closes every turn: cut after the final content, as transformers does", () => {
+  const closing = "{% for m in messages %}[{{ m.role }}]{{ m.content }}</s>{% endfor %}";
+  const trimming = "{% for m in messages %}[{{ m.role }}]{{ m.content | trim }}</s>{% endfor %}";
+  const turns: ChatMessage[] = [
+    { role: "user", content: "q" },
+    { role: "assistant", content: "a\nb\n" },
+  ];
+  assert.equal(
+    renderChat(turns, { template: closing, continueFinalMessage: true }),
+    "[user]q</s>[assistant]a\nb\n",
+  );
+  // a template that trims the content loses its trailing newline, as in transformers
+  assert.equal(
+    renderChat(turns, { template: trimming, continueFinalMessage: true }),
+    "[user]q</s>[assistant]a\nb",
+  );
+  assert.throws(
+    () =>
+      renderChat(turns, {
+        template: "{% for m in messages %}{{ m.role }}{% endfor %}",
+        continueFinalMessage: true,
+      }),
+    /does not render the final assistant message's content/,
+  );
+});

@@ -94,12 +94,29 @@ export function renderChat(messages: readonly ChatMessage[], options: RenderChat
   if (continueFinal && options.addGenerationPrompt) {
     throw new Error("chat: addGenerationPrompt and continueFinalMessage exclude each other");
   }
-  return compile(options.template ?? CHATML_THINK_TEMPLATE).render({
+  const rendered = compile(options.template ?? CHATML_THINK_TEMPLATE).render({
     ...options.variables,
     messages: messages.map((m) => ({ ...m })),
     add_generation_prompt: options.addGenerationPrompt ?? false,
     continue_final_message: continueFinal,
   });
+  const finalContent = messages[messages.length - 1]?.content;
+  return continueFinal && finalContent ? cutAfterFinalContent(rendered, finalContent) : rendered;
+}
+
+/**
+ * continue_final_message for any template, as transformers' apply_chat_template does it: a model's template
+ * does not know the variable and closes the last turn, so the rendering is cut after the final message's
+ * content (its last occurrence; the trimmed content when the template trims it). The built-in template
+ * already ends there.
+ */
+function cutAfterFinalContent(rendered: string, content: string): string {
+  const at = rendered.lastIndexOf(content.trim());
+  if (content.trim() === "" || at < 0)
+    throw new Error("chat: the template does not render the final assistant message's content verbatim");
+  const lead = content.trimStart();
+  const keep = rendered.startsWith(lead, at) ? lead.length : content.trim().length;
+  return rendered.slice(0, at + keep);
 }
 
 export interface PromptOptions {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { extractAnswer } from "../verifiers/extract.js";
-import { renderPrompt } from "./chatTemplate.js";
+import { modelChatTemplate, renderPrompt } from "./chatTemplate.js";
 import { PAPER_TABLE1_SYSTEM_PROMPT } from "./promptPresets.js";
 import {
   INTRINSIC_CORRECTION_INSTRUCTION,
@@ -74,5 +75,45 @@ test("truncated and reasoning-less attempts; system prompt; intrinsic instructio
   assert.throws(
     () => renderCorrectionQuery(q, attempt, guide, { rendering: "x" as "new-turn" }),
     /rendering must be continue-think or new-turn/,
+  );
+});
+
+test("a model's own template: the attempt cut at its end-of-turn, the query in its format", () => {
+  const dir = new URL("../../test-data/tokenizers/", import.meta.url);
+  const modelFormat = (name: string, endOfTurn: string[]) => ({
+    ...modelChatTemplate(
+      JSON.parse(readFileSync(new URL(`${name}/tokenizer_config.json`, dir), "utf8")),
+      name,
+    ),
+    endOfTurn,
+  });
+  const phi3 = modelFormat("phi-3-mini", ["<|end|>", "<|endoftext|>"]);
+  const phiAttempt = "<think>47*3=141</think>\\boxed{338}<|end|><|endoftext|>";
+  assert.equal(
+    renderCorrectionQuery(q, phiAttempt, guide, { rendering: "new-turn", model: phi3 }),
+    `<|user|>\n${q}<|end|>\n<|assistant|>\n<think>47*3=141</think>\\boxed{338}<|end|>\n` +
+      `<|user|>\n${guide}<|end|>\n<|assistant|>\n`,
+  );
+  assert.equal(
+    renderCorrectionQuery(q, phiAttempt, guide, { model: phi3 }),
+    `<|user|>\n${q}<|end|>\n<|assistant|>\n<think>47*3=141\n${guide}\n`,
+  );
+  assert.equal(
+    renderCorrectionQuery(q, "The answer is 338.<|end|>", guide, { model: phi3 }),
+    `<|user|>\n${q}<|end|>\n<|assistant|>\nThe answer is 338.\n${guide}\n`,
+  );
+  // Qwen2.5's template adds its default system turn; the layer-2 system prompt replaces it
+  const qwen = modelFormat("qwen2.5", ["<|im_end|>", "<|endoftext|>"]);
+  const qwenSystem =
+    "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n";
+  assert.equal(
+    renderCorrectionQuery(q, "\\boxed{338}<|im_end|>", guide, { rendering: "new-turn", model: qwen }),
+    `${qwenSystem}<|im_start|>user\n${q}<|im_end|>\n<|im_start|>assistant\n\\boxed{338}<|im_end|>\n` +
+      `<|im_start|>user\n${guide}<|im_end|>\n<|im_start|>assistant\n`,
+  );
+  assert.ok(
+    renderCorrectionQuery(q, attempt, guide, { model: qwen, system: "S" }).startsWith(
+      "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\n",
+    ),
   );
 });

@@ -21,7 +21,13 @@
 // an attempt starting with `<think>` has its reasoning up to the first `</think>` (to the end when
 // unclosed) and its answer after it; an attempt without a reasoning block is all answer, which
 // "continue-think" uses as the thought.
-import { CHAT_END_OF_TURN, type ChatMessage, renderChat } from "./chatTemplate.js";
+//
+// With a model's own chat template (task.prompt.template "model") the attempt, cut at the model's
+// end-of-turn, is the assistant turn's content as the model wrote it: "new-turn" closes it with the
+// template's own end-of-turn; "continue-think" leaves it open after `{thought}\n{guide}\n` (transformers'
+// continue_final_message), the thought being `<think>{reasoning}` when the attempt opened a reasoning
+// block, else the attempt's text.
+import { CHAT_END_OF_TURN, type ChatMessage, type ModelChatTemplate, renderChat } from "./chatTemplate.js";
 
 import { CORRECTION_RENDERINGS, type CorrectionRendering } from "../core/choices.js";
 
@@ -64,9 +70,46 @@ export interface CorrectionQueryOptions {
   rendering?: CorrectionRendering;
   /** The layer-2 system prompt (SystemPrompt_L2 of eq. 5); none by default. */
   system?: string;
-  template?: string;
+  /** The model's own chat template and the texts that end its turns; the built-in template when absent. */
+  model?: ModelChatFormat;
   /** Between the attempt's reasoning and the guide phrase, and after the phrase ("continue-think"). */
   separator?: string;
+}
+
+/** A model's chat template with the texts that end an assistant turn (its end-of-turn and eos tokens). */
+export interface ModelChatFormat extends ModelChatTemplate {
+  endOfTurn: readonly string[];
+}
+
+/** The attempt up to the first of the model's end-of-turn texts. */
+function cutAtEndOfTurn(attempt: string, endOfTurn: readonly string[]): string {
+  const ends = endOfTurn.map((e) => attempt.indexOf(e)).filter((i) => i >= 0);
+  return ends.length > 0 ? attempt.slice(0, Math.min(...ends)) : attempt;
+}
+
+/** The correction query in a model's own chat template (see the header). */
+function renderWithModelTemplate(
+  head: ChatMessage[],
+  attempt: string,
+  guidePhrase: string,
+  rendering: CorrectionRendering,
+  sep: string,
+  model: ModelChatFormat,
+): string {
+  const text = cutAtEndOfTurn(attempt, model.endOfTurn);
+  const chat = { template: model.template, variables: model.variables };
+  if (rendering === "new-turn") {
+    return renderChat(
+      [...head, { role: "assistant", content: text }, { role: "user", content: guidePhrase }],
+      { addGenerationPrompt: true, ...chat },
+    );
+  }
+  const parsed = parseAttempt(text);
+  const thought = parsed.reasoning !== undefined ? `${THINK_OPEN}${parsed.reasoning}` : parsed.answer;
+  return renderChat([...head, { role: "assistant", content: `${thought}${sep}${guidePhrase}${sep}` }], {
+    continueFinalMessage: true,
+    ...chat,
+  });
 }
 
 /** Renders the layer-2 prompt for one attempt; the model's completion follows it directly. */
@@ -88,6 +131,8 @@ export function renderCorrectionQuery(
     ...(options.system !== undefined ? [{ role: "system" as const, content: options.system }] : []),
     { role: "user", content: question },
   ];
+  if (options.model)
+    return renderWithModelTemplate(head, attempt, guidePhrase, rendering, sep, options.model);
   const parsed = parseAttempt(attempt);
   if (rendering === "new-turn") {
     const turn: ChatMessage =
@@ -96,13 +141,11 @@ export function renderCorrectionQuery(
         : { role: "assistant", reasoning: parsed.reasoning, content: parsed.answer };
     return renderChat([...head, turn, { role: "user", content: guidePhrase }], {
       addGenerationPrompt: true,
-      template: options.template,
     });
   }
   const thought = parsed.reasoning ?? parsed.answer;
   return renderChat([...head, { role: "assistant", reasoning: `${thought}${sep}${guidePhrase}${sep}` }], {
     continueFinalMessage: true,
-    template: options.template,
   });
 }
 

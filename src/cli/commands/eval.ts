@@ -173,6 +173,7 @@ export function registerEval(program: Command): void {
         if (flags.twoTurn) {
           const r = await evaluateTwoTurn(session.engine, session.tokenizer, session.task, problems, {
             renderPrompt: session.renderPrompt,
+            modelChat: session.modelChat,
             samplesPerProblem: positiveInt(flags.samples, "--samples"),
             guide,
             rendering: rendering(flags.rendering ?? runRendering ?? "continue-think"),
