@@ -116,3 +116,49 @@ test("task.prompt.template model: prompts and correction queries in the model's 
     await session.close();
   }
 });
+
+test("train --task one-shot-rlvr: the paper's π1 on the local engine with a real vocabulary, MATH500 evaluated during training", async () => {
+  const out = join(tmp, "one-shot");
+  const r = await cli(
+    "train",
+    "--task",
+    "one-shot-rlvr",
+    "--prompt-preset",
+    "one-shot-rlvr",
+    "--model",
+    model,
+    "--steps",
+    "2",
+    "--out",
+    out,
+    "--set",
+    "batch.promptsPerStep=2",
+    "--set",
+    "batch.groupSize=2",
+    "--set",
+    "sampling.maxTokens=4",
+    "--set",
+    "run.evalEvery=2",
+    "--set",
+    "run.evalProblems=2",
+    "--set",
+    "loss.entropyCoef=0.001",
+  );
+  assert.equal(r.code, 0, r.err);
+  const lines = (f: string) =>
+    readFileSync(join(out, f), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+  const metrics = lines("metrics.jsonl");
+  assert.equal(typeof metrics[1]["eval/accuracy"], "number", "MATH500 accuracy at step 2");
+  // π1 is the one training example: every prompt of both steps is it, and its history has both visits
+  const samples = lines("samples.jsonl");
+  assert.equal(new Set(samples.map((s) => s.question)).size, 1);
+  assert.match(
+    samples[0].question,
+    /Let's think step by step and output the final answer within \\boxed\{\}\.$/,
+  );
+  const history = lines("examples.jsonl");
+  assert.equal(new Set(history.map((h) => h.id)).size, 1);
+});
