@@ -89,7 +89,10 @@ export function addTrainOptions(cmd: Command, spec: TrainOptionsSpec = {}): Comm
     .option("-c, --config <file>", "JSON config file (see `rlvr config --print` for every field)")
     .addOption(new Option("--algo <name>", "algorithm").choices(ALGOS))
     .option("--task <name>", `task (${taskNames().join(", ")})`)
-    .option("--model <dir>", 'model directory, or "default" for the shipped warm start')
+    .option(
+      "--model <dir|id>",
+      'model directory, Hugging Face Hub id (org/name[@revision]), or "default" for the shipped warm start',
+    )
     .option("--steps <n>", "training steps", parseNumber)
     .option("--seed <n>", "seed of every random stream", parseNumber)
     .option("--out <dir>", "run directory (default runs/<algo>-<task>-seed<seed>)")

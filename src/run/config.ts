@@ -420,7 +420,7 @@ export const configSchema = z.strictObject({
   /** Algorithm. Default "grpo". */
   algo: z.enum(ALGOS).default("grpo"),
   task: taskSchema.prefault({}),
-  /** Model directory (Hugging Face layout or a saved state), or "default" = the shipped warm start. */
+  /** Model directory (Hugging Face layout or a saved state), a Hub id ("org/name[@revision]", run/hubModels.ts), or "default" = the shipped warm start. */
   model: z.string().min(1).default("default"),
   engine: engineSchema.prefault({ kind: "local" }),
   lora: loraSchema.optional(),

@@ -1,9 +1,10 @@
 // Where models come from: "default" is the shipped warm start (models/arith-warm-start in the
 // package), anything else a directory in Hugging Face layout (config.json, model.safetensors or its shard index,
-// tokenizer.json or vocab.json + merges.txt).
+// tokenizer.json or vocab.json + merges.txt), or a Hugging Face Hub id (run/hubModels.ts).
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type HubOptions, hubModelDir, parseHubId } from "./hubModels.js";
 
 /** src/run/models.ts and dist/run/models.js are both two levels below the package root. */
 export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -30,4 +31,14 @@ export function resolveModelDir(model: string): string {
     }
   }
   return dir;
+}
+
+/**
+ * The model directory of a config's `model`: "default", a local directory, or, when no such path exists, a
+ * Hub id (`org/name[@revision]`) found in or downloaded into the Hugging Face cache.
+ */
+export async function locateModel(model: string, hub: HubOptions = {}): Promise<string> {
+  if (model !== "default" && !existsSync(resolve(model)) && parseHubId(model))
+    return resolveModelDir(await hubModelDir(model, hub));
+  return resolveModelDir(model);
 }

@@ -14,7 +14,7 @@ import { loadTask } from "../tasks/registry.js";
 import type { RewardFunction } from "../tasks/rewardModule.js";
 import type { Problem, Task } from "../tasks/types.js";
 import type { Config } from "./config.js";
-import { resolveModelDir } from "./models.js";
+import { locateModel } from "./models.js";
 
 export interface ModelSession {
   modelDir: string;
@@ -63,7 +63,7 @@ export type SamplingSession = Omit<ModelSession, "engine" | "reference"> & { eng
 
 /** Everything of a session but its engines: the model directory, tokenizer, stop tokens, task, prompt. */
 async function sessionParts(spec: SessionSpec, o: OpenSessionOptions) {
-  const modelDir = resolveModelDir(spec.model);
+  const modelDir = await locateModel(spec.model);
   const tokenizer = loadTokenizer(modelDir);
   const generationConfig = readGenerationConfig(modelDir);
   const task = await loadTask(spec.task, { reward: o.reward ?? spec.reward.module, notes: o.notes });

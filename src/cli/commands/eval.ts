@@ -92,7 +92,10 @@ export function registerEval(program: Command): void {
       "--checkpoint <dir>",
       "a run directory (evaluates its latest checkpoint) or one of its checkpoints/step-N",
     )
-    .option("--model <dir>", 'model directory, or "default" for the shipped warm start')
+    .option(
+      "--model <dir|id>",
+      'model directory, Hugging Face Hub id (org/name[@revision]), or "default" for the shipped warm start',
+    )
     .option("--task <name>", "task (default: the run's task with its options and prompt, else arith)")
     .option("--split <split>", "train or test", "test")
     .option("--n <count>", "number of problems", "200")

@@ -1,7 +1,7 @@
 // `rlvr serve --model DIR [--host 127.0.0.1] [--port 8000] [--api-key KEY]`: the model on the local engine
 // behind the Tinker training API and an OpenAI-compatible API. The work is serve/server.ts's.
 import type { Command } from "commander";
-import { resolveModelDir } from "../../run/models.js";
+import { locateModel } from "../../run/models.js";
 import { startServer } from "../../serve/server.js";
 import { closeOnStopSignal, parsePort } from "../longRunning.js";
 import { writeOut } from "../output.js";
@@ -36,7 +36,7 @@ export function registerServe(program: Command): void {
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
         throw new Error(`serve: --threads must be a positive integer, got ${flags.threads}`);
       const server = await startServer({
-        modelDir: resolveModelDir(flags.model),
+        modelDir: await locateModel(flags.model),
         host: flags.host,
         port,
         apiKey: flags.apiKey,
