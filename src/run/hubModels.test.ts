@@ -140,7 +140,7 @@ test("offline and not cached, unknown repository, truncated download: errors tha
   assert.deepEqual(again.downloaded, ["model.safetensors"]);
 });
 
-test("rlvr eval --model org/name: a cached Hub model, found through HF_HUB_CACHE with HF_HUB_OFFLINE=1", async () => {
+test("rlvr eval and train --model org/name: a cached Hub model, found through HF_HUB_CACHE with HF_HUB_OFFLINE=1; the run pins its commit", async () => {
   const cacheDir = join(tmp, "cache3");
   await hubModelDir("org/tiny", {
     cacheDir,
@@ -166,6 +166,27 @@ test("rlvr eval --model org/name: a cached Hub model, found through HF_HUB_CACHE
     );
     assert.equal(r.code, 0, r.err);
     assert.equal(JSON.parse(r.out).n, 1);
+    // a training run pins the Hub model to the commit it resolved to
+    const out = join(tmp, "hub-run");
+    const train = await cli(
+      "train",
+      "--model",
+      "org/tiny",
+      "--task",
+      "gsm8k",
+      "--steps",
+      "1",
+      "--out",
+      out,
+      "--set",
+      "batch.promptsPerStep=1",
+      "--set",
+      "batch.groupSize=2",
+      "--set",
+      "sampling.maxTokens=2",
+    );
+    assert.equal(train.code, 0, train.err);
+    assert.equal(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).model, `org/tiny@${COMMIT}`);
     const missing = await cli("eval", "--model", "org/absent", "--task", "gsm8k", "--n", "1");
     assert.notEqual(missing.code, 0);
     assert.match(missing.err, /model org\/absent: not in the Hugging Face cache/);

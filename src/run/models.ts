@@ -2,7 +2,7 @@
 // package), anything else a directory in Hugging Face layout (config.json, model.safetensors or its shard index,
 // tokenizer.json or vocab.json + merges.txt), or a Hugging Face Hub id (run/hubModels.ts).
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type HubOptions, hubModelDir, parseHubId } from "./hubModels.js";
 
@@ -42,3 +42,15 @@ export async function locateModel(model: string, hub: HubOptions = {}): Promise<
     return resolveModelDir(await hubModelDir(model, hub));
   return resolveModelDir(model);
 }
+
+/**
+ * `model` with a Hub id's branch or tag replaced by the commit it resolves to now (`org/name@<commit>`), so
+ * that a run directory names the exact weights it started from; anything else unchanged.
+ */
+export async function pinModel(model: string, hub: HubOptions = {}): Promise<string> {
+  const id = model !== "default" && !existsSync(resolve(model)) ? parseHubId(model) : null;
+  if (!id || COMMIT.test(id.revision)) return model;
+  return `${id.repo}@${basename(await hubModelDir(model, hub))}`;
+}
+
+const COMMIT = /^[0-9a-f]{40}$/;

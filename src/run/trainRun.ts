@@ -7,6 +7,7 @@ import type { RewardFunction } from "../tasks/rewardModule.js";
 import { algorithmStepOf } from "./algorithmSteps.js";
 import { readExamplesFile } from "./examplesFile.js";
 import type { Config } from "./config.js";
+import { pinModel } from "./models.js";
 import { ProgressReporter } from "./progress.js";
 import {
   createRunDirectory,
@@ -72,7 +73,9 @@ async function heldOutMetrics(session: ModelSession, config: Config): Promise<Me
  * SIGINT/SIGTERM, when the checkpoint of the step in progress is. Everything is validated (config, model,
  * task) before the run directory is touched, and one process at a time writes it (run/runLock.ts).
  */
-export async function trainRun(config: Config, o: TrainRunOptions = {}): Promise<TrainRunResult> {
+export async function trainRun(input: Config, o: TrainRunOptions = {}): Promise<TrainRunResult> {
+  // a Hub model is pinned to its commit in the run's config, so that a resumed run reads the same weights
+  const config = o.resume ? input : { ...input, model: await pinModel(input.model) };
   const progress = o.progress ?? new ProgressReporter({ total: config.steps, label: config.algo });
   const chosen = config.task.examples ? readExamplesFile(config.task.examples) : null;
   const log = (m: string) => progress.log(m);
