@@ -4,7 +4,8 @@
 // the native policy loss runs as a built-in when it has no KL term, and otherwise takes the two-pass
 // path (policyLoss.ts): a forward pass for lp, L and ∂L/∂lp here, then forward_backward with
 // cross_entropy and weights −∂L/∂lp. Loss metrics are computed here from the returned log-probs, so they
-// mean what the local engine's mean. After each optim_step the weights are synced to a new sampler
+// mean what the local engine's mean. Calls take seq_ids in call order (inTurn), so a caller pipelines
+// forward_backward and optim_step (policyUpdate.ts). After each optim_step the weights are synced to a new sampler
 // (save_weights_for_sampler, submitted with optim_step before either is awaited). Checkpoints are
 // tinker:// paths on the server, recorded in the checkpoint directory (tinker.json).
 import { randomInt } from "node:crypto";
@@ -178,6 +179,32 @@ export class TinkerEngine implements TrainingEngine {
     return this.seq++;
   }
 
+  /** Where the submissions of the calls so far end (see inTurn). */
+  private submissions: Promise<void> = Promise.resolve();
+
+  /**
+   * Calls take their seq_ids in call order (types.ts: calls are applied in call order): `submit` runs
+   * once every earlier call has submitted all its requests and resolves once its own are submitted, to
+   * the promise of its result. A built-in loss submits at once, so callers pipeline forward_backward and
+   * optim_step; the two-pass path holds the later calls until its forward pass is back and its
+   * forward_backward is submitted.
+   */
+  private async inTurn<R>(submit: () => Promise<{ result: Promise<R> }>): Promise<R> {
+    const earlier = this.submissions;
+    let submitted!: () => void;
+    this.submissions = new Promise<void>((r) => {
+      submitted = r;
+    });
+    let pending: { result: Promise<R> };
+    try {
+      await earlier;
+      pending = await submit();
+    } finally {
+      submitted();
+    }
+    return pending.result;
+  }
+
   /** A sampler of the weights as they are after the requests submitted so far. */
   private submitSamplerSync(): Promise<Record<string, unknown>> {
     return this.http.future(
@@ -219,7 +246,11 @@ export class TinkerEngine implements TrainingEngine {
         weights: new Array(s.length - 1).fill(0),
       };
     });
-    return (await this.send(datums, "cross_entropy", {}, (d) => ({ weights: d.weights }), true)).logprobs;
+    return this.inTurn(async () => ({
+      result: this.send(datums, "cross_entropy", {}, (d) => ({ weights: d.weights }), true).then(
+        (r) => r.logprobs,
+      ),
+    }));
   }
 
   /** One forward_backward request (forward_only for a forward pass); logprobs and entropy per datum. */
@@ -285,28 +316,37 @@ export class TinkerEngine implements TrainingEngine {
     return this.train(datums, loss, true);
   }
 
-  private async train(datums: Datum[], spec: LossSpec, forwardOnly: boolean): Promise<ForwardBackwardOutput> {
+  private train(datums: Datum[], spec: LossSpec, forwardOnly: boolean): Promise<ForwardBackwardOutput> {
+    return this.inTurn(() => this.submitTraining(datums, spec, forwardOnly));
+  }
+
+  /** Submits the requests of a forward or forwardBackward call; resolves once they are all submitted. */
+  private async submitTraining(
+    datums: Datum[],
+    spec: LossSpec,
+    forwardOnly: boolean,
+  ): Promise<{ result: Promise<ForwardBackwardOutput> }> {
     const builtIn = spec.kind !== "policy" || (spec.klCoef === 0 && spec.entropyCoef === 0);
     if (forwardOnly || !builtIn) {
       // a forward pass: lp here, the loss computed from it (tokenLoss refuses an entropy bonus)
       const fwd = await this.send(datums, "cross_entropy", {}, (d) => ({ weights: d.weights }), true);
       const parts = datums.map((d, i) => tokenLoss(spec, d, fwd.logprobs[i]));
       const loss = parts.reduce((a, p) => a + p.loss, 0);
-      if (!forwardOnly) {
-        // ∇ Σ −(−g)·lp = Σ g·∇lp = ∇L: the gradient of the loss through cross_entropy
-        await this.send(
-          datums,
-          "cross_entropy",
-          {},
-          (_d, i) => ({ weights: parts[i].grad_T.map((g) => -g) }),
-          false,
-        );
-      }
-      return {
+      const output: ForwardBackwardOutput = {
         logprobs: fwd.logprobs,
         entropy: fwd.entropy,
         metrics: this.metrics(spec, datums, fwd.logprobs, fwd.entropy, loss),
       };
+      if (forwardOnly) return { result: Promise.resolve(output) };
+      // ∇ Σ −(−g)·lp = Σ g·∇lp = ∇L: the gradient of the loss through cross_entropy
+      const backward = this.send(
+        datums,
+        "cross_entropy",
+        {},
+        (_d, i) => ({ weights: parts[i].grad_T.map((g) => -g) }),
+        false,
+      );
+      return { result: backward.then(() => output) };
     }
     const kind = spec.kind === "policy" ? spec.policy : spec.kind;
     const config: Record<string, number> =
@@ -316,7 +356,7 @@ export class TinkerEngine implements TrainingEngine {
             clip_low_threshold: (spec as { clipLow: number }).clipLow,
             clip_high_threshold: (spec as { clipHigh: number }).clipHigh,
           };
-    const out = await this.send(
+    const out = this.send(
       datums,
       kind,
       config,
@@ -331,13 +371,19 @@ export class TinkerEngine implements TrainingEngine {
       false,
     );
     return {
-      logprobs: out.logprobs,
-      entropy: out.entropy,
-      metrics: this.metrics(spec, datums, out.logprobs, out.entropy, out.metrics["loss:sum"]),
+      result: out.then((o) => ({
+        logprobs: o.logprobs,
+        entropy: o.entropy,
+        metrics: this.metrics(spec, datums, o.logprobs, o.entropy, o.metrics["loss:sum"]),
+      })),
     };
   }
 
-  async optimStep(params: AdamParams): Promise<OptimStepOutput> {
+  optimStep(params: AdamParams): Promise<OptimStepOutput> {
+    return this.inTurn(async () => ({ result: this.submitOptimStep(params) }));
+  }
+
+  private async submitOptimStep(params: AdamParams): Promise<OptimStepOutput> {
     const step = this.http.future(
       "optim_step",
       {
@@ -364,7 +410,11 @@ export class TinkerEngine implements TrainingEngine {
   }
 
   /** Saves weights and optimizer state on the server; `dir` records where (tinker.json). */
-  async saveState(dir: string): Promise<void> {
+  saveState(dir: string): Promise<void> {
+    return this.inTurn(async () => ({ result: this.submitSave(dir) }));
+  }
+
+  private async submitSave(dir: string): Promise<void> {
     const name = `rlvr-${Date.now().toString(36)}-${randomInt(2 ** 31).toString(36)}`;
     const r = await this.http.future(
       "save_weights",
@@ -383,18 +433,21 @@ export class TinkerEngine implements TrainingEngine {
   }
 
   /** Loads the weights and optimizer state a checkpoint directory records (load_weights). */
-  async loadState(dir: string): Promise<void> {
-    const record = readTinkerCheckpoint(dir);
-    if (record.baseModel !== this.o.baseModel)
-      throw new Error(
-        `${join(dir, TINKER_CHECKPOINT_FILE)}: a checkpoint of ${record.baseModel}, not ${this.o.baseModel}`,
+  loadState(dir: string): Promise<void> {
+    return this.inTurn(async () => {
+      const record = readTinkerCheckpoint(dir);
+      if (record.baseModel !== this.o.baseModel)
+        throw new Error(
+          `${join(dir, TINKER_CHECKPOINT_FILE)}: a checkpoint of ${record.baseModel}, not ${this.o.baseModel}`,
+        );
+      const load = this.http.future(
+        "load_weights",
+        { model_id: this.modelId, seq_id: this.nextSeq(), path: record.statePath, optimizer: true },
+        false,
       );
-    await this.http.future(
-      "load_weights",
-      { model_id: this.modelId, seq_id: this.nextSeq(), path: record.statePath, optimizer: true },
-      false,
-    );
-    await this.syncSampler();
+      const sync = this.syncSampler(this.submitSamplerSync());
+      return { result: Promise.all([load, sync]).then(() => undefined) };
+    });
   }
 
   /** The weights stay on the server: `dir` records their tinker:// path. */
