@@ -146,7 +146,10 @@ test("sampleSeeded: each prompt alone with Rng.promptSeed draws what it draws in
 });
 
 test("onToken hears each row's tokens as they are decoded, step by step across the batch", async () => {
-  const prompts = [[1, 2, 3], [4, 5]];
+  const prompts = [
+    [1, 2, 3],
+    [4, 5],
+  ];
   const params = { ...base, maxTokens: 8 };
   const heard: string[] = [];
   const perRow = new Map<string, { tokens: number[]; logprobs: number[] }>();
