@@ -25,7 +25,9 @@ import type {
   SamplingParams,
   TrainingEngine,
 } from "../types.js";
+import type { LoraTargetModule } from "../../core/choices.js";
 import { type TinkerHttpOptions, TinkerHttp } from "./http.js";
+import { tinkerLoraConfig } from "./loraConfig.js";
 import { tokenLoss } from "./policyLoss.js";
 import {
   decodeForwardBackwardOutput,
@@ -38,8 +40,12 @@ export const TINKER_CHECKPOINT_FILE = "tinker.json";
 
 export interface TinkerEngineOptions extends TinkerHttpOptions {
   baseModel: string;
-  /** LoRA rank asked of the server (default 32, Tinker's). */
+  /** LoRA rank asked of the server (default 32, Tinker's; 0 = full fine-tuning, where the server offers it). */
   loraRank?: number;
+  /** The layers adapted: whole attention and/or MLP groups (loraConfig.ts; default all). */
+  loraTargetModules?: readonly LoraTargetModule[];
+  /** Seed of the adapters' init (default: the server's choice). */
+  loraSeed?: number;
   /** Seed of the stream that seeds sample requests without a seed (default: random). */
   seed?: number;
   /** The tokenizer's vocabulary size (the server does not report one). */
@@ -164,7 +170,7 @@ export class TinkerEngine implements TrainingEngine {
         session_id: session,
         model_seq_id: 0,
         base_model: o.baseModel,
-        lora_config: { rank: o.loraRank ?? 32, train_unembed: true, train_mlp: true, train_attn: true },
+        lora_config: tinkerLoraConfig(o.loraRank ?? 32, o.loraTargetModules, o.loraSeed),
       },
       false,
     );
