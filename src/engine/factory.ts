@@ -162,14 +162,14 @@ export async function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Prom
       // the policy, from a checkpoint's tinker:// weights when weightsDir is given; the reference is an
       // untrained model of the same base (its forward passes give the reference log-probs)
       // Tinker trains LoRA adapters only: the config's lora (rank, layers, the run's seed for the adapters'
-      // init), else Tinker's default rank 32 on every layer; α is the server's (loraConfig.ts)
+      // init), else a checkpoint's, else Tinker's default rank 32 on every layer; α is the server's (loraConfig.ts)
       if (o.lora && o.lora.alpha !== TINKER_LORA_ALPHA)
         throw new Error(
           `lora.alpha ${o.lora.alpha}: the Tinker API has no α (SkyRL and rlvr serve use ${TINKER_LORA_ALPHA}); set lora.alpha ${TINKER_LORA_ALPHA} with engine.kind tinker`,
         );
       const options = {
         ...spec,
-        loraRank: o.lora?.rank ?? 32,
+        loraRank: o.lora?.rank,
         loraTargetModules: o.lora?.targetModules,
         loraSeed: o.seed,
         vocabSize: o.tokenizer.vocabSize,

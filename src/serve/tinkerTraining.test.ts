@@ -133,6 +133,20 @@ test("rank 0 through the Tinker engine fine-tunes every weight, as the local eng
       Math.max(...la.flat().map((x, i) => Math.abs(x - before.flat()[i]))) > 1e-3,
       "the weights moved",
     );
+    // a checkpoint opens with its own LoRA (here none: rank 0) unless another rank is asked for
+    const dir = join(tmp, "rank0-state");
+    await remote.saveState(dir);
+    const o = { baseUrl: server.url, baseModel: "arith-warm-start", vocabSize: local.info.vocabSize };
+    await assert.rejects(
+      TinkerEngine.open({ ...o, loraRank: 4 }, dir),
+      /holds a LoRA of rank 0, not the asked 4/,
+    );
+    const reopened = await TinkerEngine.open(o, dir);
+    const lc = (await reopened.computeLogprobs(seqs)).flat();
+    await reopened.close();
+    lc.forEach((x, i) => {
+      assert.ok(Math.abs(x - lb.flat()[i]) < 1e-6, `reopened logprob ${i}: ${x} vs ${lb.flat()[i]}`);
+    });
   } finally {
     await local.close();
     await remote.close();

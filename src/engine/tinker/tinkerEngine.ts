@@ -27,7 +27,7 @@ import type {
 } from "../types.js";
 import type { LoraTargetModule } from "../../core/choices.js";
 import { type TinkerHttpOptions, TinkerHttp } from "./http.js";
-import { tinkerLoraConfig } from "./loraConfig.js";
+import { type TinkerLoraConfig, tinkerLoraConfig } from "./loraConfig.js";
 import { tokenLoss } from "./policyLoss.js";
 import {
   decodeForwardBackwardOutput,
@@ -40,7 +40,11 @@ export const TINKER_CHECKPOINT_FILE = "tinker.json";
 
 export interface TinkerEngineOptions extends TinkerHttpOptions {
   baseModel: string;
-  /** LoRA rank asked of the server (default 32, Tinker's; 0 = full fine-tuning, where the server offers it). */
+  /**
+   * LoRA rank asked of the server (0 = full fine-tuning, where the server offers it). Default: a
+   * checkpoint's, when the engine opens one (as the SDK's create_training_client_from_state does), else
+   * 32 (Tinker's).
+   */
   loraRank?: number;
   /** The layers adapted: whole attention and/or MLP groups (loraConfig.ts; default all). */
   loraTargetModules?: readonly LoraTargetModule[];
@@ -135,6 +139,39 @@ async function serverInfo(http: TinkerHttp, baseModel: string, vocabSize: number
   return { name: `tinker:${baseModel}`, vocabSize, maxSequenceLength: m.max_context_length ?? 32768 };
 }
 
+/**
+ * The LoRA of a checkpoint (weights_info), to create the model that loads it; a rank given in `o` must
+ * be the checkpoint's.
+ */
+async function checkpointLora(
+  http: TinkerHttp,
+  stateDir: string,
+  o: TinkerEngineOptions,
+): Promise<TinkerLoraConfig> {
+  const path = readTinkerCheckpoint(stateDir).statePath;
+  const w = await http.json("weights_info", { tinker_path: path });
+  const rank = w.is_lora === false ? 0 : Number(w.lora_rank);
+  if (!Number.isInteger(rank) || rank < 0)
+    throw new Error(`weights_info ${path}: no LoRA rank in the answer`);
+  if (o.loraRank !== undefined && o.loraRank !== rank)
+    throw new Error(
+      `${join(stateDir, TINKER_CHECKPOINT_FILE)}: the checkpoint holds a LoRA of rank ${rank}, not the asked ${o.loraRank}`,
+    );
+  const flag = (v: unknown) => (typeof v === "boolean" ? v : true);
+  const saved = {
+    rank,
+    train_attn: flag(w.train_attn),
+    train_mlp: flag(w.train_mlp),
+    train_unembed: w.train_unembed === true,
+  };
+  const asked = o.loraTargetModules && tinkerLoraConfig(rank, o.loraTargetModules);
+  if (rank > 0 && asked && (asked.train_attn !== saved.train_attn || asked.train_mlp !== saved.train_mlp))
+    throw new Error(
+      `${join(stateDir, TINKER_CHECKPOINT_FILE)}: the checkpoint's LoRA adapts${saved.train_attn ? " attention" : ""}${saved.train_mlp ? " MLP" : ""} layers, not the asked ${o.loraTargetModules}`,
+    );
+  return saved;
+}
+
 export class TinkerEngine implements TrainingEngine {
   readonly info: ModelInfo;
   private seq = 1;
@@ -170,7 +207,9 @@ export class TinkerEngine implements TrainingEngine {
         session_id: session,
         model_seq_id: 0,
         base_model: o.baseModel,
-        lora_config: tinkerLoraConfig(o.loraRank ?? 32, o.loraTargetModules, o.loraSeed),
+        lora_config: stateDir
+          ? await checkpointLora(http, stateDir, o)
+          : tinkerLoraConfig(o.loraRank ?? 32, o.loraTargetModules, o.loraSeed),
       },
       false,
     );
@@ -335,15 +374,26 @@ export class TinkerEngine implements TrainingEngine {
     const builtIn = spec.kind !== "policy" || (spec.klCoef === 0 && spec.entropyCoef === 0);
     if (forwardOnly || !builtIn) {
       // a forward pass: lp here, the loss computed from it (tokenLoss refuses an entropy bonus)
-      const fwd = await this.send(datums, "cross_entropy", {}, (d) => ({ weights: d.weights }), true);
-      const parts = datums.map((d, i) => tokenLoss(spec, d, fwd.logprobs[i]));
-      const loss = parts.reduce((a, p) => a + p.loss, 0);
-      const output: ForwardBackwardOutput = {
-        logprobs: fwd.logprobs,
-        entropy: fwd.entropy,
-        metrics: this.metrics(spec, datums, fwd.logprobs, fwd.entropy, loss),
-      };
-      if (forwardOnly) return { result: Promise.resolve(output) };
+      const forward = this.send(datums, "cross_entropy", {}, (d) => ({ weights: d.weights }), true).then(
+        (fwd) => {
+          const parts = datums.map((d, i) => tokenLoss(spec, d, fwd.logprobs[i]));
+          const output: ForwardBackwardOutput = {
+            logprobs: fwd.logprobs,
+            entropy: fwd.entropy,
+            metrics: this.metrics(
+              spec,
+              datums,
+              fwd.logprobs,
+              fwd.entropy,
+              parts.reduce((a, p) => a + p.loss, 0),
+            ),
+          };
+          return { parts, output };
+        },
+      );
+      // a forward pass alone is submitted; the two-pass path's forward_backward needs its result first
+      if (forwardOnly) return { result: forward.then((f) => f.output) };
+      const { parts, output } = await forward;
       // ∇ Σ −(−g)·lp = Σ g·∇lp = ∇L: the gradient of the loss through cross_entropy
       const backward = this.send(
         datums,
