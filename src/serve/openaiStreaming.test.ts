@@ -60,7 +60,8 @@ const weights: SamplingWeights = {
 };
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-stream-"));
-const batcher = new SamplingBatcher(weights, 64, 30, 200);
+// a long quiet window before a batch starts, so that the concurrent requests of the last test share one
+const batcher = new SamplingBatcher(weights, 64, 300, 2000);
 const ctx: OpenAiContext = {
   modelName: "scripted",
   modelDir: tmp, // no tokenizer_config.json: the built-in ChatML template
