@@ -118,10 +118,14 @@ for loss_fn, config in [
     step = training.optim_step(adam).result()
     check("grad_norm:mean" in (step.metrics or {}), f"{loss_fn}: optim_step metrics {step.metrics}")
 
-# the policy moved towards the positive-advantage sample: its logprob rises under importance sampling
-before = samples[0]
-after_lp = training.forward(rl_datums(advs)[:1], "importance_sampling").result().loss_fn_outputs[0]["logprobs"].tolist()
-check(sum(after_lp[len(PROMPT) - 1:]) > sum(before.logprobs), "importance_sampling, ppo and cispo raised the logprob of the A>0 sample")
+# the policy moved along the advantages: sum_i A_i * (logprob after - sampling logprob) of the samples
+# rose (the samples share most tokens, so one sample's logprob alone can go either way)
+after = training.forward(rl_datums(advs), "importance_sampling").result().loss_fn_outputs
+gain = sum(
+    A * (sum(out["logprobs"].tolist()[len(PROMPT) - 1:]) - sum(s.logprobs))
+    for A, s, out in zip(advs, samples, after)
+)
+check(gain > 0, f"importance_sampling, ppo and cispo raised the advantage-weighted logprob of the samples (by {gain:.3f})")
 
 # save_weights / save_weights_for_sampler paths; a sampling client from a saved tinker:// path
 state = training.save_state("sdk-check").result()
@@ -141,4 +145,5 @@ lp_b = restored.forward([sft], "cross_entropy").result().loss_fn_outputs[0]["log
 check(max(abs(x - y) for x, y in zip(lp_a, lp_b)) < 1e-6, "create_training_client_from_state restores the weights")
 info = training.get_info()
 check(info.model_data.model_name == BASE_MODEL, f"get_info: {info.model_data.model_name}")
+check(info.is_lora and info.lora_rank == 8, f"get_info: a LoRA of rank 8 (is_lora {info.is_lora}, lora_rank {info.lora_rank})")
 print("all checks passed", flush=True)

@@ -1,11 +1,18 @@
 // The policy update every RL algorithm shares: the engine's loss spec of the configured policy loss,
 // datums of sequences with their advantages (aggregation weights, reference log-probs for the KL term),
 // rewards with the KL folded in (PPO-style), and the update itself (forwardBackward over micro-batches,
-// then optimStep). Preparing a batch (sampling, rewards, advantages, datums) is each algorithm's own.
+// then optimStep, all submitted before any is awaited). Preparing a batch (sampling, rewards, advantages, datums) is each algorithm's own.
 import type { AggregationMode, KlEstimator, KlMode, PolicyLoss } from "../core/choices.js";
 import { aggregationWeights } from "../core/aggregation.js";
 import { klPenaltyIntoRewards } from "../core/kl.js";
-import type { AdamParams, Datum, LossSpec, TrainingEngine } from "../engine/types.js";
+import type {
+  AdamParams,
+  Datum,
+  ForwardBackwardOutput,
+  LossSpec,
+  OptimStepOutput,
+  TrainingEngine,
+} from "../engine/types.js";
 import { fullSequence, microBatches, policyDatum } from "./policyDatums.js";
 import type { ScoredTrajectory } from "./rollouts.js";
 
@@ -99,7 +106,9 @@ export async function trainingRewards(
 /**
  * Runs forwardBackward over micro-batches and `updates` optimizer steps; returns the engine metrics,
  * token-weighted over the batch (`loss:sum` summed), the last step's `grad_norm`, and `skipped_updates`
- * (optimizer steps the engine refused for non-finite gradients).
+ * (optimizer steps the engine refused for non-finite gradients). Pipelined: every forwardBackward and
+ * optimStep of the update is submitted before any result is awaited (the engine applies calls in call
+ * order, types.ts), so a remote engine gets them without a round trip between them.
  */
 export async function updatePolicy(
   engine: TrainingEngine,
@@ -109,19 +118,23 @@ export async function updatePolicy(
   microBatchSize: number,
 ): Promise<Record<string, number>> {
   const { datums, loss } = batch;
+  const mbs = microBatches(datums, microBatchSize);
+  const submitted: { outs: Promise<ForwardBackwardOutput>[]; step: Promise<OptimStepOutput> }[] = [];
+  for (let u = 0; u < updates; u++)
+    submitted.push({ outs: mbs.map((mb) => engine.forwardBackward(mb, loss)), step: engine.optimStep(adam) });
+  // Promise.all handles every call's rejection, whichever fails first
+  const done = await Promise.all(submitted.map((s) => Promise.all([Promise.all(s.outs), s.step])));
   const sums: Record<string, number> = {};
   let lastGradNorm = Number.NaN;
   let skipped = 0;
-  for (let u = 0; u < updates; u++) {
-    for (const mb of microBatches(datums, microBatchSize)) {
-      const out = await engine.forwardBackward(mb, loss);
-      const n = mb.length;
+  for (const [outs, step] of done) {
+    for (const [i, out] of outs.entries()) {
+      const n = mbs[i].length;
       for (const [k, v] of Object.entries(out.metrics)) {
         if (!Number.isFinite(v)) continue;
         sums[k] = (sums[k] ?? 0) + (k.endsWith(":sum") ? v : v * n);
       }
     }
-    const step = await engine.optimStep(adam);
     lastGradNorm = step.metrics["grad_norm:mean"] ?? lastGradNorm;
     skipped += step.metrics["skipped:sum"] ?? 0;
   }

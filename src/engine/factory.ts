@@ -8,6 +8,7 @@ import { loadCheckpoint } from "./local/model.js";
 import { scriptedEngine } from "./scriptedEngine.js";
 import { OpenAiEngine } from "./openai/openaiEngine.js";
 import { TinkerEngine } from "./tinker/tinkerEngine.js";
+import { TINKER_LORA_ALPHA } from "./tinker/loraConfig.js";
 import type { Tokenizer } from "./tokenizer/types.js";
 import type { SamplingEngine, TrainingEngine } from "./types.js";
 
@@ -42,7 +43,8 @@ export interface OpenEnginesOptions {
   /** Open a frozen reference policy too. */
   reference: boolean;
   /**
-   * Train LoRA adapters on the model's frozen weights (the config's `lora` section; local engine only).
+   * Train LoRA adapters on the model's frozen weights (the config's `lora` section; local engine, and the Tinker
+   * engine asks the server for them).
    * A `weightsDir` holding a PEFT adapter (a LoRA run's checkpoint) is read as base model + adapter
    * even without this.
    */
@@ -159,8 +161,19 @@ export async function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Prom
     case "tinker": {
       // the policy, from a checkpoint's tinker:// weights when weightsDir is given; the reference is an
       // untrained model of the same base (its forward passes give the reference log-probs)
-      // Tinker trains LoRA adapters only: the config's lora rank, else Tinker's default 32
-      const options = { ...spec, loraRank: o.lora?.rank ?? 32, vocabSize: o.tokenizer.vocabSize };
+      // Tinker trains LoRA adapters only: the config's lora (rank, layers, the run's seed for the adapters'
+      // init), else a checkpoint's, else Tinker's default rank 32 on every layer; α is the server's (loraConfig.ts)
+      if (o.lora && o.lora.alpha !== TINKER_LORA_ALPHA)
+        throw new Error(
+          `lora.alpha ${o.lora.alpha}: the Tinker API has no α (SkyRL and rlvr serve use ${TINKER_LORA_ALPHA}); set lora.alpha ${TINKER_LORA_ALPHA} with engine.kind tinker`,
+        );
+      const options = {
+        ...spec,
+        loraRank: o.lora?.rank,
+        loraTargetModules: o.lora?.targetModules,
+        loraSeed: o.seed,
+        vocabSize: o.tokenizer.vocabSize,
+      };
       const policy = await TinkerEngine.open(options, o.weightsDir);
       return enginePair(policy, o.reference ? await TinkerEngine.open(options) : undefined);
     }

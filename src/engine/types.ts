@@ -152,7 +152,13 @@ export interface SamplingEngine {
   sampleMany(prompts: number[][], n: number, params: SamplingParams): Promise<SampledSequence[][]>;
 }
 
-/** What a training loop needs (the local and Tinker engines). */
+/**
+ * What a training loop needs (the local and Tinker engines). Calls are applied in call order: a caller
+ * may submit several (forwardBackward of each micro-batch, then optimStep) before awaiting any, and each
+ * sees the state the earlier calls leave (the local engine queues them on one promise chain, the Tinker
+ * client numbers its requests with seq_ids in call order). A call after one that failed still runs: a
+ * caller that pipelines stops using the engine's state (the run fails and resumes from a checkpoint).
+ */
 export interface TrainingEngine extends SamplingEngine {
   /** Per sequence: logprobs[t] = log p(seq[t+1] | seq[≤t]); length = seq.length − 1. */
   computeLogprobs(sequences: number[][]): Promise<number[][]>;

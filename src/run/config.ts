@@ -332,7 +332,9 @@ const openaiEngineSchema = z.strictObject({
 
 /**
  * LoRA (engine/local/lora.ts): train low-rank adapters on frozen weights; checkpoints hold the adapters
- * (PEFT layout) and their moments only. Absent = full fine-tuning. The local engine only.
+ * (PEFT layout) and their moments only. Absent = full fine-tuning (the local engine; a Tinker server is
+ * asked for rank 32). With engine.kind tinker the server trains the adapter (engine/tinker/loraConfig.ts:
+ * whole attention/MLP groups, α 32).
  */
 const loraSchema = z.strictObject({
   /** r, the adapters' rank. Default 32 (Tinker's LoraConfig default). */

@@ -98,6 +98,22 @@ test("a stop string ends the completion and is left out of its text", async () =
   assert.equal(r.choices[0].finish_reason, "stop");
   assert.equal(r.choices[0].text, free.choices[0].text.slice(0, free.choices[0].text.indexOf(stop)));
   assert.equal(r.choices[0].logprobs!.token_logprobs!.length, tokenizer.encode(r.choices[0].text).length);
+  // streamed (two-character stop string, multi-token): the same text, nothing past the stop string sent
+  const twoChars = free.choices[0].text.slice(
+    free.choices[0].text.indexOf(stop),
+    free.choices[0].text.indexOf(stop) + 2,
+  );
+  const stream = await client.completions.create({
+    model: "arith-warm-start",
+    prompt: PROMPT,
+    max_tokens: 20,
+    temperature: 0,
+    stop: [twoChars],
+    stream: true,
+  });
+  let streamed = "";
+  for await (const chunk of stream) streamed += chunk.choices[0]?.text ?? "";
+  assert.equal(streamed, free.choices[0].text.slice(0, free.choices[0].text.indexOf(twoChars)));
 });
 
 test("chat: the model's chat template, a whole answer, and a stream that joins to it", async () => {

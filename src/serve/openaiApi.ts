@@ -1,8 +1,9 @@
 // `rlvr serve`'s OpenAI-compatible routes: /v1/models, /v1/completions and /v1/chat/completions (the
 // model's own chat template from tokenizer_config.json, else the built-in ChatML one), with n, seed,
 // stop, max_tokens, temperature, top_p, logprobs and streaming (server-sent events). `model` is the
-// served model's name or a tinker:// path of saved weights. Streaming sends each token as its own event
-// once the completion is sampled (the sampler decodes whole batches, not one request at a time).
+// served model's name or a tinker:// path of saved weights. Streaming sends each token's text as it is
+// decoded (textDeltas.ts: whole UTF-8 characters, nothing past a stop string), every choice of n by its
+// index, while the request decodes in one batch with the others (samplingBatcher.ts).
 import { randomInt, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +15,7 @@ import { type ChatMessage, modelChatTemplate, renderChat } from "../tasks/chatTe
 import { UserError } from "./futureStore.js";
 import type { SamplingBatcher } from "./samplingBatcher.js";
 import { cutAtStopStrings, singleTokenStops } from "./stopStrings.js";
+import { TextDeltas } from "./textDeltas.js";
 
 export interface OpenAiContext {
   modelName: string;
@@ -56,13 +58,21 @@ interface Sampled {
   finish: "stop" | "length";
 }
 
-/** Samples n completions of `prompt` and turns them into text (stop strings and end-of-turn tokens cut off). */
+/**
+ * Samples n completions of `prompt` and turns them into text (stop strings and end-of-turn tokens cut
+ * off). With `stream`, each choice's text goes to `stream.text(index, delta, token, logprob)` as it is
+ * decoded (delta null: the token is not part of the answer), and its rest to `stream.rest` at the end.
+ */
 async function complete(
   ctx: OpenAiContext,
   body: Record<string, unknown>,
   prompt: number[],
   extraStops: number[],
   defaultMaxTokens: number,
+  stream?: {
+    text(index: number, delta: string | null, token: number, logprob: number): void;
+    rest(index: number, text: string, finish: "stop" | "length"): void;
+  },
 ): Promise<Sampled[]> {
   const model = typeof body.model === "string" ? body.model : ctx.modelName;
   const batcher = ctx.samplerOf(model);
@@ -92,12 +102,17 @@ async function complete(
       : num(body, "seed", 0, 0, 2 ** 32 - 1, true);
   const stops = stopList(body.stop);
   const stopTokens = [...extraStops, ...singleTokenStops(ctx.tokenizer, stops)];
+  const deltas = stream
+    ? Array.from({ length: n }, () => new TextDeltas(ctx.tokenizer, stops, extraStops))
+    : [];
+  const onToken =
+    stream && ((j: number, token: number, lp: number) => stream.text(j, deltas[j].push(token), token, lp));
   const seqs = await batcher
-    .sample(prompt, n, { maxTokens, temperature, topK, topP, stopTokens }, seed)
+    .sample(prompt, n, { maxTokens, temperature, topK, topP, stopTokens }, seed, onToken)
     .catch((e: unknown) => {
       throw new UserError((e as Error).message);
     });
-  return seqs.map((s: SampledSequence) => {
+  const out = seqs.map((s: SampledSequence) => {
     const { seq, stopAt } = cutAtStopStrings(s, ctx.tokenizer, stops);
     let tokens = seq.tokens;
     let logprobs = seq.logprobs;
@@ -117,28 +132,31 @@ async function complete(
     if (stopAt >= 0) text = text.slice(0, stopAt);
     return { text, tokens, logprobs, finish: seq.stopReason };
   });
+  if (stream) for (const [j, s] of out.entries()) stream.rest(j, deltas[j].finish(s.text), s.finish);
+  return out;
 }
 
-/** The text pieces of a completion token by token; they join to exactly its text. */
-function textPieces(ctx: OpenAiContext, s: Sampled): string[] {
-  const pieces: string[] = [];
-  let done = 0;
-  for (let k = 1; k <= s.tokens.length; k++) {
-    const prefix = ctx.tokenizer.decode(s.tokens.slice(0, k)).slice(0, s.text.length);
-    pieces.push(prefix.slice(done));
-    done = Math.max(done, prefix.length);
+/**
+ * A server-sent event stream whose header goes out with the first event, so that a request that fails
+ * before sampling starts still gets its 4xx.
+ */
+class EventStream {
+  constructor(private readonly res: ServerResponse) {}
+
+  send(event: unknown): void {
+    if (!this.res.headersSent)
+      this.res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-store",
+        connection: "keep-alive",
+      });
+    this.res.write(`data: ${JSON.stringify(event)}\n\n`);
   }
-  return pieces;
-}
 
-function sse(res: ServerResponse, events: unknown[]): void {
-  res.writeHead(200, {
-    "content-type": "text/event-stream",
-    "cache-control": "no-store",
-    connection: "keep-alive",
-  });
-  for (const e of events) res.write(`data: ${JSON.stringify(e)}\n\n`);
-  res.end("data: [DONE]\n\n");
+  end(): void {
+    if (!this.res.headersSent) this.res.writeHead(200, { "content-type": "text/event-stream" });
+    this.res.end("data: [DONE]\n\n");
+  }
 }
 
 function usage(promptTokens: number, out: Sampled[]) {
@@ -171,10 +189,31 @@ export async function completions(ctx: OpenAiContext, body: unknown, res: Server
   if (prompt.length === 0) throw new UserError("prompt: empty");
   const logprobsK =
     body.logprobs === undefined || body.logprobs === null ? null : num(body, "logprobs", 0, 0, 5, true);
-  const out = await complete(ctx, body, prompt, [], 16);
   const id = `cmpl-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const model = typeof body.model === "string" ? body.model : ctx.modelName;
+  if (body.stream === true) {
+    const events = new EventStream(res);
+    const chunk = (index: number, text: string, finish: string | null) => ({
+      id,
+      object: "text_completion",
+      created,
+      model,
+      choices: [{ index, text, logprobs: null, finish_reason: finish }],
+    });
+    await complete(ctx, body, prompt, [], 16, {
+      text: (index, delta) => {
+        if (delta) events.send(chunk(index, delta, null));
+      },
+      rest: (index, text, finish) => {
+        if (text) events.send(chunk(index, text, null));
+        events.send(chunk(index, "", finish));
+      },
+    });
+    events.end();
+    return;
+  }
+  const out = await complete(ctx, body, prompt, [], 16);
   const lp = (s: Sampled) => {
     if (logprobsK === null) return null;
     const tokens = s.tokens.map((t) => ctx.tokenizer.decode([t]));
@@ -191,28 +230,6 @@ export async function completions(ctx: OpenAiContext, body: unknown, res: Server
       text_offset: textOffset,
     };
   };
-  if (body.stream === true) {
-    const events: unknown[] = [];
-    out.forEach((s, index) => {
-      for (const text of textPieces(ctx, s))
-        events.push({
-          id,
-          object: "text_completion",
-          created,
-          model,
-          choices: [{ index, text, logprobs: null, finish_reason: null }],
-        });
-      events.push({
-        id,
-        object: "text_completion",
-        created,
-        model,
-        choices: [{ index, text: "", logprobs: null, finish_reason: s.finish }],
-      });
-    });
-    sse(res, events);
-    return;
-  }
   sendJson(res, 200, {
     id,
     object: "text_completion",
@@ -259,36 +276,61 @@ export async function chatCompletions(ctx: OpenAiContext, body: unknown, res: Se
     body.top_logprobs === undefined || body.top_logprobs === null
       ? 0
       : num(body, "top_logprobs", 0, 0, 20, true);
-  const out = await complete(ctx, body, prompt, stopTokenIds(ctx.tokenizer), 256);
   const id = `chatcmpl-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const model = typeof body.model === "string" ? body.model : ctx.modelName;
-  const tokenLogprobs = (s: Sampled) =>
-    s.tokens.map((t, i) => {
-      const token = ctx.tokenizer.decode([t]);
-      const entry = { token, logprob: s.logprobs[i], bytes: [...Buffer.from(token, "utf8")] };
-      return { ...entry, top_logprobs: topK > 0 ? [entry] : [] };
-    });
+  const tokenLogprob = (t: number, logprob: number) => {
+    const token = ctx.tokenizer.decode([t]);
+    const entry = { token, logprob, bytes: [...Buffer.from(token, "utf8")] };
+    return { ...entry, top_logprobs: topK > 0 ? [entry] : [] };
+  };
+  const tokenLogprobs = (s: Sampled) => s.tokens.map((t, i) => tokenLogprob(t, s.logprobs[i]));
+  const endOfTurn = stopTokenIds(ctx.tokenizer);
   if (body.stream === true) {
-    const events: unknown[] = [];
-    out.forEach((s, index) => {
-      const chunk = (delta: unknown, finish: string | null, logprobs: unknown = null) => ({
+    const events = new EventStream(res);
+    const started = new Set<number>();
+    const chunk = (
+      index: number,
+      delta: Record<string, string>,
+      finish: string | null,
+      logprobs: unknown = null,
+    ) => {
+      // each choice opens with its role
+      if (!started.has(index)) {
+        started.add(index);
+        const opening = { role: "assistant", content: "" };
+        events.send({
+          id,
+          object: "chat.completion.chunk",
+          created,
+          model,
+          choices: [{ index, delta: opening, logprobs: null, finish_reason: null }],
+        });
+      }
+      events.send({
         id,
         object: "chat.completion.chunk",
         created,
         model,
         choices: [{ index, delta, logprobs, finish_reason: finish }],
       });
-      events.push(chunk({ role: "assistant", content: "" }, null));
-      const lps = tokenLogprobs(s);
-      textPieces(ctx, s).forEach((content, i) => {
-        events.push(chunk({ content }, null, wantLogprobs ? { content: [lps[i]] } : null));
-      });
-      events.push(chunk({}, s.finish));
+    };
+    await complete(ctx, body, prompt, endOfTurn, 256, {
+      text: (index, delta, token, logprob) => {
+        // with logprobs, one chunk per token of the answer (its text may still be held back)
+        if (wantLogprobs && delta !== null)
+          chunk(index, { content: delta }, null, { content: [tokenLogprob(token, logprob)] });
+        else if (delta) chunk(index, { content: delta }, null);
+      },
+      rest: (index, text, finish) => {
+        if (text) chunk(index, { content: text }, null);
+        chunk(index, {}, finish);
+      },
     });
-    sse(res, events);
+    events.end();
     return;
   }
+  const out = await complete(ctx, body, prompt, endOfTurn, 256);
   sendJson(res, 200, {
     id,
     object: "chat.completion",

@@ -2,7 +2,8 @@
 // request has come for `gatherMs` (at most `maxGatherMs` after the first; a client's concurrent requests
 // arrive a few ms apart over HTTP), while it decodes new requests queue, and the next batch takes every queued request with the same sampling
 // parameters (up to `maxPrompts`). Each request keeps its own seed (LocalEngine.sampleSeeded), so what
-// it draws does not depend on what it was batched with.
+// it draws does not depend on what it was batched with. A request may hear its tokens as they are
+// decoded (streaming), while it decodes in the batch with the others.
 import type { LocalEngine } from "../engine/local/localEngine.js";
 import type { SampledSequence, SamplingParams } from "../engine/types.js";
 
@@ -12,9 +13,13 @@ interface Pending {
   seed: number;
   params: SamplingParams;
   key: string;
+  onToken?: (j: number, token: number, logprob: number) => void;
   resolve: (r: SampledSequence[]) => void;
   reject: (e: unknown) => void;
 }
+
+/** What a batcher samples from: a LocalEngine's weights (tests give a stand-in). */
+export type SamplingWeights = Pick<LocalEngine, "info" | "sampleSeeded" | "computeLogprobs">;
 
 const paramsKey = (p: SamplingParams, n: number) =>
   JSON.stringify([n, p.maxTokens, p.temperature, p.topK, p.topP, p.stopTokens ?? []]);
@@ -27,7 +32,7 @@ export class SamplingBatcher {
 
   constructor(
     /** The weights sampled (also scores prompt log-probs). */
-    readonly engine: LocalEngine,
+    readonly engine: SamplingWeights,
     private readonly maxPrompts = 64,
     private readonly gatherMs = 10,
     private readonly maxGatherMs = 100,
@@ -35,9 +40,16 @@ export class SamplingBatcher {
 
   private lastArrival = 0;
 
-  sample(prompt: number[], n: number, params: SamplingParams, seed: number): Promise<SampledSequence[]> {
+  /** n samples of `prompt`; `onToken` hears sample j's tokens as they are decoded. */
+  sample(
+    prompt: number[],
+    n: number,
+    params: SamplingParams,
+    seed: number,
+    onToken?: (j: number, token: number, logprob: number) => void,
+  ): Promise<SampledSequence[]> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ prompt, n, seed, params, key: paramsKey(params, n), resolve, reject });
+      this.queue.push({ prompt, n, seed, params, key: paramsKey(params, n), onToken, resolve, reject });
       this.lastArrival = performance.now();
       void this.drain();
     });
@@ -68,6 +80,7 @@ export class SamplingBatcher {
             batch[0].n,
             batch[0].params,
             batch.map((b) => b.seed),
+            (p, j, token, logprob) => batch[p].onToken?.(j, token, logprob),
           );
           batch.forEach((b, i) => {
             b.resolve(out[i]);
@@ -77,10 +90,14 @@ export class SamplingBatcher {
           if (batch.length === 1) batch[0].reject(err);
           else
             for (const b of batch)
-              await this.engine.sampleSeeded([b.prompt], b.n, b.params, [b.seed]).then(
-                (r) => b.resolve(r[0]),
-                (e) => b.reject(e),
-              );
+              await this.engine
+                .sampleSeeded([b.prompt], b.n, b.params, [b.seed], (_p, j, token, lp) =>
+                  b.onToken?.(j, token, lp),
+                )
+                .then(
+                  (r) => b.resolve(r[0]),
+                  (e) => b.reject(e),
+                );
         }
       }
     } finally {

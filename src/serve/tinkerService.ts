@@ -1,12 +1,23 @@
-// What `rlvr serve`'s Tinker API does, apart from HTTP: sessions, training models (one LocalEngine each,
-// full fine-tuning: a LoRA config is accepted and recorded), their requests in seq_id order, futures,
-// tinker:// checkpoints on disk, and sampling sessions (the base model, a snapshot of a training model's
-// weights, or saved sampler weights) whose requests are batched.
+// What `rlvr serve`'s Tinker API does, apart from HTTP: sessions, training models (one LocalEngine each:
+// a LoRA adapter of the asked rank on the served weights, shared and frozen, with α 32 on the attention
+// and/or MLP layers (engine/tinker/loraConfig.ts); rank 0 fine-tunes every weight), their requests in
+// seq_id order, futures, tinker:// checkpoints on disk (a LoRA model's are PEFT adapters), and sampling
+// sessions (the base model, a snapshot of a training model's weights, or saved sampler weights) whose
+// requests are batched.
 import { createHash, randomInt, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../core/atomicFile.js";
 import { join } from "node:path";
-import { LocalEngine } from "../engine/local/localEngine.js";
+import { writeDirAtomic } from "../core/atomicFile.js";
+import { LocalEngine, type LocalLoraOptions } from "../engine/local/localEngine.js";
+import {
+  describeLora,
+  isAdapterDirectory,
+  loadAdapter,
+  sameLoraShape,
+  saveAdapter,
+} from "../engine/local/lora.js";
+import { loraTargetModules, TINKER_LORA_ALPHA } from "../engine/tinker/loraConfig.js";
 import { loadCheckpoint } from "../engine/local/model.js";
 import type { SessionCache } from "../engine/local/graph/runtime.js";
 import type { Tokenizer } from "../engine/tokenizer/types.js";
@@ -30,8 +41,10 @@ export interface TinkerServiceOptions {
   tokenizer: Tokenizer;
   /** Where tinker:// checkpoints are written. */
   checkpointDir: string;
-  /** Compiled graphs shared by every engine of the model. */
+  /** Compiled graphs shared by every engine of the model without LoRA. */
   sessions: SessionCache;
+  /** A new cache for the engines of one LoRA shape (their graphs take the adapters as inputs too). */
+  newSessions: () => SessionCache;
   futures?: FutureStore;
   /** Weight snapshots kept per training model for sampling (older ones are dropped). Default 4. */
   keepSnapshots?: number;
@@ -44,7 +57,8 @@ interface TrainingModel {
   sessionId: string;
   engine: LocalEngine;
   queue: SeqQueue;
-  loraRank?: number;
+  /** The adapter's rank (0: every weight trains). */
+  loraRank: number;
   snapshots: string[];
 }
 
@@ -116,6 +130,8 @@ export class TinkerService {
   private readonly base: LocalEngine;
   private readonly baseSampler: SamplingBatcher;
   private readonly keepSnapshots: number;
+  /** Compiled graphs per LoRA shape (rank and layers). */
+  private readonly loraSessions = new Map<string, SessionCache>();
 
   constructor(private readonly o: TinkerServiceOptions) {
     this.futures = o.futures ?? new FutureStore();
@@ -172,30 +188,53 @@ export class TinkerService {
     return m;
   }
 
+  /** An engine of the served weights (shared, frozen) with LoRA adapters (given, or fresh from `seed`). */
+  private loraEngine(lora: LocalLoraOptions, name: string, seed?: number): LocalEngine {
+    const key = `${lora.rank}:${[...lora.targetModules].sort()}:${lora.alpha}`;
+    let sessions = this.loraSessions.get(key);
+    if (!sessions) {
+      sessions = this.o.newSessions();
+      this.loraSessions.set(key, sessions);
+    }
+    return new LocalEngine(this.base.config, new Map(this.base.parameters()), { sessions, name, seed, lora });
+  }
+
   createModel(body: Record<string, unknown>): unknown {
     const sessionId = field(body, "session_id", isString, "a session id");
     this.sessionsSeen.set(sessionId, Date.now());
     this.checkBaseModel(body.base_model);
-    const lora = body.lora_config;
-    if (lora !== undefined && lora !== null && (!isObject(lora) || !isInt(lora.rank) || lora.rank < 0))
+    const lora = body.lora_config ?? {};
+    if (!isObject(lora) || !optional(isInt)(lora.rank) || (lora.rank ?? 0) < 0)
       throw new UserError("lora_config: expected {rank: integer ≥ 0, ...}");
+    const seed = field(lora, "seed", optional(isInt), "an integer");
+    for (const k of ["train_attn", "train_mlp", "train_unembed"])
+      field(lora, k, optional(isBool), "true or false");
+    const rank = (lora.rank as number | undefined) ?? 0;
+    const targetModules = loraTargetModules(lora);
+    if (rank > 0 && targetModules.length === 0)
+      throw new UserError(
+        "lora_config: train_attn and train_mlp are both false; rlvr serve adapts the attention and MLP layers (not the unembedding)",
+      );
     const id = randomUUID();
-    const rank = isObject(lora) ? (lora.rank as number) : 0;
-    // what weights_info tells a client that loads this model's checkpoints (after a restart too)
-    writeFileAtomic(
-      join(this.o.checkpointDir, id, "model.json"),
-      `${JSON.stringify({ base_model: this.o.modelName, lora_rank: rank })}\n`,
-    );
-    // full fine-tuning: every weight of the model trains (the rank is recorded and reported)
-    const engine = LocalEngine.fromDirectory(this.o.modelDir, { sessions: this.o.sessions, name: id });
-    this.models.set(id, {
-      id,
-      sessionId,
-      engine,
-      queue: new SeqQueue(),
-      loraRank: isObject(lora) ? (lora.rank as number) : undefined,
-      snapshots: [],
-    });
+    // what weights_info tells a client that loads this model's checkpoints (after a restart too); the
+    // unembedding is never adapted (train_unembed is accepted and reported false)
+    const meta = {
+      base_model: this.o.modelName,
+      lora_rank: rank,
+      ...(rank > 0
+        ? { train_attn: lora.train_attn !== false, train_mlp: lora.train_mlp !== false, train_unembed: false }
+        : {}),
+    };
+    writeFileAtomic(join(this.o.checkpointDir, id, "model.json"), `${JSON.stringify(meta)}\n`);
+    const engine =
+      rank > 0
+        ? this.loraEngine(
+            { rank, alpha: TINKER_LORA_ALPHA, targetModules, dropout: 0, baseModel: this.o.modelName },
+            id,
+            seed ?? randomInt(2 ** 31),
+          )
+        : LocalEngine.fromDirectory(this.o.modelDir, { sessions: this.o.sessions, name: id });
+    this.models.set(id, { id, sessionId, engine, queue: new SeqQueue(), loraRank: rank, snapshots: [] });
     return {
       request_id: this.futures.submit(
         Promise.resolve({ kind: "json", body: { type: "create_model", model_id: id } }),
@@ -225,9 +264,13 @@ export class TinkerService {
     const p = parseTinkerPath(body.tinker_path);
     const file = join(this.o.checkpointDir, p.modelId, "model.json");
     if (!existsSync(file)) throw new NotFound(`no checkpoints of model ${p.modelId} on this server`);
-    const meta = JSON.parse(readFileSync(file, "utf8")) as { base_model: string; lora_rank: number };
-    // every run here is full fine-tuning; the rank is the one the client asked for (SDKs build a LoRA config from it)
-    return { base_model: meta.base_model, is_lora: true, lora_rank: meta.lora_rank || 32 };
+    const meta = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    // what the checkpoint holds: an adapter (LoRA) or the whole weights (rank 0)
+    const dir = this.checkpointPath(p.modelId, p.kind, p.name);
+    const isLora = existsSync(dir) ? isAdapterDirectory(dir) : Number(meta.lora_rank) > 0;
+    return isLora
+      ? { ...meta, is_lora: true }
+      : { base_model: meta.base_model, is_lora: false, lora_rank: 0 };
   }
 
   getInfo(body: Record<string, unknown>): unknown {
@@ -236,7 +279,7 @@ export class TinkerService {
       type: "get_info",
       model_id: m.id,
       model_data: { arch: "qwen2", model_name: this.o.modelName, tokenizer_id: this.o.modelDir },
-      is_lora: m.loraRank !== undefined && m.loraRank > 0,
+      is_lora: m.loraRank > 0,
       lora_rank: m.loraRank,
       model_name: this.o.modelName,
     };
@@ -330,16 +373,30 @@ export class TinkerService {
     if (name !== undefined && !NAME.test(name))
       throw new UserError(`path ${JSON.stringify(name)}: a name of letters, digits, '.', '_' and '-'`);
     return this.queued(m, body.seq_id, JSON.stringify(["sampler", name, samplingSeq]), async () => {
+      const adapted = m.engine.loraAdapters();
       if (name !== undefined) {
-        await m.engine.saveWeights(this.checkpointPath(m.id, "sampler_weights", name));
+        const dir = this.checkpointPath(m.id, "sampler_weights", name);
+        // a LoRA model's sampler weights are its adapter (PEFT layout), sampled on the served weights
+        if (adapted)
+          await writeDirAtomic(dir, (tmp) =>
+            saveAdapter(tmp, m.engine.config, adapted.lora, adapted.adapters, this.o.modelName),
+          );
+        else await m.engine.saveWeights(dir);
         return {
           kind: "json",
           body: { type: "save_weights_for_sampler", path: `tinker://${m.id}/sampler_weights/${name}` },
         };
       }
-      // an in-memory snapshot of the weights as they are now (the next requests of the model wait for it)
-      const params = new Map([...m.engine.parameters()].map(([k, v]) => [k, Float32Array.from(v)]));
-      const snapshot = new LocalEngine(m.engine.config, params, { sessions: this.o.sessions, name: m.id });
+      // an in-memory snapshot of the weights as they are now (the next requests of the model wait for
+      // it): of the adapters only under LoRA (the served weights do not change)
+      const copy = (from: ReadonlyMap<string, Float32Array>) =>
+        new Map([...from].map(([k, v]) => [k, Float32Array.from(v)]));
+      const snapshot = adapted
+        ? this.loraEngine({ ...adapted.lora, adapters: copy(adapted.adapters) }, m.id)
+        : new LocalEngine(m.engine.config, copy(m.engine.parameters()), {
+            sessions: this.o.sessions,
+            name: m.id,
+          });
       const id = randomUUID();
       this.samplers.set(id, { batcher: new SamplingBatcher(snapshot) });
       m.snapshots.push(id);
@@ -357,9 +414,26 @@ export class TinkerService {
     const dir = this.checkpointPath(p.modelId, p.kind, p.name);
     if (!existsSync(join(dir, "state.json")))
       throw new UserError(`load_weights: no checkpoint at ${body.path}`);
+    const adapted = m.engine.loraAdapters();
+    const saved = isAdapterDirectory(dir) ? loadAdapter(dir, m.engine.config) : null;
+    if (adapted && !saved)
+      throw new UserError(
+        `load_weights: ${body.path} holds whole weights; model ${m.id} trains a LoRA adapter`,
+      );
+    if (!adapted && saved)
+      throw new UserError(
+        `load_weights: ${body.path} holds a LoRA adapter; model ${m.id} trains every weight`,
+      );
+    if (adapted && saved && !sameLoraShape(adapted.lora, saved.lora))
+      throw new UserError(
+        `load_weights: ${body.path} holds an adapter of ${describeLora(saved.lora)}, model ${m.id} one of ${describeLora(adapted.lora)}`,
+      );
     return this.queued(m, body.seq_id, JSON.stringify(["load", body.path, withOptimizer]), async () => {
       if (withOptimizer) await m.engine.loadState(dir);
-      else {
+      else if (adapted && saved) {
+        // in place: the optimizer and the sampler hold these arrays
+        for (const [k, v] of adapted.adapters) v.set(saved.adapters.get(k)!);
+      } else {
         const { params } = loadCheckpoint(dir);
         for (const [k, v] of m.engine.parameters()) v.set(params.get(k)!);
       }
@@ -393,10 +467,17 @@ export class TinkerService {
   savedSampler(path: string): SamplingBatcher {
     const p = parseTinkerPath(path);
     const dir = this.checkpointPath(p.modelId, p.kind, p.name);
-    if (!existsSync(join(dir, "config.json"))) throw new UserError(`no weights at ${path}`);
+    const adapter = isAdapterDirectory(dir);
+    if (!adapter && !existsSync(join(dir, "config.json"))) throw new UserError(`no weights at ${path}`);
     let b = this.saved.get(dir);
     if (!b) {
-      b = new SamplingBatcher(LocalEngine.fromDirectory(dir, { sessions: this.o.sessions, name: path }));
+      // an adapter samples on the served weights, as the model that saved it did
+      const saved = adapter ? loadAdapter(dir, this.base.config) : null;
+      b = new SamplingBatcher(
+        saved
+          ? this.loraEngine({ ...saved.lora, adapters: saved.adapters }, path)
+          : LocalEngine.fromDirectory(dir, { sessions: this.o.sessions, name: path }),
+      );
       this.saved.set(dir, b);
     }
     return b;
@@ -468,6 +549,7 @@ export class TinkerService {
     clearInterval(this.sweep);
     for (const m of this.models.values()) await m.engine.close();
     await this.base.close();
+    for (const sessions of this.loraSessions.values()) await sessions.clear();
   }
 }
 

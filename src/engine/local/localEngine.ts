@@ -58,7 +58,7 @@ import { loadModelConfig, type ModelConfig } from "./modelConfig.js";
 import { AdamW } from "./optimizer.js";
 import { locateTensors, readTensors, writeTensors } from "./shardedSafetensors.js";
 import { readSafetensorsFile, writeSafetensors } from "./safetensors.js";
-import { Sampler } from "./sampler.js";
+import { type OnToken, Sampler } from "./sampler.js";
 import {
   criticTerm,
   initValueHead,
@@ -315,15 +315,17 @@ export class LocalEngine implements TrainingEngine {
 
   /**
    * n samples of each prompt, prompt p from its own seed: result[p][j] is what sampleMany draws for
-   * prompt q with seed s when seeds_P[p] = Rng.promptSeed(s, q) (a server batching requests).
+   * prompt q with seed s when seeds_P[p] = Rng.promptSeed(s, q) (a server batching requests); `onToken`
+   * hears each token as it is decoded (streaming).
    */
   sampleSeeded(
     prompts: number[][],
     n: number,
     params: SamplingParams,
     seeds_P: readonly number[],
+    onToken?: OnToken,
   ): Promise<SampledSequence[][]> {
-    return this.exclusive(() => this.sampler.sample(prompts, n, params, seeds_P));
+    return this.exclusive(() => this.sampler.sample(prompts, n, params, seeds_P, onToken));
   }
 
   async computeLogprobs(sequences: number[][]): Promise<number[][]> {

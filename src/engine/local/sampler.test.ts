@@ -144,3 +144,29 @@ test("sampleSeeded: each prompt alone with Rng.promptSeed draws what it draws in
     assert.deepEqual(seeded[i], together[p]);
   });
 });
+
+test("onToken hears each row's tokens as they are decoded, step by step across the batch", async () => {
+  const prompts = [
+    [1, 2, 3],
+    [4, 5],
+  ];
+  const params = { ...base, maxTokens: 8 };
+  const heard: string[] = [];
+  const perRow = new Map<string, { tokens: number[]; logprobs: number[] }>();
+  const out = await engine.sampleSeeded(prompts, 2, params, [5, 6], (p, j, token, logprob) => {
+    heard.push(`${p}.${j}`);
+    const r = perRow.get(`${p}.${j}`) ?? { tokens: [], logprobs: [] };
+    r.tokens.push(token);
+    r.logprobs.push(logprob);
+    perRow.set(`${p}.${j}`, r);
+  });
+  out.forEach((seqs, p) => {
+    seqs.forEach((s, j) => {
+      assert.deepEqual(perRow.get(`${p}.${j}`), { tokens: s.tokens, logprobs: s.logprobs });
+    });
+  });
+  // one token of every row per decode step (none stops early at maxTokens 8 without stop tokens)
+  assert.deepEqual(heard.slice(0, 8), ["0.0", "0.1", "1.0", "1.1", "0.0", "0.1", "1.0", "1.1"]);
+  // the same draws as without the callback
+  assert.deepEqual(await engine.sampleSeeded(prompts, 2, params, [5, 6]), out);
+});

@@ -112,7 +112,12 @@ interface Row {
   logprobs: number[];
   done: boolean;
   stopReason: "stop" | "length";
+  /** Told each token as it is decoded (streaming). */
+  onToken?: (token: number, logprob: number) => void;
 }
+
+/** Called with each token as it is decoded: prompt p, its sample j, the token and its log-prob. */
+export type OnToken = (p: number, j: number, token: number, logprob: number) => void;
 
 export class Sampler {
   private readonly maxBatch: number;
@@ -132,13 +137,15 @@ export class Sampler {
 
   /**
    * n samples of each prompt; result[p][j] uses the stream Rng.derive(seed, p, j), or with one seed per
-   * prompt Rng.derive(seed[p], 0, j) (Rng.promptSeed gives the seed that draws the same).
+   * prompt Rng.derive(seed[p], 0, j) (Rng.promptSeed gives the seed that draws the same). `onToken`
+   * hears each token as it is decoded, before the next decode step.
    */
   async sample(
     prompts: number[][],
     n: number,
     params: SamplingParams,
     seed: number | readonly number[],
+    onToken?: OnToken,
   ): Promise<SampledSequence[][]> {
     if (typeof seed !== "number" && seed.length !== prompts.length)
       throw new Error(`sample: ${seed.length} seeds for ${prompts.length} prompts`);
@@ -171,6 +178,7 @@ export class Sampler {
           logprobs: [],
           done: false,
           stopReason: "length",
+          onToken: onToken && ((token, logprob) => onToken(p, j, token, logprob)),
         });
       }
     });
@@ -186,6 +194,7 @@ export class Sampler {
     const { token, logprob } = sampleToken(logits, params, row.rng);
     row.tokens.push(token);
     row.logprobs.push(logprob);
+    row.onToken?.(token, logprob);
     if (params.stopTokens?.includes(token)) {
       row.done = true;
       row.stopReason = "stop";

@@ -4,7 +4,8 @@
 // the native policy loss runs as a built-in when it has no KL term, and otherwise takes the two-pass
 // path (policyLoss.ts): a forward pass for lp, L and ∂L/∂lp here, then forward_backward with
 // cross_entropy and weights −∂L/∂lp. Loss metrics are computed here from the returned log-probs, so they
-// mean what the local engine's mean. After each optim_step the weights are synced to a new sampler
+// mean what the local engine's mean. Calls take seq_ids in call order (inTurn), so a caller pipelines
+// forward_backward and optim_step (policyUpdate.ts). After each optim_step the weights are synced to a new sampler
 // (save_weights_for_sampler, submitted with optim_step before either is awaited). Checkpoints are
 // tinker:// paths on the server, recorded in the checkpoint directory (tinker.json).
 import { randomInt } from "node:crypto";
@@ -24,7 +25,9 @@ import type {
   SamplingParams,
   TrainingEngine,
 } from "../types.js";
+import type { LoraTargetModule } from "../../core/choices.js";
 import { type TinkerHttpOptions, TinkerHttp } from "./http.js";
+import { type TinkerLoraConfig, tinkerLoraConfig } from "./loraConfig.js";
 import { tokenLoss } from "./policyLoss.js";
 import {
   decodeForwardBackwardOutput,
@@ -37,8 +40,16 @@ export const TINKER_CHECKPOINT_FILE = "tinker.json";
 
 export interface TinkerEngineOptions extends TinkerHttpOptions {
   baseModel: string;
-  /** LoRA rank asked of the server (default 32, Tinker's). */
+  /**
+   * LoRA rank asked of the server (0 = full fine-tuning, where the server offers it). Default: a
+   * checkpoint's, when the engine opens one (as the SDK's create_training_client_from_state does), else
+   * 32 (Tinker's).
+   */
   loraRank?: number;
+  /** The layers adapted: whole attention and/or MLP groups (loraConfig.ts; default all). */
+  loraTargetModules?: readonly LoraTargetModule[];
+  /** Seed of the adapters' init (default: the server's choice). */
+  loraSeed?: number;
   /** Seed of the stream that seeds sample requests without a seed (default: random). */
   seed?: number;
   /** The tokenizer's vocabulary size (the server does not report one). */
@@ -128,6 +139,39 @@ async function serverInfo(http: TinkerHttp, baseModel: string, vocabSize: number
   return { name: `tinker:${baseModel}`, vocabSize, maxSequenceLength: m.max_context_length ?? 32768 };
 }
 
+/**
+ * The LoRA of a checkpoint (weights_info), to create the model that loads it; a rank given in `o` must
+ * be the checkpoint's.
+ */
+async function checkpointLora(
+  http: TinkerHttp,
+  stateDir: string,
+  o: TinkerEngineOptions,
+): Promise<TinkerLoraConfig> {
+  const path = readTinkerCheckpoint(stateDir).statePath;
+  const w = await http.json("weights_info", { tinker_path: path });
+  const rank = w.is_lora === false ? 0 : Number(w.lora_rank);
+  if (!Number.isInteger(rank) || rank < 0)
+    throw new Error(`weights_info ${path}: no LoRA rank in the answer`);
+  if (o.loraRank !== undefined && o.loraRank !== rank)
+    throw new Error(
+      `${join(stateDir, TINKER_CHECKPOINT_FILE)}: the checkpoint holds a LoRA of rank ${rank}, not the asked ${o.loraRank}`,
+    );
+  const flag = (v: unknown) => (typeof v === "boolean" ? v : true);
+  const saved = {
+    rank,
+    train_attn: flag(w.train_attn),
+    train_mlp: flag(w.train_mlp),
+    train_unembed: w.train_unembed === true,
+  };
+  const asked = o.loraTargetModules && tinkerLoraConfig(rank, o.loraTargetModules);
+  if (rank > 0 && asked && (asked.train_attn !== saved.train_attn || asked.train_mlp !== saved.train_mlp))
+    throw new Error(
+      `${join(stateDir, TINKER_CHECKPOINT_FILE)}: the checkpoint's LoRA adapts${saved.train_attn ? " attention" : ""}${saved.train_mlp ? " MLP" : ""} layers, not the asked ${o.loraTargetModules}`,
+    );
+  return saved;
+}
+
 export class TinkerEngine implements TrainingEngine {
   readonly info: ModelInfo;
   private seq = 1;
@@ -163,7 +207,9 @@ export class TinkerEngine implements TrainingEngine {
         session_id: session,
         model_seq_id: 0,
         base_model: o.baseModel,
-        lora_config: { rank: o.loraRank ?? 32, train_unembed: true, train_mlp: true, train_attn: true },
+        lora_config: stateDir
+          ? await checkpointLora(http, stateDir, o)
+          : tinkerLoraConfig(o.loraRank ?? 32, o.loraTargetModules, o.loraSeed),
       },
       false,
     );
@@ -176,6 +222,32 @@ export class TinkerEngine implements TrainingEngine {
 
   private nextSeq(): number {
     return this.seq++;
+  }
+
+  /** Where the submissions of the calls so far end (see inTurn). */
+  private submissions: Promise<void> = Promise.resolve();
+
+  /**
+   * Calls take their seq_ids in call order (types.ts: calls are applied in call order): `submit` runs
+   * once every earlier call has submitted all its requests and resolves once its own are submitted, to
+   * the promise of its result. A built-in loss submits at once, so callers pipeline forward_backward and
+   * optim_step; the two-pass path holds the later calls until its forward pass is back and its
+   * forward_backward is submitted.
+   */
+  private async inTurn<R>(submit: () => Promise<{ result: Promise<R> }>): Promise<R> {
+    const earlier = this.submissions;
+    let submitted!: () => void;
+    this.submissions = new Promise<void>((r) => {
+      submitted = r;
+    });
+    let pending: { result: Promise<R> };
+    try {
+      await earlier;
+      pending = await submit();
+    } finally {
+      submitted();
+    }
+    return pending.result;
   }
 
   /** A sampler of the weights as they are after the requests submitted so far. */
@@ -219,7 +291,11 @@ export class TinkerEngine implements TrainingEngine {
         weights: new Array(s.length - 1).fill(0),
       };
     });
-    return (await this.send(datums, "cross_entropy", {}, (d) => ({ weights: d.weights }), true)).logprobs;
+    return this.inTurn(async () => ({
+      result: this.send(datums, "cross_entropy", {}, (d) => ({ weights: d.weights }), true).then(
+        (r) => r.logprobs,
+      ),
+    }));
   }
 
   /** One forward_backward request (forward_only for a forward pass); logprobs and entropy per datum. */
@@ -285,28 +361,48 @@ export class TinkerEngine implements TrainingEngine {
     return this.train(datums, loss, true);
   }
 
-  private async train(datums: Datum[], spec: LossSpec, forwardOnly: boolean): Promise<ForwardBackwardOutput> {
+  private train(datums: Datum[], spec: LossSpec, forwardOnly: boolean): Promise<ForwardBackwardOutput> {
+    return this.inTurn(() => this.submitTraining(datums, spec, forwardOnly));
+  }
+
+  /** Submits the requests of a forward or forwardBackward call; resolves once they are all submitted. */
+  private async submitTraining(
+    datums: Datum[],
+    spec: LossSpec,
+    forwardOnly: boolean,
+  ): Promise<{ result: Promise<ForwardBackwardOutput> }> {
     const builtIn = spec.kind !== "policy" || (spec.klCoef === 0 && spec.entropyCoef === 0);
     if (forwardOnly || !builtIn) {
       // a forward pass: lp here, the loss computed from it (tokenLoss refuses an entropy bonus)
-      const fwd = await this.send(datums, "cross_entropy", {}, (d) => ({ weights: d.weights }), true);
-      const parts = datums.map((d, i) => tokenLoss(spec, d, fwd.logprobs[i]));
-      const loss = parts.reduce((a, p) => a + p.loss, 0);
-      if (!forwardOnly) {
-        // ∇ Σ −(−g)·lp = Σ g·∇lp = ∇L: the gradient of the loss through cross_entropy
-        await this.send(
-          datums,
-          "cross_entropy",
-          {},
-          (_d, i) => ({ weights: parts[i].grad_T.map((g) => -g) }),
-          false,
-        );
-      }
-      return {
-        logprobs: fwd.logprobs,
-        entropy: fwd.entropy,
-        metrics: this.metrics(spec, datums, fwd.logprobs, fwd.entropy, loss),
-      };
+      const forward = this.send(datums, "cross_entropy", {}, (d) => ({ weights: d.weights }), true).then(
+        (fwd) => {
+          const parts = datums.map((d, i) => tokenLoss(spec, d, fwd.logprobs[i]));
+          const output: ForwardBackwardOutput = {
+            logprobs: fwd.logprobs,
+            entropy: fwd.entropy,
+            metrics: this.metrics(
+              spec,
+              datums,
+              fwd.logprobs,
+              fwd.entropy,
+              parts.reduce((a, p) => a + p.loss, 0),
+            ),
+          };
+          return { parts, output };
+        },
+      );
+      // a forward pass alone is submitted; the two-pass path's forward_backward needs its result first
+      if (forwardOnly) return { result: forward.then((f) => f.output) };
+      const { parts, output } = await forward;
+      // ∇ Σ −(−g)·lp = Σ g·∇lp = ∇L: the gradient of the loss through cross_entropy
+      const backward = this.send(
+        datums,
+        "cross_entropy",
+        {},
+        (_d, i) => ({ weights: parts[i].grad_T.map((g) => -g) }),
+        false,
+      );
+      return { result: backward.then(() => output) };
     }
     const kind = spec.kind === "policy" ? spec.policy : spec.kind;
     const config: Record<string, number> =
@@ -316,7 +412,7 @@ export class TinkerEngine implements TrainingEngine {
             clip_low_threshold: (spec as { clipLow: number }).clipLow,
             clip_high_threshold: (spec as { clipHigh: number }).clipHigh,
           };
-    const out = await this.send(
+    const out = this.send(
       datums,
       kind,
       config,
@@ -331,13 +427,19 @@ export class TinkerEngine implements TrainingEngine {
       false,
     );
     return {
-      logprobs: out.logprobs,
-      entropy: out.entropy,
-      metrics: this.metrics(spec, datums, out.logprobs, out.entropy, out.metrics["loss:sum"]),
+      result: out.then((o) => ({
+        logprobs: o.logprobs,
+        entropy: o.entropy,
+        metrics: this.metrics(spec, datums, o.logprobs, o.entropy, o.metrics["loss:sum"]),
+      })),
     };
   }
 
-  async optimStep(params: AdamParams): Promise<OptimStepOutput> {
+  optimStep(params: AdamParams): Promise<OptimStepOutput> {
+    return this.inTurn(async () => ({ result: this.submitOptimStep(params) }));
+  }
+
+  private async submitOptimStep(params: AdamParams): Promise<OptimStepOutput> {
     const step = this.http.future(
       "optim_step",
       {
@@ -364,7 +466,11 @@ export class TinkerEngine implements TrainingEngine {
   }
 
   /** Saves weights and optimizer state on the server; `dir` records where (tinker.json). */
-  async saveState(dir: string): Promise<void> {
+  saveState(dir: string): Promise<void> {
+    return this.inTurn(async () => ({ result: this.submitSave(dir) }));
+  }
+
+  private async submitSave(dir: string): Promise<void> {
     const name = `rlvr-${Date.now().toString(36)}-${randomInt(2 ** 31).toString(36)}`;
     const r = await this.http.future(
       "save_weights",
@@ -383,18 +489,21 @@ export class TinkerEngine implements TrainingEngine {
   }
 
   /** Loads the weights and optimizer state a checkpoint directory records (load_weights). */
-  async loadState(dir: string): Promise<void> {
-    const record = readTinkerCheckpoint(dir);
-    if (record.baseModel !== this.o.baseModel)
-      throw new Error(
-        `${join(dir, TINKER_CHECKPOINT_FILE)}: a checkpoint of ${record.baseModel}, not ${this.o.baseModel}`,
+  loadState(dir: string): Promise<void> {
+    return this.inTurn(async () => {
+      const record = readTinkerCheckpoint(dir);
+      if (record.baseModel !== this.o.baseModel)
+        throw new Error(
+          `${join(dir, TINKER_CHECKPOINT_FILE)}: a checkpoint of ${record.baseModel}, not ${this.o.baseModel}`,
+        );
+      const load = this.http.future(
+        "load_weights",
+        { model_id: this.modelId, seq_id: this.nextSeq(), path: record.statePath, optimizer: true },
+        false,
       );
-    await this.http.future(
-      "load_weights",
-      { model_id: this.modelId, seq_id: this.nextSeq(), path: record.statePath, optimizer: true },
-      false,
-    );
-    await this.syncSampler();
+      const sync = this.syncSampler(this.submitSamplerSync());
+      return { result: Promise.all([load, sync]).then(() => undefined) };
+    });
   }
 
   /** The weights stay on the server: `dir` records their tinker:// path. */
