@@ -1,10 +1,12 @@
 // The value head and its clipped loss against finite differences (the op alone, then the whole model in
-// float64 over packed rows), and the engine's value loss: values out, the critic learns, state round-trips.
+// float64 over packed rows) and against PyTorch goldens (bench/value_head_goldens.py), and the engine's
+// value loss: values out, the critic learns, state round-trips.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Rng } from "../../core/rng.js";
 import type { Datum } from "../types.js";
 import { centralDifference, gradCheck } from "./graph/gradcheck.js";
@@ -231,4 +233,97 @@ test("policy loss with the critic in the same pass: value head and trunk gradien
   }
   assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
   await compiled.release();
+});
+
+interface ValueGolden {
+  scale: number;
+  clip_range: number;
+  coef: number;
+  value_head: { weight: number[]; bias: number[] };
+  datums: { input_tokens: number[]; weights: number[]; returns: number[]; old_values: number[] }[];
+  values: number[][];
+  took_clipped: boolean[][];
+  loss: number;
+  grads: Record<string, number[]>;
+  grad_norms: Record<string, number>;
+}
+
+const QWEN2 = fileURLToPath(new URL("../../../test-data/tiny-qwen2/", import.meta.url));
+
+/** ‖a − b‖ / ‖b‖ */
+function relErrByNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let d = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i] - b[i]) ** 2;
+    n += b[i] ** 2;
+  }
+  return Math.sqrt(d / n);
+}
+
+test("engine value loss on tiny-qwen2 matches PyTorch: values, clipped loss, head and trunk gradients", async () => {
+  const golden = JSON.parse(readFileSync(join(QWEN2, "value_golden.json"), "utf8")) as ValueGolden;
+  // both branches of the max occur among the weighted tokens, so the loss depends on the clip
+  const weighted = golden.took_clipped.flatMap((row, s) =>
+    row.filter((_, t) => golden.datums[s].weights[t] > 0),
+  );
+  assert.ok(weighted.includes(true) && weighted.includes(false));
+  const engine = LocalEngine.fromDirectory(QWEN2, { valueHead: true, intraOpNumThreads: 1 });
+  engine.parameters().get(VALUE_HEAD_WEIGHT)!.set(golden.value_head.weight);
+  engine.parameters().get(VALUE_HEAD_BIAS)!.set(golden.value_head.bias);
+  const datums: Datum[] = golden.datums.map((d) => ({
+    inputTokens: d.input_tokens,
+    targetTokens: d.input_tokens.map(() => 0),
+    weights: d.weights,
+    returns: d.returns,
+    oldValues: d.old_values,
+  }));
+  const spec = {
+    kind: "value" as const,
+    clipRange: golden.clip_range,
+    coef: golden.coef,
+    scale: golden.scale,
+  };
+  const out = await engine.forwardBackward(datums, spec);
+  const valueErr = Math.max(...out.values!.flat().map((v, i) => Math.abs(v - golden.values.flat()[i])));
+  assert.ok(valueErr < 1e-4, `values max abs error ${valueErr}`);
+  const lossErr = Math.abs(out.metrics["loss:sum"] - golden.loss) / golden.loss;
+  assert.ok(lossErr < 1e-5, `loss ${out.metrics["loss:sum"]} vs ${golden.loss}`);
+  const grads = engine.accumulatedGradients()!;
+  for (const [name, expected] of Object.entries(golden.grads)) {
+    const err = relErrByNorm(grads.get(name)!, expected);
+    assert.ok(err < 1e-4, `gradient ${name}: relative error by norm ${err}`);
+  }
+  for (const [name, norm] of Object.entries(golden.grad_norms)) {
+    const got = Math.hypot(...grads.get(name)!);
+    assert.ok(Math.abs(got - norm) < 1e-4 * norm, `|grad ${name}| ${got} vs ${norm}`);
+  }
+  assert.equal(grads.get("lm_head.weight"), undefined);
+  // the unclipped loss differs from the golden one: a value loss without the clip could not pass
+  const unclipped = await engine.forward(datums, { ...spec, clipRange: 0 });
+  assert.ok(Math.abs(unclipped.metrics["loss:sum"] - golden.loss) > 1e-2 * golden.loss);
+  // PPO's policy pass with the critic term reads the same values
+  const policy = await engine.forward(
+    datums.map((d) => ({
+      ...d,
+      advantages: d.weights.map(() => 0),
+      samplingLogprobs: d.weights.map(() => 0),
+    })),
+    {
+      kind: "policy",
+      policy: "ppo",
+      clipLow: 0.8,
+      clipHigh: 1.2,
+      klCoef: 0,
+      klEstimator: "k3",
+      entropyCoef: 0,
+      valueCoef: golden.coef,
+      valueClip: golden.clip_range,
+      valueScale: golden.scale,
+    },
+  );
+  const policyErr = Math.max(...policy.values!.flat().map((v, i) => Math.abs(v - golden.values.flat()[i])));
+  assert.ok(policyErr < 1e-4, `policy-pass values max abs error ${policyErr}`);
+  await engine.close();
 });
