@@ -82,8 +82,8 @@ def sliding_layers(cfg):
     return {i for i in range(cfg["num_hidden_layers"]) if i >= first}
 
 
-def forward(cfg, p, ids):
-    """Logits [B, T, V] of token ids [B, T] at positions 0..T-1."""
+def final_hidden(cfg, p, ids):
+    """The decoder's final hidden states [B, T, D] (after the final norm) of token ids [B, T] at positions 0..T-1."""
     B, T = ids.shape
     H = cfg["num_attention_heads"]
     KV = cfg.get("num_key_value_heads", H)
@@ -135,9 +135,13 @@ def forward(cfg, p, ids):
         gate = n2 @ p[pre + "mlp.gate_proj.weight"].T
         up = n2 @ p[pre + "mlp.up_proj.weight"].T
         x = x + (torch.nn.functional.silu(gate) * up) @ p[pre + "mlp.down_proj.weight"].T
-    h = rms_norm(x, p["model.norm.weight"], eps)
+    return rms_norm(x, p["model.norm.weight"], eps)
+
+
+def forward(cfg, p, ids):
+    """Logits [B, T, V] of token ids [B, T] at positions 0..T-1."""
     head = p["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings", False) else p["lm_head.weight"]
-    return h @ head.T
+    return final_hidden(cfg, p, ids) @ head.T
 
 
 def init_params(cfg, gen):

@@ -78,6 +78,7 @@ function openLoraEngines(
     ...local,
     name: o.weightsDir ?? o.modelDir,
     seed: o.seed,
+    valueHead: o.valueHead,
     lora: {
       ...spec,
       targetModules: [...spec.targetModules],
@@ -134,11 +135,8 @@ export async function openEngines(spec: EngineSpec, o: OpenEnginesOptions): Prom
         saveDtype: spec.saveDtype,
         maxShardBytes: spec.maxShardBytes,
       };
-      if (o.lora || (o.weightsDir && isAdapterDirectory(o.weightsDir))) {
-        if (o.valueHead)
-          throw new Error("lora: PPO's value head is not wired for LoRA runs yet (use full fine-tuning)");
+      if (o.lora || (o.weightsDir && isAdapterDirectory(o.weightsDir)))
         return openLoraEngines(o, options, o.lora);
-      }
       const policy = LocalEngine.fromDirectory(o.weightsDir ?? o.modelDir, {
         ...options,
         valueHead: o.valueHead,

@@ -215,3 +215,28 @@ test("LoRA through trainRun: the reward rises on a 1-shot problem; checkpoints h
   const b = readSafetensors(join(resumed.checkpoint, "adapter_model.safetensors"));
   for (const [name, t] of a) assert.deepEqual(b.get(name)!.data, t.data, name);
 });
+
+test("PPO with LoRA through trainRun: the critic trains beside the adapters; value_head.safetensors in each checkpoint; resume is exact", async () => {
+  const ppo = (out: string, steps: number) => ({ ...loraConfig(out, steps, 3e-3), algo: "ppo" as const });
+  const straight = await trainRun(ppo(join(tmp, "ppo-lora-4"), 4), { progress: quiet(4) });
+  const files = readdirSync(straight.checkpoint);
+  for (const f of ["adapter_config.json", "adapter_model.safetensors", "value_head.safetensors"])
+    assert.ok(files.includes(f), files.join());
+  const head = readSafetensors(join(straight.checkpoint, "value_head.safetensors"));
+  assert.ok(
+    head.get("value_head.weight")!.data.some((x) => x !== 0),
+    "the critic (zero at the start) was trained",
+  );
+  const metrics = readJsonl(join(straight.runDir, "metrics.jsonl"));
+  assert.equal(metrics.length, 4);
+  // 3 steps (checkpoint at 3), then resumed to 4, equals 4 steps straight
+  await trainRun(ppo(join(tmp, "ppo-lora-3+1"), 3), { progress: quiet(3) });
+  const resumed = await trainRun(ppo(join(tmp, "ppo-lora-3+1"), 4), { progress: quiet(4), resume: true });
+  assert.equal(resumed.startStep, 3);
+  for (const file of ["adapter_model.safetensors", "value_head.safetensors"]) {
+    const a = readSafetensors(join(straight.checkpoint, file));
+    const b = readSafetensors(join(resumed.checkpoint, file));
+    assert.equal(a.size, b.size);
+    for (const [name, t] of a) assert.deepEqual(b.get(name)!.data, t.data, `${file} ${name}`);
+  }
+});

@@ -155,9 +155,9 @@ export function trainingGraph(
   const entropy = op.reshape(entropyOf(logp), [B, T]);
   let loss = lossGraph(spec, lp, entropy, weights, extra);
   if (spec.kind === "policy" && spec.valueCoef) {
-    // PPO's critic on the same trunk in the same pass (valueHead.ts)
+    // PPO's critic on the same trunk in the same pass (valueHead.ts); trained beside LoRA's adapters
     const critic = criticTerm(g, cfg, hidden, spec, weights, extra, B, T, dtype);
-    for (const [name, t] of critic.params) params.set(name, t);
+    for (const [name, t] of critic.params) (lora ? adapters : params).set(name, t);
     loss = op.add(loss, critic.loss);
     g.output("values", critic.values);
   }
@@ -230,7 +230,13 @@ export class LocalEngine implements TrainingEngine {
       this.lora = { ...options.lora, targetModules: [...options.lora.targetModules] };
       this.adapters = options.lora.adapters ?? initAdapters(config, options.lora, s);
       checkAdapters(config, options.lora, this.adapters, "LocalEngine");
-      this.trainable = this.adapters;
+      // the value head (frozen weights or not, the critic is new) trains beside the adapters
+      this.trainable = this.hasValueHead
+        ? new Map([
+            ...this.adapters,
+            ...[...valueHeadShapes(config).keys()].map((n) => [n, params.get(n)!] as const),
+          ])
+        : this.adapters;
       this.weights = new Map([...params, ...this.adapters]);
     } else {
       this.lora = null;
@@ -257,7 +263,7 @@ export class LocalEngine implements TrainingEngine {
   frozenBase(): LocalEngine {
     if (!this.lora)
       throw new Error("frozenBase: this engine trains its weights (no LoRA); open the model again");
-    const { lora: _lora, name, ...rest } = this.options;
+    const { lora: _lora, valueHead: _critic, name, ...rest } = this.options;
     return new LocalEngine(this.config, this.params, { ...rest, name: `${name ?? "local"} (base)` });
   }
 
@@ -506,6 +512,7 @@ export class LocalEngine implements TrainingEngine {
     // in place: the optimizer and the sampler hold these arrays
     for (const [name, data] of saved.adapters) this.adapters.get(name)!.set(data);
     restoreMoments();
+    if (this.hasValueHead) this.restoreValueHead(dir);
     this.grads = null;
   }
 
@@ -596,7 +603,7 @@ export class LocalEngine implements TrainingEngine {
       const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}`;
       const compiled = await this.sessions.get(key, () =>
         spec.kind === "value"
-          ? valueTrainingGraph(this.config, spec, B, T, withGrad)
+          ? valueTrainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined)
           : trainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined, withGrad),
       );
       const packed = packedFeeds(this.config, datums, chunk, B, T, names);

@@ -1,15 +1,19 @@
 // The value head and its clipped loss against finite differences (the op alone, then the whole model in
-// float64 over packed rows), and the engine's value loss: values out, the critic learns, state round-trips.
+// float64 over packed rows) and against PyTorch goldens (bench/value_head_goldens.py), and the engine's
+// value loss: values out, the critic learns, state round-trips.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { LORA_TARGET_MODULES } from "../../core/choices.js";
 import { Rng } from "../../core/rng.js";
-import type { Datum } from "../types.js";
+import { DEFAULT_ADAM, type Datum } from "../types.js";
 import { centralDifference, gradCheck } from "./graph/gradcheck.js";
 import { CompiledGraph, type FeedArray } from "./graph/runtime.js";
 import { LocalEngine, trainingGraph } from "./localEngine.js";
+import { initAdapters, type LoraSpec } from "./lora.js";
 import { initParameters } from "./model.js";
 import { packDatums, packedFeeds } from "./prefixPacking.js";
 import {
@@ -17,6 +21,7 @@ import {
   VALUE_HEAD_BIAS,
   VALUE_HEAD_WEIGHT,
   headValues,
+  VALUE_HEAD_FILE,
   valueTrainingGraph,
 } from "./valueHead.js";
 import { tinyModelConfig } from "./tinyModelConfig.js";
@@ -231,4 +236,249 @@ test("policy loss with the critic in the same pass: value head and trunk gradien
   }
   assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
   await compiled.release();
+});
+
+interface ValueGolden {
+  scale: number;
+  clip_range: number;
+  coef: number;
+  value_head: { weight: number[]; bias: number[] };
+  datums: { input_tokens: number[]; weights: number[]; returns: number[]; old_values: number[] }[];
+  values: number[][];
+  took_clipped: boolean[][];
+  loss: number;
+  grads: Record<string, number[]>;
+  grad_norms: Record<string, number>;
+}
+
+const QWEN2 = fileURLToPath(new URL("../../../test-data/tiny-qwen2/", import.meta.url));
+
+/** ‖a − b‖ / ‖b‖ */
+function relErrByNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let d = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i] - b[i]) ** 2;
+    n += b[i] ** 2;
+  }
+  return Math.sqrt(d / n);
+}
+
+test("engine value loss on tiny-qwen2 matches PyTorch: values, clipped loss, head and trunk gradients", async () => {
+  const golden = JSON.parse(readFileSync(join(QWEN2, "value_golden.json"), "utf8")) as ValueGolden;
+  // both branches of the max occur among the weighted tokens, so the loss depends on the clip
+  const weighted = golden.took_clipped.flatMap((row, s) =>
+    row.filter((_, t) => golden.datums[s].weights[t] > 0),
+  );
+  assert.ok(weighted.includes(true) && weighted.includes(false));
+  const engine = LocalEngine.fromDirectory(QWEN2, { valueHead: true, intraOpNumThreads: 1 });
+  engine.parameters().get(VALUE_HEAD_WEIGHT)!.set(golden.value_head.weight);
+  engine.parameters().get(VALUE_HEAD_BIAS)!.set(golden.value_head.bias);
+  const datums: Datum[] = golden.datums.map((d) => ({
+    inputTokens: d.input_tokens,
+    targetTokens: d.input_tokens.map(() => 0),
+    weights: d.weights,
+    returns: d.returns,
+    oldValues: d.old_values,
+  }));
+  const spec = {
+    kind: "value" as const,
+    clipRange: golden.clip_range,
+    coef: golden.coef,
+    scale: golden.scale,
+  };
+  const out = await engine.forwardBackward(datums, spec);
+  const valueErr = Math.max(...out.values!.flat().map((v, i) => Math.abs(v - golden.values.flat()[i])));
+  assert.ok(valueErr < 1e-4, `values max abs error ${valueErr}`);
+  const lossErr = Math.abs(out.metrics["loss:sum"] - golden.loss) / golden.loss;
+  assert.ok(lossErr < 1e-5, `loss ${out.metrics["loss:sum"]} vs ${golden.loss}`);
+  const grads = engine.accumulatedGradients()!;
+  for (const [name, expected] of Object.entries(golden.grads)) {
+    const err = relErrByNorm(grads.get(name)!, expected);
+    assert.ok(err < 1e-4, `gradient ${name}: relative error by norm ${err}`);
+  }
+  for (const [name, norm] of Object.entries(golden.grad_norms)) {
+    const got = Math.hypot(...grads.get(name)!);
+    assert.ok(Math.abs(got - norm) < 1e-4 * norm, `|grad ${name}| ${got} vs ${norm}`);
+  }
+  assert.equal(grads.get("lm_head.weight"), undefined);
+  // the unclipped loss differs from the golden one: a value loss without the clip could not pass
+  const unclipped = await engine.forward(datums, { ...spec, clipRange: 0 });
+  assert.ok(Math.abs(unclipped.metrics["loss:sum"] - golden.loss) > 1e-2 * golden.loss);
+  // PPO's policy pass with the critic term reads the same values
+  const policy = await engine.forward(
+    datums.map((d) => ({
+      ...d,
+      advantages: d.weights.map(() => 0),
+      samplingLogprobs: d.weights.map(() => 0),
+    })),
+    {
+      kind: "policy",
+      policy: "ppo",
+      clipLow: 0.8,
+      clipHigh: 1.2,
+      klCoef: 0,
+      klEstimator: "k3",
+      entropyCoef: 0,
+      valueCoef: golden.coef,
+      valueClip: golden.clip_range,
+      valueScale: golden.scale,
+    },
+  );
+  const policyErr = Math.max(...policy.values!.flat().map((v, i) => Math.abs(v - golden.values.flat()[i])));
+  assert.ok(policyErr < 1e-4, `policy-pass values max abs error ${policyErr}`);
+  await engine.close();
+});
+
+/** LoRA adapters on every linear layer with B ≠ 0 too (a trained adapter), so every path carries a gradient. */
+function trainedAdapters(lora: LoraSpec, seed: number): Map<string, Float32Array> {
+  const rng = new Rng(seed);
+  const adapters = initAdapters(tiny, lora, seed);
+  for (const [name, data] of adapters)
+    if (name.includes("lora_B")) for (let i = 0; i < data.length; i++) data[i] = (rng.next() * 2 - 1) * 0.3;
+  return adapters;
+}
+
+test("under LoRA the head and the adapters get their gradients in one pass (critic in the policy loss, value loss alone): finite differences (float64); the weights get none", async () => {
+  const rng = new Rng(8);
+  const lora: LoraSpec = { rank: 2, alpha: 6, targetModules: LORA_TARGET_MODULES };
+  const B = 1;
+  const T = 6;
+  const input = Array.from({ length: T }, () => rng.int(0, tiny.vocabSize - 1));
+  const datum: Datum = {
+    inputTokens: input,
+    targetTokens: Array.from({ length: T }, () => rng.int(0, tiny.vocabSize - 1)),
+    weights: input.map((_, t) => (t < 2 ? 0 : 0.25)),
+  };
+  const packed = packedFeeds(tiny, [datum], packDatums([datum], 64), B, T, []);
+  const adapters = trainedAdapters(lora, 3);
+  const head = [VALUE_HEAD_WEIGHT, VALUE_HEAD_BIAS];
+  const policy = {
+    kind: "policy" as const,
+    policy: "ppo" as const,
+    clipLow: 0.8,
+    clipHigh: 1.2,
+    klCoef: 0,
+    klEstimator: "k3" as const,
+    entropyCoef: 0.05,
+    valueCoef: 0.7,
+    valueClip: 0.2,
+    valueScale: 3,
+  };
+  const graphs = [
+    trainingGraph(tiny, policy, B, T, true, "float64", lora),
+    valueTrainingGraph(
+      tiny,
+      { kind: "value", clipRange: 0.2, coef: 0.7, scale: 3 },
+      B,
+      T,
+      true,
+      "float64",
+      lora,
+    ),
+  ];
+  for (const g of graphs) {
+    const grads = g.outputs.filter((o) => o.name.startsWith("grad:")).map((o) => o.name.slice(5));
+    assert.deepEqual(grads.sort(), [...adapters.keys(), ...head].sort());
+    const compiled = await CompiledGraph.compile(g);
+    const feeds: Record<string, FeedArray> = {
+      ...float64BatchFeeds(packed),
+      ...float64Parameters(initParameters(tiny, 11, 0.5)),
+      ...Object.fromEntries([...adapters].map(([k, v]) => [k, Float64Array.from(v)])),
+      advantages: Float64Array.from({ length: T }, (_, t) => (t % 2 ? 0.8 : -0.6)),
+      returns: Float64Array.from({ length: T }, (_, t) => (t % 3 === 0 ? 1 : 0)),
+      oldValues: Float64Array.from({ length: T }, (_, t) => 0.2 * Math.cos(t)),
+      [VALUE_HEAD_WEIGHT]: Float64Array.from({ length: tiny.hiddenSize }, () => rng.next() * 2 - 1),
+      [VALUE_HEAD_BIAS]: Float64Array.from([-0.1]),
+      samplingLogprobs: new Float64Array(T),
+    };
+    if (g === graphs[0]) {
+      const lp0 = (await compiled.run(feeds)).logprobs as Float64Array;
+      // ratios 1.49, 1, 0.67: away from the clip bounds
+      feeds.samplingLogprobs = Float64Array.from(lp0, (x, i) => x + [-0.4, 0, 0.4][i % 3]);
+    }
+    const base = await compiled.run(feeds);
+    let worst = 0;
+    let where = "";
+    for (const name of [...head, ...adapters.keys()]) {
+      const x = feeds[name] as Float64Array;
+      const analytic = base[`grad:${name}`] as Float64Array;
+      const picks = name.startsWith("value_head") ? [...x.keys()] : rng.shuffle([...x.keys()]).slice(0, 2);
+      for (const k of picks) {
+        const numeric = await centralDifference(compiled, feeds, x, k, 1e-6);
+        const err = Math.abs(analytic[k] - numeric) / Math.max(1e-3, Math.abs(numeric));
+        if (err > worst) [worst, where] = [err, `${name}[${k}]: analytic ${analytic[k]}, numeric ${numeric}`];
+      }
+    }
+    assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
+    await compiled.release();
+  }
+});
+
+test("a LoRA engine with a value head trains head and adapters (base frozen); value_head.safetensors beside the adapter; loadState resumes exactly", async () => {
+  const params = initParameters(tiny, 3, 0.3);
+  const before = new Map([...params].map(([k, v]) => [k, v.slice()]));
+  const lora = {
+    rank: 2,
+    alpha: 4,
+    dropout: 0,
+    targetModules: ["q_proj", "v_proj", "down_proj"] as LoraSpec["targetModules"],
+  };
+  const opts = { intraOpNumThreads: 1, seed: 11, valueHead: true, lora };
+  const a = new LocalEngine(tiny, params, opts);
+  const seq = [1, 2, 3, 4, 5, 6];
+  const datum: Datum = {
+    inputTokens: seq.slice(0, -1),
+    targetTokens: seq.slice(1),
+    weights: [0, 0.25, 0.25, 0.25, 0.25],
+    advantages: [0, 1, 1, 1, 1],
+    samplingLogprobs: [0, -3, -3, -3, -3],
+    returns: [0, 1, 1, 1, 1],
+    oldValues: [0, 0, 0, 0, 0],
+  };
+  const spec = {
+    kind: "policy" as const,
+    policy: "ppo" as const,
+    clipLow: 0.8,
+    clipHigh: 1.2,
+    klCoef: 0,
+    klEstimator: "k3" as const,
+    entropyCoef: 0,
+    valueCoef: 0.5,
+    valueClip: 0,
+  };
+  const adam = { ...DEFAULT_ADAM, learningRate: 3e-2 };
+  const step = async (e: LocalEngine) => {
+    await e.forwardBackward([datum], spec);
+    assert.deepEqual(
+      [...e.accumulatedGradients()!.keys()].sort(),
+      [...e.loraAdapters()!.adapters.keys(), VALUE_HEAD_BIAS, VALUE_HEAD_WEIGHT].sort(),
+    );
+    await e.optimStep(adam);
+  };
+  const v0 = (await a.forward([datum], spec)).values!;
+  assert.deepEqual(v0, [[0, 0, 0, 0, 0]]);
+  for (let i = 0; i < 5; i++) await step(a);
+  const v5 = (await a.forward([datum], spec)).values![0];
+  assert.ok(v5[4] > 0.1, `the critic moved toward its return 1: ${v5}`);
+  for (const [k, v] of before) assert.deepEqual(params.get(k), v, `base weight ${k} changed`);
+  // the reference (frozen base) shares the weights and leaves the head alone
+  const ref = a.frozenBase();
+  assert.deepEqual((await a.forward([datum], spec)).values![0], v5);
+  const dir = join(tmp, "lora-critic");
+  await a.saveState(dir);
+  const files = readdirSync(dir);
+  for (const f of ["adapter_config.json", "adapter_model.safetensors", VALUE_HEAD_FILE])
+    assert.ok(files.includes(f), files.join());
+  assert.ok(!files.includes("model.safetensors"));
+  const b = new LocalEngine(tiny, initParameters(tiny, 3, 0.3), { ...opts, seed: 99 });
+  await b.loadState(dir);
+  assert.deepEqual((await b.forward([datum], spec)).values![0], v5);
+  await step(a);
+  await step(b);
+  for (const [k, v] of a.loraAdapters()!.adapters) assert.deepEqual(b.loraAdapters()!.adapters.get(k), v, k);
+  for (const k of [VALUE_HEAD_WEIGHT, VALUE_HEAD_BIAS])
+    assert.deepEqual(b.parameters().get(k), a.parameters().get(k), k);
+  for (const e of [a, b, ref]) await e.close();
 });

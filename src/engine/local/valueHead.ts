@@ -6,6 +6,7 @@ import type { LossSpec } from "../types.js";
 import { type DType, Graph, type Tensor } from "./graph/graph.js";
 import { gradients } from "./graph/autodiff.js";
 import * as op from "./graph/ops.js";
+import { declareAdapters, type LoraSpec } from "./lora.js";
 import { declareParameters, decoderHidden, maskedAttention, type Parameters } from "./model.js";
 import type { ModelConfig } from "./modelConfig.js";
 
@@ -82,7 +83,8 @@ export function criticTerm(
 
 /**
  * The graph of the "value" loss for B packed rows of T tokens: values [B, T], the loss
- * coef·Σ w·ℓ and (when `withGrad`) the gradient for every trunk parameter and for the value head.
+ * coef·Σ w·ℓ and (when `withGrad`) the gradient for every trunk parameter and for the value head; with
+ * `lora`, the trunk's weights are frozen and the gradients are the adapters' and the head's.
  */
 export function valueTrainingGraph(
   cfg: ModelConfig,
@@ -91,10 +93,13 @@ export function valueTrainingGraph(
   T: number,
   withGrad: boolean,
   dtype: DType = "float32",
+  lora?: LoraSpec,
 ): Graph {
   const g = new Graph();
   const params = declareParameters(g, cfg, dtype);
-  for (const [name, shape] of valueHeadShapes(cfg)) params.set(name, g.input(name, shape, dtype));
+  const adapters = lora ? declareAdapters(g, cfg, lora, dtype) : new Map<string, Tensor>();
+  const head = new Map<string, Tensor>();
+  for (const [name, shape] of valueHeadShapes(cfg)) head.set(name, g.input(name, shape, dtype));
   const tokens = g.input("tokens", [B, T], "int32");
   const weights = g.input("weights", [B, T], dtype);
   const returns = g.input("returns", [B, T], dtype);
@@ -102,9 +107,15 @@ export function valueTrainingGraph(
   const mask = g.input("mask", [B, 1, 1, T, T], dtype);
   const cos = g.input("cos", [B, T, 1, cfg.headDim], dtype);
   const sin = g.input("sin", [B, T, 1, cfg.headDim], dtype);
-  const hidden = decoderHidden(cfg, params, { tokens, cos, sin, attention: maskedAttention(cfg, mask) });
+  const hidden = decoderHidden(cfg, new Map([...params, ...adapters]), {
+    tokens,
+    cos,
+    sin,
+    attention: maskedAttention(cfg, mask),
+    lora,
+  });
   const values = op.reshape(
-    headValues(hidden, params.get(VALUE_HEAD_WEIGHT)!, params.get(VALUE_HEAD_BIAS)!, spec.scale ?? 1),
+    headValues(hidden, head.get(VALUE_HEAD_WEIGHT)!, head.get(VALUE_HEAD_BIAS)!, spec.scale ?? 1),
     [B, T],
   );
   // L = coef · Σ_t w_t · ℓ_t
@@ -115,11 +126,12 @@ export function valueTrainingGraph(
   g.output("loss", loss);
   g.output("values", values);
   if (withGrad) {
-    // an untied LM head is not on the value's path
-    const names = [...params.keys()].filter((n) => n !== "lm_head.weight");
+    // an untied LM head is not on the value's path; under LoRA the weights are frozen
+    const trained = new Map([...(lora ? adapters : params), ...head]);
+    const names = [...trained.keys()].filter((n) => n !== "lm_head.weight");
     const grads = gradients(
       loss,
-      names.map((n) => params.get(n)!),
+      names.map((n) => trained.get(n)!),
     );
     names.forEach((n, i) => {
       g.output(`grad:${n}`, grads[i]);
