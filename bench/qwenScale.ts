@@ -141,6 +141,8 @@ export async function localWorker(mode: Worker, o: ScaleOptions): Promise<Record
     await engine.forwardBackward(datums, { kind: "cross_entropy" });
     out.fwd_bwd_s = secondsSince(t0);
     out.fwd_bwd_cpu_s = cpuSecondsSince(c0);
+    // the peak so far: the forward+backward's (the AdamW moments do not exist yet in a first step)
+    out.fwd_bwd_peak_rss_mb = peakRssMb();
     t0 = performance.now();
     c0 = process.cpuUsage();
     await engine.optimStep({ ...DEFAULT_ADAM, learningRate: 1e-4 });

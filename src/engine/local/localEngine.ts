@@ -113,12 +113,23 @@ export interface LocalLoraOptions extends LoraSpec {
   baseModel?: string;
 }
 
+/** The token embedding table. */
+const EMBED = "model.embed_tokens.weight";
+/**
+ * The output of an accumulating full fine-tuning graph that holds the gradient of each looked-up embedding
+ * row, [B·T, D]: the engine adds row i into the table's gradient at row tokens[i] (a [V, D] scatter in the
+ * graph would allocate the whole table's size, 544 MB for Qwen2.5's vocabulary, several times per micro-batch).
+ */
+export const EMBED_ROWS_OUTPUT = `rows:${EMBED}`;
+
 /**
  * The model graph for B rows of T tokens (packed rows: prefixPacking.ts gives the mask and rotary
  * tables): per-token target logprobs and entropies, the loss of `spec`, and (when `withGrad`) the
  * gradient of the loss for every parameter, or with `lora` for every adapter only (the weights are
  * frozen: no gradient of theirs is computed). With `accumulate`, each gradient output is an input
- * `acc:<name>` plus this batch's gradient, so that the engine accumulates micro-batches in place.
+ * `acc:<name>` plus this batch's gradient, so that the engine accumulates micro-batches in place, and
+ * (without LoRA) the embedding lookup's part of the table's gradient is the output EMBED_ROWS_OUTPUT instead
+ * (`grad:` of the table then holds only the tied LM head's part; an untied table has no `grad:` output).
  */
 export function trainingGraph(
   cfg: ModelConfig,
@@ -143,12 +154,18 @@ export function trainingGraph(
   const slidingMask = cfg.slidingWindow ? g.input("sliding_mask", [B, 1, 1, T, T], dtype) : undefined;
   const cos = g.input("cos", [B, T, 1, cfg.headDim], dtype);
   const sin = g.input("sin", [B, T, 1, cfg.headDim], dtype);
+  // the lookup cut from the table (stopGradient): its gradient leaves the graph as rows, not as a [V, D] scatter
+  const sparseEmbedding = withGrad && accumulate && !lora;
+  const embedded = sparseEmbedding
+    ? op.reshape(op.gather(op.stopGradient(params.get(EMBED)!), tokens), [B * T, cfg.hiddenSize])
+    : undefined;
   const hidden = decoderHidden(cfg, new Map([...params, ...adapters]), {
     tokens,
     cos,
     sin,
     attention: maskedAttention(cfg, mask, slidingMask),
     lora,
+    inputsEmbeds: embedded,
   });
   const logp = op.logSoftmax(lmHead(cfg, params, hidden));
   const lp = op.reshape(op.gatherLast(logp, targets), [B, T]);
@@ -166,20 +183,29 @@ export function trainingGraph(
   g.output("entropy", entropy);
   if (withGrad) {
     const trained = lora ? adapters : params;
-    const names = [...trained.keys()];
-    const grads = gradients(
-      loss,
-      names.map((n) => trained.get(n)!),
+    // an untied table's only gradient is then the rows'
+    const names = [...trained.keys()].filter(
+      (n) => !(sparseEmbedding && n === EMBED && !cfg.tieWordEmbeddings),
     );
+    const grads = gradients(loss, [...names.map((n) => trained.get(n)!), ...(embedded ? [embedded] : [])]);
     names.forEach((n, i) => {
       const acc = accumulate ? g.input(`acc:${n}`, grads[i].shape, dtype) : null;
       g.output(`grad:${n}`, acc ? op.add(acc, grads[i]) : grads[i]);
     });
+    if (embedded) g.output(EMBED_ROWS_OUTPUT, grads[names.length]);
   }
   return g;
 }
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+/** table[tokens[i], :] += rows[i, :] for every i (rows [N, D], table [V, D]): the gradient of an embedding lookup. */
+export function addRows(table: Float32Array, rows: Float32Array, tokens: Int32Array, D: number): void {
+  for (let i = 0; i < tokens.length; i++) {
+    const at = tokens[i] * D;
+    for (let j = 0; j < D; j++) table[at + j] += rows[i * D + j];
+  }
+}
 
 export class LocalEngine implements TrainingEngine {
   readonly info: ModelInfo;
@@ -622,6 +648,12 @@ export class LocalEngine implements TrainingEngine {
       }
       const out = await compiled.run(feeds, into);
       lossSum += Number(out.loss[0]);
+      const embedRows = out[EMBED_ROWS_OUTPUT] as Float32Array | undefined;
+      if (acc && embedRows) {
+        const table = acc.get(EMBED)!;
+        addRows(table, embedRows, packed.tokens, this.config.hiddenSize);
+        this.grads?.set(EMBED, table);
+      }
       if (spec.kind === "value") {
         const v = out.values as Float32Array;
         chunk.forEach((row, b) => {

@@ -249,6 +249,8 @@ export interface DecoderInputs {
   attention: AttentionFn;
   /** LoRA on the targeted linear layers (lora.ts); `p` then holds the adapters too. */
   lora?: LoraSpec;
+  /** The token embeddings [B·T, D] when the caller looks them up (default: gathered here from the table). */
+  inputsEmbeds?: Tensor;
 }
 
 /** The decoder up to and including the final norm: hidden states [B·T, D]. */
@@ -263,7 +265,9 @@ export function decoderHidden(cfg: ModelConfig, p: ReadonlyMap<string, Tensor>, 
   const KV = cfg.numKeyValueHeads;
   const d = cfg.headDim;
   const eps = cfg.rmsNormEps;
-  let x = op.reshape(op.gather(param("model.embed_tokens.weight"), inp.tokens), [B * T, cfg.hiddenSize]);
+  let x =
+    inp.inputsEmbeds ??
+    op.reshape(op.gather(param("model.embed_tokens.weight"), inp.tokens), [B * T, cfg.hiddenSize]);
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
     const pre = `model.layers.${l}.`;
     const bias = (name: string) => (cfg.attentionBias ? param(`${pre}self_attn.${name}.bias`) : undefined);
