@@ -19,6 +19,7 @@ import type {
   SamplingParams,
   TrainingEngine,
 } from "../types.js";
+import { Rng } from "../../core/rng.js";
 import { gradients } from "./graph/autodiff.js";
 import { type DType, Graph, type Tensor } from "./graph/graph.js";
 import * as op from "./graph/ops.js";
@@ -28,9 +29,13 @@ import {
   ADAPTER_CONFIG,
   adapterShapes,
   checkAdapters,
+  checkDropout,
   checkLoraSpec,
   declareAdapters,
   describeLora,
+  drawDropoutMasks,
+  dropoutMaskName,
+  dropoutMaskShapes,
   initAdapters,
   isAdapterDirectory,
   type LoraSpec,
@@ -103,8 +108,10 @@ export interface LocalEngineOptions {
 /** LoRA training: only the adapters (and their AdamW moments) are trained, checkpointed and stored. */
 export interface LocalLoraOptions extends LoraSpec {
   /**
-   * Dropout on the adapters' input (PEFT's lora_dropout). Only 0 is implemented: forwardBackward refuses
-   * another value (an adapter trained elsewhere with dropout still loads, samples and scores).
+   * Dropout p on the adapters' input (PEFT's lora_dropout), in forwardBackward only (sampling, forward and
+   * computeLogprobs see no dropout). The keep masks come from Rng.derive(dropout seed, optimizer step,
+   * micro-batch of the step): the dropout seed is the engine's seed, saved by saveState, so a resumed run
+   * draws the same masks.
    */
   dropout: number;
   /** The adapters to start from (e.g. a PEFT adapter's, lora.ts loadAdapter); default fresh ones from the seed. */
@@ -130,6 +137,8 @@ export const EMBED_ROWS_OUTPUT = `rows:${EMBED}`;
  * `acc:<name>` plus this batch's gradient, so that the engine accumulates micro-batches in place, and
  * (without LoRA) the embedding lookup's part of the table's gradient is the output EMBED_ROWS_OUTPUT instead
  * (`grad:` of the table then holds only the tied LM head's part; an untied table has no `grad:` output).
+ * A LoRA dropout p > 0 applies in the graph with gradients only, with keep masks fed as bool inputs
+ * (lora.ts dropoutMaskShapes); forward-only graphs (scoring, evaluation) have no dropout.
  */
 export function trainingGraph(
   cfg: ModelConfig,
@@ -138,7 +147,7 @@ export function trainingGraph(
   T: number,
   withGrad: boolean,
   dtype: DType = "float32",
-  lora?: LoraSpec,
+  lora?: LoraSpec & { dropout?: number },
   accumulate = false,
 ): Graph {
   const g = new Graph();
@@ -159,6 +168,11 @@ export function trainingGraph(
   const embedded = sparseEmbedding
     ? op.reshape(op.gather(op.stopGradient(params.get(EMBED)!), tokens), [B * T, cfg.hiddenSize])
     : undefined;
+  const dropoutP = withGrad && lora?.dropout ? lora.dropout : 0;
+  const keepMasks = new Map<string, Tensor>();
+  if (lora && dropoutP > 0)
+    for (const [name, shape] of dropoutMaskShapes(cfg, lora, B * T))
+      keepMasks.set(name, g.input(name, shape, "bool"));
   const hidden = decoderHidden(cfg, new Map([...params, ...adapters]), {
     tokens,
     cos,
@@ -166,6 +180,8 @@ export function trainingGraph(
     attention: maskedAttention(cfg, mask, slidingMask),
     lora,
     inputsEmbeds: embedded,
+    loraDropout:
+      dropoutP > 0 ? { p: dropoutP, keep: (l, m) => keepMasks.get(dropoutMaskName(l, m))! } : undefined,
   });
   const logp = op.logSoftmax(lmHead(cfg, params, hidden));
   const lp = op.reshape(op.gatherLast(logp, targets), [B, T]);
@@ -223,6 +239,9 @@ export class LocalEngine implements TrainingEngine {
   /** Every graph input that is a weight: the parameters, and the adapters under LoRA (the same arrays). */
   private readonly weights: Parameters;
   private readonly seedRng: { next: () => number };
+  /** Seed of the LoRA dropout masks (saved in state.json), and the micro-batches drawn since the last optimStep. */
+  private dropoutSeed: number;
+  private dropoutDraws = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly lengthBucket: number;
   private readonly microBatchTokens: number;
@@ -251,8 +270,10 @@ export class LocalEngine implements TrainingEngine {
     this.maxPackTokens = options.maxPackTokens ?? 1024;
     this.saving = { dtype: options.saveDtype, maxShardBytes: options.maxShardBytes };
     let s = options.seed ?? randomInt(2 ** 31);
+    this.dropoutSeed = s;
     if (options.lora) {
       checkLoraSpec(options.lora, "LocalEngine");
+      checkDropout(options.lora.dropout, "LocalEngine");
       this.lora = { ...options.lora, targetModules: [...options.lora.targetModules] };
       this.adapters = options.lora.adapters ?? initAdapters(config, options.lora, s);
       checkAdapters(config, options.lora, this.adapters, "LocalEngine");
@@ -365,12 +386,6 @@ export class LocalEngine implements TrainingEngine {
   }
 
   forwardBackward(datums: Datum[], loss: LossSpec): Promise<ForwardBackwardOutput> {
-    if (this.lora && this.lora.dropout !== 0)
-      return Promise.reject(
-        new Error(
-          `forwardBackward: LoRA dropout ${this.lora.dropout} is not implemented by the local engine; train with dropout 0`,
-        ),
-      );
     return this.exclusive(() => this.run(datums, loss, true));
   }
 
@@ -384,6 +399,7 @@ export class LocalEngine implements TrainingEngine {
         throw new Error("optimStep: no gradients accumulated (call forwardBackward first)");
       const { gradNorm, clipped, skipped } = this.optimizer.step(this.grads, params);
       this.grads = null;
+      this.dropoutDraws = 0;
       return {
         metrics: {
           "grad_norm:mean": gradNorm,
@@ -447,7 +463,11 @@ export class LocalEngine implements TrainingEngine {
           }
           writeSafetensors(join(tmp, VALUE_HEAD_FILE), head);
         }
-        writeFileAtomic(join(tmp, "state.json"), `${JSON.stringify({ format: "rlvr-local-1", step })}\n`);
+        const dropout = this.lora?.dropout ? { loraDropoutSeed: this.dropoutSeed } : {};
+        writeFileAtomic(
+          join(tmp, "state.json"),
+          `${JSON.stringify({ format: "rlvr-local-1", step, ...dropout })}\n`,
+        );
       }),
     );
   }
@@ -530,6 +550,10 @@ export class LocalEngine implements TrainingEngine {
     // in place: the optimizer and the sampler hold these arrays
     for (const [name, data] of saved.adapters) this.adapters.get(name)!.set(data);
     restoreMoments();
+    // the dropout masks continue the saved run's (a state saved without dropout keeps this engine's seed)
+    const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { loraDropoutSeed?: unknown };
+    if (Number.isInteger(state.loraDropoutSeed)) this.dropoutSeed = state.loraDropoutSeed as number;
+    this.dropoutDraws = 0;
     this.grads = null;
   }
 
@@ -617,7 +641,8 @@ export class LocalEngine implements TrainingEngine {
       const chunk = rows.slice(start, start + Math.max(1, Math.floor(this.microBatchTokens / T)));
       start += chunk.length;
       const B = chunk.length;
-      const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}`;
+      const dropout = withGrad && this.lora?.dropout ? this.lora.dropout : 0;
+      const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}${dropout > 0 ? `:lora-dropout=${dropout}` : ""}`;
       const compiled = await this.sessions.get(key, () =>
         spec.kind === "value"
           ? valueTrainingGraph(this.config, spec, B, T, withGrad)
@@ -635,6 +660,11 @@ export class LocalEngine implements TrainingEngine {
         cos: packed.cos,
         sin: packed.sin,
       };
+      if (this.lora && dropout > 0 && spec.kind !== "value") {
+        const rng = Rng.derive(this.dropoutSeed, this.optimizer.stepCount, this.dropoutDraws++);
+        for (const [name, keep] of drawDropoutMasks(this.config, this.lora, B * T, dropout, rng))
+          feeds[name] = keep;
+      }
       // gradients accumulate in place: acc:<name> in, grad:<name> = acc + this batch's into the same array
       const into: Record<string, Float32Array> = {};
       const acc = withGrad ? this.gradientBuffers() : null;
