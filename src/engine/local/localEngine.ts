@@ -120,6 +120,32 @@ export interface LocalLoraOptions extends LoraSpec {
   baseModel?: string;
 }
 
+/**
+ * Tokens per chunk of the LM head when its weight is frozen (LoRA): the [tokens, vocabulary] logits and
+ * their log-softmax then exist for one chunk at a time in the forward pass, and the backward pass keeps one
+ * log-softmax per chunk (targetLogprobEntropy's closed-form gradient) instead of several full-size tensors.
+ * With the weight trained, each chunk would add a [V, D] partial gradient, so full fine-tuning runs it whole.
+ */
+export const HEAD_CHUNK_TOKENS = 32;
+
+/** [target logprob, entropy] of each of the N hidden states [N, D], the LM head computed `chunk` rows at a time. */
+function chunkedHead(
+  cfg: ModelConfig,
+  params: ReadonlyMap<string, Tensor>,
+  hidden: Tensor,
+  targets: Tensor,
+  chunk: number,
+): Tensor {
+  const N = hidden.shape[0];
+  const parts: Tensor[] = [];
+  for (let start = 0; start < N; start += chunk) {
+    const end = Math.min(N, start + chunk);
+    const z = lmHead(cfg, params, op.slice(hidden, 0, start, end));
+    parts.push(op.targetLogprobEntropy(z, op.slice(targets, 0, start, end)));
+  }
+  return op.concat(parts, 0);
+}
+
 /** The token embedding table. */
 const EMBED = "model.embed_tokens.weight";
 /**
@@ -138,7 +164,8 @@ export const EMBED_ROWS_OUTPUT = `rows:${EMBED}`;
  * (without LoRA) the embedding lookup's part of the table's gradient is the output EMBED_ROWS_OUTPUT instead
  * (`grad:` of the table then holds only the tied LM head's part; an untied table has no `grad:` output).
  * A LoRA dropout p > 0 applies in the graph with gradients only, with keep masks fed as bool inputs
- * (lora.ts dropoutMaskShapes); forward-only graphs (scoring, evaluation) have no dropout.
+ * (lora.ts dropoutMaskShapes); forward-only graphs (scoring, evaluation) have no dropout. Under LoRA with
+ * gradients, the LM head runs over chunks of `headChunkTokens` tokens (see HEAD_CHUNK_TOKENS).
  */
 export function trainingGraph(
   cfg: ModelConfig,
@@ -149,6 +176,7 @@ export function trainingGraph(
   dtype: DType = "float32",
   lora?: LoraSpec & { dropout?: number },
   accumulate = false,
+  headChunkTokens = HEAD_CHUNK_TOKENS,
 ): Graph {
   const g = new Graph();
   const params = declareParameters(g, cfg, dtype);
@@ -183,9 +211,17 @@ export function trainingGraph(
     loraDropout:
       dropoutP > 0 ? { p: dropoutP, keep: (l, m) => keepMasks.get(dropoutMaskName(l, m))! } : undefined,
   });
-  const logp = op.logSoftmax(lmHead(cfg, params, hidden));
-  const lp = op.reshape(op.gatherLast(logp, targets), [B, T]);
-  const entropy = op.reshape(entropyOf(logp), [B, T]);
+  let lp: Tensor;
+  let entropy: Tensor;
+  if (withGrad && lora) {
+    const lpH = chunkedHead(cfg, params, hidden, targets, headChunkTokens);
+    lp = op.reshape(op.slice(lpH, 1, 0, 1), [B, T]);
+    entropy = op.reshape(op.slice(lpH, 1, 1, 2), [B, T]);
+  } else {
+    const logp = op.logSoftmax(lmHead(cfg, params, hidden));
+    lp = op.reshape(op.gatherLast(logp, targets), [B, T]);
+    entropy = op.reshape(entropyOf(logp), [B, T]);
+  }
   let loss = lossGraph(spec, lp, entropy, weights, extra);
   if (spec.kind === "policy" && spec.valueCoef) {
     // PPO's critic on the same trunk in the same pass (valueHead.ts)

@@ -396,3 +396,60 @@ test("dropout 0 builds the graph without masks; dropout acts in forwardBackward 
   assert.deepEqual(copy(resumed.accumulatedGradients()!), copy(a.accumulatedGradients()!));
   for (const e of [plain, a, same, other, resumed]) await e.close();
 });
+
+test("the LM head in chunks (LoRA): logprobs, entropy and loss equal the whole head's, adapter gradients equal across chunkings", async () => {
+  const spec: LossSpec = {
+    kind: "policy",
+    policy: "ppo",
+    clipLow: 0.8,
+    clipHigh: 1.2,
+    klCoef: 0,
+    klEstimator: "k3",
+    entropyCoef: 0.05,
+  };
+  const datums: Datum[] = seqs.map((s) => ({
+    inputTokens: s.slice(0, -1),
+    targetTokens: s.slice(1),
+    weights: s.slice(1).map((_, t) => 0.2 + 0.1 * (t % 3)),
+  }));
+  const B = 2;
+  const T = 8;
+  const feeds: Record<string, FeedArray> = {
+    ...float64BatchFeeds(packedFeeds(tiny, datums, packDatums(datums, 0), B, T, [])),
+  };
+  Object.assign(feeds, float64Parameters(initParameters(tiny, 9, 0.5)));
+  const adapters = randomAdapters(tiny, allLinear, 4);
+  for (const [k, v] of adapters) feeds[k] = Float64Array.from(v);
+  feeds.advantages = Float64Array.from({ length: B * T }, (_, i) => (i % 2 === 0 ? 1.3 : -0.7));
+  feeds.samplingLogprobs = Float64Array.from({ length: B * T }, (_, i) => -2 - 0.1 * (i % 5));
+  const run = async (withGrad: boolean, dtype: "float32" | "float64", chunk?: number) => {
+    const c = await CompiledGraph.compile(
+      trainingGraph(tiny, spec, B, T, withGrad, dtype, allLinear, false, chunk),
+    );
+    const f32 = (x: FeedArray) => (x instanceof Float64Array ? Float32Array.from(x) : x);
+    const out = await c.run(
+      dtype === "float64" ? feeds : Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, f32(v)])),
+    );
+    await c.release();
+    return out;
+  };
+  const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) => {
+    for (let i = 0; i < a.length; i++)
+      assert.ok(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+  };
+  // the forward graph has the head whole: log-softmax, gather and entropy over [16, V] (float32: onnxruntime
+  // fuses its x·σ(x) into a float-only kernel)
+  const whole = await run(false, "float32");
+  for (const chunk of [64, 5]) {
+    const out = await run(true, "float32", chunk);
+    for (const key of ["logprobs", "entropy", "loss"])
+      close(out[key] as Float32Array, whole[key] as Float32Array, 1e-6, `${key}, chunks of ${chunk}`);
+  }
+  // 16 tokens in chunks of 5, 5, 5, 1 against one chunk, in float64
+  const oneChunk = await run(true, "float64", 64);
+  const chunks = await run(true, "float64", 5);
+  for (const key of ["logprobs", "entropy", "loss"])
+    close(chunks[key] as Float64Array, oneChunk[key] as Float64Array, 1e-12, key);
+  for (const name of adapters.keys())
+    close(chunks[`grad:${name}`] as Float64Array, oneChunk[`grad:${name}`] as Float64Array, 1e-12, name);
+});

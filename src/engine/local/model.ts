@@ -302,7 +302,7 @@ export function decoderHidden(cfg: ModelConfig, p: ReadonlyMap<string, Tensor>, 
     const gate = lin(n2, `${pre}mlp.gate_proj`);
     const up = lin(n2, `${pre}mlp.up_proj`);
     // SwiGLU: silu(gate)·up, silu(z) = z·σ(z)
-    x = op.add(x, lin(op.mul(op.mul(gate, op.sigmoid(gate)), up), `${pre}mlp.down_proj`));
+    x = op.add(x, lin(op.swiglu(gate, up), `${pre}mlp.down_proj`));
   }
   return op.rmsNorm(x, param("model.norm.weight"), eps);
 }

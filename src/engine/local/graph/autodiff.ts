@@ -154,6 +154,24 @@ const rules: Record<string, VjpRule> = {
   Softmax: ({ output: y }, g) => [op.mul(y, op.sub(g, op.reduceSum(op.mul(g, y), [-1], true)))],
   // y = log-softmax(x): dx = g − softmax(x)·Σg = g − eʸ·Σg
   LogSoftmax: ({ output: y }, g) => [op.sub(g, op.mul(op.exp(y), op.reduceSum(g, [-1], true)))],
+  // y = silu(a)·b, silu(a) = a·σ(a): da = g·b·(σ + silu·(1 − σ)), db = g·silu (σ recomputed from a)
+  SwiGLU: ({ inputs: [a, b] }, g, needs) => {
+    const s = op.sigmoid(a);
+    const silu = op.mul(a, s);
+    return [
+      needs(0) ? op.mul(op.mul(g, b), op.add(s, op.mul(silu, op.sub(1, s)))) : null,
+      needs(1) ? op.mul(g, silu) : null,
+    ];
+  },
+  // y = [lp, H] with lp = logp[target], H = −Σ p·logp, logp = log-softmax(z), p = e^logp:
+  // dz = g_lp·(onehot − p) − g_H·p⊙(logp + H) = g_lp·onehot − p⊙(g_lp + g_H·(logp + H))
+  TargetLogprobEntropy: ({ inputs: [z, targets], output }, g) => {
+    const gLp = op.slice(g, 1, 0, 1);
+    const gH = op.slice(g, 1, 1, 2);
+    const logp = op.logSoftmax(z);
+    const inner = op.add(op.mul(op.add(logp, op.slice(output, 1, 1, 2)), gH), gLp);
+    return [op.sub(op.scatterLast(gLp, targets, z.shape[1]), op.mul(op.exp(logp), inner)), null];
+  },
   // y = x·r·w, r = (mean(x²) + ε)^−½ over the last axis (D features):
   // dx = r·(g⊙w) − x·r³·mean((g⊙w)⊙x), dw = Σ_rows g⊙x·r
   RMSNorm: ({ inputs: [x, w], attrs }, g, needs) => {

@@ -233,6 +233,33 @@ function lowerNode(L: Lowering, node: Node, ins: string[], out: string): void {
     case "GatherElements":
       L.node("GatherElements", ins, out, { axis: x.rank - 1 });
       return;
+    case "SwiGLU": {
+      // float32: onnxruntime's QuickGelu(a, α = 1) = a·σ(a) in one kernel, which the backward pass's
+      // recomputed σ(a) is not merged with (so σ(a) is not kept from the forward pass); float64 has none
+      const silu =
+        x.dtype === "float32"
+          ? L.node("QuickGelu", [ins[0]], L.fresh("silu"), { alpha: { float: 1 } }, "com.microsoft")
+          : L.node("Mul", [ins[0], L.node("Sigmoid", [ins[0]], L.fresh("sigmoid"))], L.fresh("silu"));
+      L.node("Mul", [silu, ins[1]], out);
+      return;
+    }
+    case "TargetLogprobEntropy": {
+      // the same LogSoftmax as the backward pass's (merged by onnxruntime: one [N, V] tensor is kept);
+      // the entropy's p from Softmax, not e^logp, so that no second [N, V] tensor is kept for the backward pass
+      const logp = L.node("LogSoftmax", [ins[0]], L.fresh("logp"), { axis: -1 });
+      const lp = L.node("GatherElements", [logp, ins[1]], L.fresh("lp"), { axis: 1 });
+      const p = L.node("Softmax", [ins[0]], L.fresh("p"), { axis: -1 });
+      const negH = L.node(
+        "ReduceSum",
+        [L.node("Mul", [p, logp], L.fresh("plogp")), L.int64([1])],
+        L.fresh("negH"),
+        {
+          keepdims: 1,
+        },
+      );
+      L.node("Concat", [lp, L.node("Neg", [negH], L.fresh("H"))], out, { axis: 1 });
+      return;
+    }
     case "ScatterAddRows": {
       const idx = node.inputs[1];
       const idx64 =

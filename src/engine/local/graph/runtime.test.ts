@@ -100,10 +100,11 @@ test("outputs written into given arrays leave no copy behind after a large run",
   const c = await CompiledGraph.compile(g, { intraOpNumThreads: 1 });
   const buffer = new Float32Array(n);
   const before = process.memoryUsage().arrayBuffers;
-  for (let i = 0; i < 3; i++) await c.run({ acc: buffer, x: Float32Array.of(1) }, { sum: buffer });
-  assert.equal(buffer[n - 1], 3);
+  for (let i = 0; i < 6; i++) await c.run({ acc: buffer, x: Float32Array.of(1) }, { sum: buffer });
+  assert.equal(buffer[n - 1], 6);
+  // V8 frees collected array buffers on a background thread: the last copy may still be counted
   const grown = process.memoryUsage().arrayBuffers - before;
-  assert.ok(grown < buffer.byteLength / 2, `array buffers grew by ${grown} bytes over 3 runs`);
+  assert.ok(grown < 1.5 * buffer.byteLength, `array buffers grew by ${grown} bytes over 6 runs`);
   await c.release();
 });
 
