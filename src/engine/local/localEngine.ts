@@ -679,10 +679,15 @@ export class LocalEngine implements TrainingEngine {
       const B = chunk.length;
       const dropout = withGrad && this.lora?.dropout ? this.lora.dropout : 0;
       const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}${dropout > 0 ? `:lora-dropout=${dropout}` : ""}`;
-      const compiled = await this.sessions.get(key, () =>
-        spec.kind === "value"
-          ? valueTrainingGraph(this.config, spec, B, T, withGrad)
-          : trainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined, withGrad),
+      const compiled = await this.sessions.get(
+        key,
+        () =>
+          spec.kind === "value"
+            ? valueTrainingGraph(this.config, spec, B, T, withGrad)
+            : trainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined, withGrad),
+        // onnxruntime's memory pattern (one block laid out for all of a run's tensors) measured 154 MB more
+        // at a LoRA 0.5B step's peak than allocating each tensor (bench/memoryProbe.ts, docs/experiments/bench.md)
+        withGrad ? { memPattern: false } : {},
       );
       const packed = packedFeeds(this.config, datums, chunk, B, T, names);
       const feeds: Record<string, FeedArray> = {

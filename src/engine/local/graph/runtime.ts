@@ -196,10 +196,11 @@ export class SessionCache {
 
   constructor(private readonly options: RuntimeOptions = {}) {}
 
-  get(key: string, build: () => Graph): Promise<CompiledGraph> {
+  /** `overrides` change this cache's options for this graph (e.g. memPattern off for a training graph). */
+  get(key: string, build: () => Graph, overrides: RuntimeOptions = {}): Promise<CompiledGraph> {
     let s = this.sessions.get(key);
     if (s === undefined) {
-      s = CompiledGraph.compile(build(), this.options);
+      s = CompiledGraph.compile(build(), { ...this.options, ...overrides });
       this.sessions.set(key, s);
       // A failed compile must not poison the cache.
       s.catch(() => this.sessions.delete(key));
