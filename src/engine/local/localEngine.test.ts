@@ -426,7 +426,24 @@ for (const tied of [true, false]) {
       intraOpNumThreads: 1,
       microBatchTokens: 8,
       maxPackTokens: 0,
+      embeddingRowsMinValues: 0,
     });
+    // the rows leave the accumulating graph when the table is large enough (here: any size)
+    const rowsOut = (min?: number) =>
+      trainingGraph(
+        cfg,
+        { kind: "cross_entropy" },
+        1,
+        8,
+        true,
+        "float32",
+        undefined,
+        true,
+        32,
+        min,
+      ).outputs.some((o) => o.name === EMBED_ROWS_OUTPUT);
+    assert.equal(rowsOut(0), true);
+    assert.equal(rowsOut(), false);
     // vocabulary 11: tokens repeat within and across micro-batches
     const datums: Datum[] = [
       [1, 4, 4, 7, 2, 9, 4, 1],

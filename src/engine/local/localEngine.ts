@@ -103,6 +103,8 @@ export interface LocalEngineOptions {
   valueHead?: boolean;
   /** Train LoRA adapters on frozen weights instead of the weights (lora.ts). Default: full fine-tuning. */
   lora?: LocalLoraOptions;
+  /** See EMBEDDING_ROWS_MIN_VALUES (its default); tests set 0 to take the rows path with a tiny table. */
+  embeddingRowsMinValues?: number;
 }
 
 /** LoRA training: only the adapters (and their AdamW moments) are trained, checkpointed and stored. */
@@ -156,13 +158,22 @@ const EMBED = "model.embed_tokens.weight";
 export const EMBED_ROWS_OUTPUT = `rows:${EMBED}`;
 
 /**
+ * Smallest embedding table (values) whose lookup gradient leaves the graph as rows. A smaller table keeps the
+ * in-graph one-hot GEMM, cheap at its size: over several accumulations its sums round as the stored reference
+ * runs did (test-data/metrics-reference), which acc + (head + rows) in the graph and (acc + head) + rows in
+ * the engine do not. 2²⁴ values are 64 MiB of float32; Qwen2.5's table is 136M values.
+ */
+export const EMBEDDING_ROWS_MIN_VALUES = 2 ** 24;
+
+/**
  * The model graph for B rows of T tokens (packed rows: prefixPacking.ts gives the mask and rotary
  * tables): per-token target logprobs and entropies, the loss of `spec`, and (when `withGrad`) the
  * gradient of the loss for every parameter, or with `lora` for every adapter only (the weights are
  * frozen: no gradient of theirs is computed). With `accumulate`, each gradient output is an input
  * `acc:<name>` plus this batch's gradient, so that the engine accumulates micro-batches in place, and
- * (without LoRA) the embedding lookup's part of the table's gradient is the output EMBED_ROWS_OUTPUT instead
- * (`grad:` of the table then holds only the tied LM head's part; an untied table has no `grad:` output).
+ * (without LoRA, for a table of at least `embeddingRowsMinValues` values) the embedding lookup's part of the
+ * table's gradient is the output EMBED_ROWS_OUTPUT instead (`grad:` of the table then holds only the tied
+ * LM head's part; an untied table has no `grad:` output).
  * A LoRA dropout p > 0 applies in the graph with gradients only, with keep masks fed as bool inputs
  * (lora.ts dropoutMaskShapes); forward-only graphs (scoring, evaluation) have no dropout. Under LoRA with
  * gradients, the LM head runs over chunks of `headChunkTokens` tokens (see HEAD_CHUNK_TOKENS).
@@ -177,6 +188,7 @@ export function trainingGraph(
   lora?: LoraSpec & { dropout?: number },
   accumulate = false,
   headChunkTokens = HEAD_CHUNK_TOKENS,
+  embeddingRowsMinValues = EMBEDDING_ROWS_MIN_VALUES,
 ): Graph {
   const g = new Graph();
   const params = declareParameters(g, cfg, dtype);
@@ -192,7 +204,8 @@ export function trainingGraph(
   const cos = g.input("cos", [B, T, 1, cfg.headDim], dtype);
   const sin = g.input("sin", [B, T, 1, cfg.headDim], dtype);
   // the lookup cut from the table (stopGradient): its gradient leaves the graph as rows, not as a [V, D] scatter
-  const sparseEmbedding = withGrad && accumulate && !lora;
+  const sparseEmbedding =
+    withGrad && accumulate && !lora && cfg.vocabSize * cfg.hiddenSize >= embeddingRowsMinValues;
   const embedded = sparseEmbedding
     ? op.reshape(op.gather(op.stopGradient(params.get(EMBED)!), tokens), [B * T, cfg.hiddenSize])
     : undefined;
@@ -251,11 +264,22 @@ export function trainingGraph(
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
-/** table[tokens[i], :] += rows[i, :] for every i (rows [N, D], table [V, D]): the gradient of an embedding lookup. */
+/**
+ * table[v, :] += Σ_{i: tokens[i] = v} rows[i, :] (rows [N, D], table [V, D]): the gradient of an embedding
+ * lookup. Each token's rows are summed first, in float32 and in row order (as the one-hot GEMM this replaces
+ * summed them), then added to the table: the gradients are the same to the bit as before.
+ */
 export function addRows(table: Float32Array, rows: Float32Array, tokens: Int32Array, D: number): void {
+  const sums = new Map<number, Float32Array>();
   for (let i = 0; i < tokens.length; i++) {
-    const at = tokens[i] * D;
-    for (let j = 0; j < D; j++) table[at + j] += rows[i * D + j];
+    const row = rows.subarray(i * D, (i + 1) * D);
+    const sum = sums.get(tokens[i]);
+    if (sum) for (let j = 0; j < D; j++) sum[j] += row[j];
+    else sums.set(tokens[i], row.slice());
+  }
+  for (const [v, sum] of sums) {
+    const at = v * D;
+    for (let j = 0; j < D; j++) table[at + j] += sum[j];
   }
 }
 
@@ -684,7 +708,18 @@ export class LocalEngine implements TrainingEngine {
         () =>
           spec.kind === "value"
             ? valueTrainingGraph(this.config, spec, B, T, withGrad)
-            : trainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined, withGrad),
+            : trainingGraph(
+                this.config,
+                spec,
+                B,
+                T,
+                withGrad,
+                "float32",
+                this.lora ?? undefined,
+                withGrad,
+                HEAD_CHUNK_TOKENS,
+                this.options.embeddingRowsMinValues,
+              ),
         // onnxruntime's memory pattern (one block laid out for all of a run's tensors) measured 154 MB more
         // at a LoRA 0.5B step's peak than allocating each tensor (bench/memoryProbe.ts, docs/experiments/bench.md)
         withGrad ? { memPattern: false } : {},

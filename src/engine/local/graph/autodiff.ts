@@ -154,13 +154,14 @@ const rules: Record<string, VjpRule> = {
   Softmax: ({ output: y }, g) => [op.mul(y, op.sub(g, op.reduceSum(op.mul(g, y), [-1], true)))],
   // y = log-softmax(x): dx = g − softmax(x)·Σg = g − eʸ·Σg
   LogSoftmax: ({ output: y }, g) => [op.sub(g, op.mul(op.exp(y), op.reduceSum(g, [-1], true)))],
-  // y = silu(a)·b, silu(a) = a·σ(a): da = g·b·(σ + silu·(1 − σ)), db = g·silu (σ recomputed from a)
+  // y = m·b, m = a·σ(a): db = g·m, da = (g·b)·σ + ((g·b)·a)·(σ·(1 − σ)), σ recomputed from a; the same
+  // expressions, in the same order, as the Mul, Mul and Sigmoid rules give for the unfused form
   SwiGLU: ({ inputs: [a, b] }, g, needs) => {
     const s = op.sigmoid(a);
-    const silu = op.mul(a, s);
+    const gm = op.mul(g, b);
     return [
-      needs(0) ? op.mul(op.mul(g, b), op.add(s, op.mul(silu, op.sub(1, s)))) : null,
-      needs(1) ? op.mul(g, silu) : null,
+      needs(0) ? op.add(op.mul(gm, s), op.mul(op.mul(gm, a), op.mul(s, op.sub(1, s)))) : null,
+      needs(1) ? op.mul(g, op.mul(a, s)) : null,
     ];
   },
   // y = [lp, H] with lp = logp[target], H = −Σ p·logp, logp = log-softmax(z), p = e^logp:
