@@ -60,11 +60,11 @@ const ORT_TYPE: Record<DType, "float32" | "float64" | "int32" | "int64" | "bool"
 let environmentCreated = false;
 
 /**
- * Bytes of `into` outputs above which a run ends with a full garbage collection (8 MiB: a LoRA r16 0.5B model's are 35 MB). onnxruntime-node writes an
+ * Bytes of `into` outputs above which a run ends with a full garbage collection. onnxruntime-node writes an
  * output into the array given for it and then returns a copy of it in a new ArrayBuffer (measured with 1.30:
  * `results[name].data` is not the array given); V8 collects those copies late (after a 0.5B model's
  * micro-batches, several copies of its gradients were still alive), so a run whose copies are this large
- * collects them at once.
+ * collects them at once. 8 MiB: a LoRA r16 0.5B model's gradients are 35 MB.
  */
 const COLLECT_AFTER_BYTES = 8 * 2 ** 20;
 
