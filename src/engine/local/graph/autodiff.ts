@@ -154,14 +154,15 @@ const rules: Record<string, VjpRule> = {
   Softmax: ({ output: y }, g) => [op.mul(y, op.sub(g, op.reduceSum(op.mul(g, y), [-1], true)))],
   // y = log-softmax(x): dx = g − softmax(x)·Σg = g − eʸ·Σg
   LogSoftmax: ({ output: y }, g) => [op.sub(g, op.mul(op.exp(y), op.reduceSum(g, [-1], true)))],
-  // y = m·b, m = a·σ(a): db = g·m, da = (g·b)·σ + ((g·b)·a)·(σ·(1 − σ)), σ recomputed from a; the same
-  // expressions, in the same order, as the Mul, Mul and Sigmoid rules give for the unfused form
+  // y = m·b, m = a·σ(a): db = g·m, da = (g·b)·σ + ((g·b)·a)·(σ·(1 − σ)), σ recomputed from a: the unfused
+  // Mul, Mul and Sigmoid rules' expressions (the same floats to the bit), operands in the order that
+  // measured the lowest peak (onnxruntime schedules the recomputation later: bench/memoryProbe.ts)
   SwiGLU: ({ inputs: [a, b] }, g, needs) => {
     const s = op.sigmoid(a);
-    const gm = op.mul(g, b);
+    const gm = op.mul(b, g);
     return [
-      needs(0) ? op.add(op.mul(gm, s), op.mul(op.mul(gm, a), op.mul(s, op.sub(1, s)))) : null,
-      needs(1) ? op.mul(g, op.mul(a, s)) : null,
+      needs(0) ? op.add(op.mul(op.mul(s, op.sub(1, s)), op.mul(a, gm)), op.mul(s, gm)) : null,
+      needs(1) ? op.mul(op.mul(a, s), g) : null,
     ];
   },
   // y = [lp, H] with lp = logp[target], H = −Σ p·logp, logp = log-softmax(z), p = e^logp:
