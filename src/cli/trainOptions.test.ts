@@ -121,4 +121,9 @@ test("--lora-rank and --lora-alpha turn on LoRA (the other lora fields default);
   });
   assert.equal(resolveConfig(parseFlags([])).lora, undefined);
   assert.throws(() => resolveConfig(parseFlags(["--lora-rank", "0"])), /--lora-rank: must be >= 1, got 0/);
+  assert.equal(resolveConfig(parseFlags(["--lora-rank", "4", "--lora-dropout", "0.05"])).lora?.dropout, 0.05);
+  assert.throws(
+    () => resolveConfig(parseFlags(["--lora-dropout", "1"])),
+    /--lora-dropout: must be < 1, got 1/,
+  );
 });

@@ -37,6 +37,7 @@ export interface TrainFlags {
   baseModel?: string;
   loraRank?: number;
   loraAlpha?: number;
+  loraDropout?: number;
   examples?: string;
   resume?: string;
   /** "path=value" assignments, e.g. "loss.kl.coef=0". */
@@ -65,6 +66,7 @@ const FLAG_FIELDS: ReadonlyArray<readonly [keyof TrainFlags, string, string]> = 
   ["baseModel", "engine.baseModel", "--base-model"],
   ["loraRank", "lora.rank", "--lora-rank"],
   ["loraAlpha", "lora.alpha", "--lora-alpha"],
+  ["loraDropout", "lora.dropout", "--lora-dropout"],
   ["examples", "task.examples", "--examples"],
 ];
 
@@ -122,6 +124,11 @@ export function addTrainOptions(cmd: Command, spec: TrainOptionsSpec = {}): Comm
       parseNumber,
     )
     .option("--lora-alpha <a>", "LoRA's α: the update is scaled by α/r (default 32)", parseNumber)
+    .option(
+      "--lora-dropout <p>",
+      "LoRA's dropout on the adapters' input, in training (default 0)",
+      parseNumber,
+    )
     .option(
       "--examples <file>",
       "train on these examples only (rlvr select-examples --json), repeated to fill the batch",

@@ -193,12 +193,12 @@ test("a group of one is refused where the baseline is the group's own rewards (i
   assert.equal(parseConfig({ algo: "star", batch: { groupSize: 1 } }, "c").batch.groupSize, 1);
 });
 
-test("lora: rank, alpha and target modules are checked; a dropout other than 0 is refused (not implemented)", () => {
+test("lora: rank, alpha, dropout and target modules are checked", () => {
   assert.equal(parseConfig({ lora: {} }, "t").lora?.rank, 32);
-  assert.throws(
-    () => parseConfig({ lora: { dropout: 0.05 } }, "t"),
-    /t: lora\.dropout: only 0 is supported \(the local engine implements no LoRA dropout\)/,
-  );
+  assert.equal(parseConfig({ lora: {} }, "t").lora?.dropout, 0);
+  assert.equal(parseConfig({ lora: { dropout: 0.05 } }, "t").lora?.dropout, 0.05);
+  assert.throws(() => parseConfig({ lora: { dropout: 1 } }, "t"), /t: lora\.dropout: must be < 1/);
+  assert.throws(() => parseConfig({ lora: { dropout: -0.1 } }, "t"), /t: lora\.dropout: must be >= 0/);
   assert.throws(
     () => parseConfig({ lora: { targetModules: ["lm_head"] } }, "t"),
     /lora\.targetModules\[0\]: expected one of "q_proj"/,

@@ -342,13 +342,10 @@ const loraSchema = z.strictObject({
   /** α: the update B·A is scaled by α/r (PEFT). Default 32 (Tinker's fixed α). */
   alpha: z.number().gt(0).default(32),
   /**
-   * Dropout on the adapters' input (PEFT's lora_dropout). Only 0: the local engine implements no dropout,
-   * and another value is refused here rather than silently ignored. Default 0.
+   * Dropout p on the adapters' input (PEFT's lora_dropout), in training passes only, from the run's seed
+   * (a resumed run draws the same masks). Default 0.
    */
-  dropout: z
-    .number()
-    .default(0)
-    .refine((p) => p === 0, { message: "only 0 is supported (the local engine implements no LoRA dropout)" }),
+  dropout: z.number().min(0).lt(1).default(0),
   /**
    * The linear layers adapted in every decoder layer. Default all seven (attention and MLP, as Tinker
    * trains them; PEFT's own default for Qwen2/Llama is q_proj and v_proj).

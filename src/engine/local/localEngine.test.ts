@@ -8,11 +8,12 @@ import { checkpointProblem, writeManifest } from "../../run/checkpointManifest.j
 import { DEFAULT_ADAM, type Datum, type LossSpec } from "../types.js";
 import { Graph } from "./graph/graph.js";
 import { CompiledGraph } from "./graph/runtime.js";
-import { LocalEngine } from "./localEngine.js";
+import { addRows, EMBED_ROWS_OUTPUT, LocalEngine, trainingGraph } from "./localEngine.js";
 import { causalAttention, declareParameters, decoderHidden, lmHead, ropeConstants } from "./model.js";
 import type { ModelConfig } from "./modelConfig.js";
-import { packDatums } from "./prefixPacking.js";
+import { packDatums, packedFeeds } from "./prefixPacking.js";
 import { readSafetensors } from "./safetensors.js";
+import { tinyModelConfig } from "./tinyModelConfig.js";
 
 const FIXTURE = fileURLToPath(new URL("../../../test-data/tiny-qwen2/", import.meta.url));
 
@@ -411,3 +412,70 @@ test("datums sharing a prompt are packed into one row and give the logprobs, los
   await packed.close();
   await apart.close();
 });
+
+test("addRows adds each row into the table at its token's row, repeats summed", () => {
+  const table = new Float32Array(3 * 2).fill(1);
+  addRows(table, Float32Array.from([1, 2, 10, 20, 100, 200]), Int32Array.from([2, 0, 2]), 2);
+  assert.deepEqual([...table], [11, 21, 1, 1, 102, 203]);
+});
+
+for (const tied of [true, false]) {
+  test(`accumulated gradients (embedding rows added by the engine) equal the graph's own (${tied ? "tied" : "untied"} embeddings)`, async () => {
+    const cfg = tinyModelConfig({ tieWordEmbeddings: tied });
+    const engine = LocalEngine.fromConfig(cfg, 5, {
+      intraOpNumThreads: 1,
+      microBatchTokens: 8,
+      maxPackTokens: 0,
+      embeddingRowsMinValues: 0,
+    });
+    // the rows leave the accumulating graph when the table is large enough (here: any size)
+    const rowsOut = (min?: number) =>
+      trainingGraph(
+        cfg,
+        { kind: "cross_entropy" },
+        1,
+        8,
+        true,
+        "float32",
+        undefined,
+        true,
+        32,
+        min,
+      ).outputs.some((o) => o.name === EMBED_ROWS_OUTPUT);
+    assert.equal(rowsOut(0), true);
+    assert.equal(rowsOut(), false);
+    // vocabulary 11: tokens repeat within and across micro-batches
+    const datums: Datum[] = [
+      [1, 4, 4, 7, 2, 9, 4, 1],
+      [3, 4, 10, 0, 1, 4, 6, 3],
+    ].map((s) => ({
+      inputTokens: s.slice(0, -1),
+      targetTokens: s.slice(1),
+      weights: s.slice(1).map((_, t) => 0.1 * (t + 1)),
+    }));
+    const loss: LossSpec = { kind: "cross_entropy" };
+    await engine.forwardBackward(datums, loss);
+    const accumulated = engine.accumulatedGradients()!;
+    assert.ok(accumulated.has("model.embed_tokens.weight"));
+    // the same batch in one graph without accumulation: the table's gradient comes from its [V, D] scatter there
+    const g = trainingGraph(cfg, loss, 2, 7, true);
+    assert.ok(!g.outputs.some((o) => o.name === EMBED_ROWS_OUTPUT));
+    const compiled = await CompiledGraph.compile(g, { intraOpNumThreads: 1 });
+    const packed = packedFeeds(cfg, datums, packDatums(datums, 0), 2, 7, []);
+    const out = await compiled.run({
+      ...Object.fromEntries(engine.parameters()),
+      tokens: packed.tokens,
+      targets: packed.targets,
+      weights: packed.weights,
+      mask: packed.mask,
+      cos: packed.cos,
+      sin: packed.sin,
+    });
+    for (const name of engine.parameters().keys()) {
+      const err = relErrByNorm(accumulated.get(name)!, out[`grad:${name}`] as Float32Array);
+      assert.ok(err < 1e-5, `gradient ${name}: ${err}`);
+    }
+    await compiled.release();
+    await engine.close();
+  });
+}

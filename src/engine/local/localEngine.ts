@@ -19,6 +19,7 @@ import type {
   SamplingParams,
   TrainingEngine,
 } from "../types.js";
+import { Rng } from "../../core/rng.js";
 import { gradients } from "./graph/autodiff.js";
 import { type DType, Graph, type Tensor } from "./graph/graph.js";
 import * as op from "./graph/ops.js";
@@ -28,9 +29,13 @@ import {
   ADAPTER_CONFIG,
   adapterShapes,
   checkAdapters,
+  checkDropout,
   checkLoraSpec,
   declareAdapters,
   describeLora,
+  drawDropoutMasks,
+  dropoutMaskName,
+  dropoutMaskShapes,
   initAdapters,
   isAdapterDirectory,
   type LoraSpec,
@@ -98,13 +103,17 @@ export interface LocalEngineOptions {
   valueHead?: boolean;
   /** Train LoRA adapters on frozen weights instead of the weights (lora.ts). Default: full fine-tuning. */
   lora?: LocalLoraOptions;
+  /** See EMBEDDING_ROWS_MIN_VALUES (its default); tests set 0 to take the rows path with a tiny table. */
+  embeddingRowsMinValues?: number;
 }
 
 /** LoRA training: only the adapters (and their AdamW moments) are trained, checkpointed and stored. */
 export interface LocalLoraOptions extends LoraSpec {
   /**
-   * Dropout on the adapters' input (PEFT's lora_dropout). Only 0 is implemented: forwardBackward refuses
-   * another value (an adapter trained elsewhere with dropout still loads, samples and scores).
+   * Dropout p on the adapters' input (PEFT's lora_dropout), in forwardBackward only (sampling, forward and
+   * computeLogprobs see no dropout). The keep masks come from Rng.derive(dropout seed, optimizer step,
+   * micro-batch of the step): the dropout seed is the engine's seed, saved by saveState, so a resumed run
+   * draws the same masks.
    */
   dropout: number;
   /** The adapters to start from (e.g. a PEFT adapter's, lora.ts loadAdapter); default fresh ones from the seed. */
@@ -114,11 +123,60 @@ export interface LocalLoraOptions extends LoraSpec {
 }
 
 /**
+ * Tokens per chunk of the LM head when its weight is frozen (LoRA): the [tokens, vocabulary] logits and
+ * their log-softmax then exist for one chunk at a time in the forward pass, and the backward pass keeps one
+ * log-softmax per chunk (targetLogprobEntropy's closed-form gradient) instead of several full-size tensors.
+ * With the weight trained, each chunk would add a [V, D] partial gradient, so full fine-tuning runs it whole.
+ */
+export const HEAD_CHUNK_TOKENS = 32;
+
+/** [target logprob, entropy] of each of the N hidden states [N, D], the LM head computed `chunk` rows at a time. */
+function chunkedHead(
+  cfg: ModelConfig,
+  params: ReadonlyMap<string, Tensor>,
+  hidden: Tensor,
+  targets: Tensor,
+  chunk: number,
+): Tensor {
+  const N = hidden.shape[0];
+  const parts: Tensor[] = [];
+  for (let start = 0; start < N; start += chunk) {
+    const end = Math.min(N, start + chunk);
+    const z = lmHead(cfg, params, op.slice(hidden, 0, start, end));
+    parts.push(op.targetLogprobEntropy(z, op.slice(targets, 0, start, end)));
+  }
+  return op.concat(parts, 0);
+}
+
+/** The token embedding table. */
+const EMBED = "model.embed_tokens.weight";
+/**
+ * The output of an accumulating full fine-tuning graph that holds the gradient of each looked-up embedding
+ * row, [B·T, D]: the engine adds row i into the table's gradient at row tokens[i] (a [V, D] scatter in the
+ * graph would allocate the whole table's size, 544 MB for Qwen2.5's vocabulary, several times per micro-batch).
+ */
+export const EMBED_ROWS_OUTPUT = `rows:${EMBED}`;
+
+/**
+ * Smallest embedding table (values) whose lookup gradient leaves the graph as rows. A smaller table keeps the
+ * in-graph one-hot GEMM, cheap at its size: over several accumulations its sums round as the stored reference
+ * runs did (test-data/metrics-reference), which acc + (head + rows) in the graph and (acc + head) + rows in
+ * the engine do not. 2²⁴ values are 64 MiB of float32; Qwen2.5's table is 136M values.
+ */
+export const EMBEDDING_ROWS_MIN_VALUES = 2 ** 24;
+
+/**
  * The model graph for B rows of T tokens (packed rows: prefixPacking.ts gives the mask and rotary
  * tables): per-token target logprobs and entropies, the loss of `spec`, and (when `withGrad`) the
  * gradient of the loss for every parameter, or with `lora` for every adapter only (the weights are
  * frozen: no gradient of theirs is computed). With `accumulate`, each gradient output is an input
- * `acc:<name>` plus this batch's gradient, so that the engine accumulates micro-batches in place.
+ * `acc:<name>` plus this batch's gradient, so that the engine accumulates micro-batches in place, and
+ * (without LoRA, for a table of at least `embeddingRowsMinValues` values) the embedding lookup's part of the
+ * table's gradient is the output EMBED_ROWS_OUTPUT instead (`grad:` of the table then holds only the tied
+ * LM head's part; an untied table has no `grad:` output).
+ * A LoRA dropout p > 0 applies in the graph with gradients only, with keep masks fed as bool inputs
+ * (lora.ts dropoutMaskShapes); forward-only graphs (scoring, evaluation) have no dropout. Under LoRA with
+ * gradients, the LM head runs over chunks of `headChunkTokens` tokens (see HEAD_CHUNK_TOKENS).
  */
 export function trainingGraph(
   cfg: ModelConfig,
@@ -127,8 +185,10 @@ export function trainingGraph(
   T: number,
   withGrad: boolean,
   dtype: DType = "float32",
-  lora?: LoraSpec,
+  lora?: LoraSpec & { dropout?: number },
   accumulate = false,
+  headChunkTokens = HEAD_CHUNK_TOKENS,
+  embeddingRowsMinValues = EMBEDDING_ROWS_MIN_VALUES,
 ): Graph {
   const g = new Graph();
   const params = declareParameters(g, cfg, dtype);
@@ -143,16 +203,38 @@ export function trainingGraph(
   const slidingMask = cfg.slidingWindow ? g.input("sliding_mask", [B, 1, 1, T, T], dtype) : undefined;
   const cos = g.input("cos", [B, T, 1, cfg.headDim], dtype);
   const sin = g.input("sin", [B, T, 1, cfg.headDim], dtype);
+  // the lookup cut from the table (stopGradient): its gradient leaves the graph as rows, not as a [V, D] scatter
+  const sparseEmbedding =
+    withGrad && accumulate && !lora && cfg.vocabSize * cfg.hiddenSize >= embeddingRowsMinValues;
+  const embedded = sparseEmbedding
+    ? op.reshape(op.gather(op.stopGradient(params.get(EMBED)!), tokens), [B * T, cfg.hiddenSize])
+    : undefined;
+  const dropoutP = withGrad && lora?.dropout ? lora.dropout : 0;
+  const keepMasks = new Map<string, Tensor>();
+  if (lora && dropoutP > 0)
+    for (const [name, shape] of dropoutMaskShapes(cfg, lora, B * T))
+      keepMasks.set(name, g.input(name, shape, "bool"));
   const hidden = decoderHidden(cfg, new Map([...params, ...adapters]), {
     tokens,
     cos,
     sin,
     attention: maskedAttention(cfg, mask, slidingMask),
     lora,
+    inputsEmbeds: embedded,
+    loraDropout:
+      dropoutP > 0 ? { p: dropoutP, keep: (l, m) => keepMasks.get(dropoutMaskName(l, m))! } : undefined,
   });
-  const logp = op.logSoftmax(lmHead(cfg, params, hidden));
-  const lp = op.reshape(op.gatherLast(logp, targets), [B, T]);
-  const entropy = op.reshape(entropyOf(logp), [B, T]);
+  let lp: Tensor;
+  let entropy: Tensor;
+  if (withGrad && lora) {
+    const lpH = chunkedHead(cfg, params, hidden, targets, headChunkTokens);
+    lp = op.reshape(op.slice(lpH, 1, 0, 1), [B, T]);
+    entropy = op.reshape(op.slice(lpH, 1, 1, 2), [B, T]);
+  } else {
+    const logp = op.logSoftmax(lmHead(cfg, params, hidden));
+    lp = op.reshape(op.gatherLast(logp, targets), [B, T]);
+    entropy = op.reshape(entropyOf(logp), [B, T]);
+  }
   let loss = lossGraph(spec, lp, entropy, weights, extra);
   if (spec.kind === "policy" && spec.valueCoef) {
     // PPO's critic on the same trunk in the same pass (valueHead.ts); trained beside LoRA's adapters
@@ -166,20 +248,40 @@ export function trainingGraph(
   g.output("entropy", entropy);
   if (withGrad) {
     const trained = lora ? adapters : params;
-    const names = [...trained.keys()];
-    const grads = gradients(
-      loss,
-      names.map((n) => trained.get(n)!),
+    // an untied table's only gradient is then the rows'
+    const names = [...trained.keys()].filter(
+      (n) => !(sparseEmbedding && n === EMBED && !cfg.tieWordEmbeddings),
     );
+    const grads = gradients(loss, [...names.map((n) => trained.get(n)!), ...(embedded ? [embedded] : [])]);
     names.forEach((n, i) => {
       const acc = accumulate ? g.input(`acc:${n}`, grads[i].shape, dtype) : null;
       g.output(`grad:${n}`, acc ? op.add(acc, grads[i]) : grads[i]);
     });
+    if (embedded) g.output(EMBED_ROWS_OUTPUT, grads[names.length]);
   }
   return g;
 }
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+/**
+ * table[v, :] += Σ_{i: tokens[i] = v} rows[i, :] (rows [N, D], table [V, D]): the gradient of an embedding
+ * lookup. Each token's rows are summed first, in float32 and in row order (as the one-hot GEMM this replaces
+ * summed them), then added to the table: the gradients are the same to the bit as before.
+ */
+export function addRows(table: Float32Array, rows: Float32Array, tokens: Int32Array, D: number): void {
+  const sums = new Map<number, Float32Array>();
+  for (let i = 0; i < tokens.length; i++) {
+    const row = rows.subarray(i * D, (i + 1) * D);
+    const sum = sums.get(tokens[i]);
+    if (sum) for (let j = 0; j < D; j++) sum[j] += row[j];
+    else sums.set(tokens[i], row.slice());
+  }
+  for (const [v, sum] of sums) {
+    const at = v * D;
+    for (let j = 0; j < D; j++) table[at + j] += sum[j];
+  }
+}
 
 export class LocalEngine implements TrainingEngine {
   readonly info: ModelInfo;
@@ -197,6 +299,9 @@ export class LocalEngine implements TrainingEngine {
   /** Every graph input that is a weight: the parameters, and the adapters under LoRA (the same arrays). */
   private readonly weights: Parameters;
   private readonly seedRng: { next: () => number };
+  /** Seed of the LoRA dropout masks (saved in state.json), and the micro-batches drawn since the last optimStep. */
+  private dropoutSeed: number;
+  private dropoutDraws = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly lengthBucket: number;
   private readonly microBatchTokens: number;
@@ -225,8 +330,10 @@ export class LocalEngine implements TrainingEngine {
     this.maxPackTokens = options.maxPackTokens ?? 1024;
     this.saving = { dtype: options.saveDtype, maxShardBytes: options.maxShardBytes };
     let s = options.seed ?? randomInt(2 ** 31);
+    this.dropoutSeed = s;
     if (options.lora) {
       checkLoraSpec(options.lora, "LocalEngine");
+      checkDropout(options.lora.dropout, "LocalEngine");
       this.lora = { ...options.lora, targetModules: [...options.lora.targetModules] };
       this.adapters = options.lora.adapters ?? initAdapters(config, options.lora, s);
       checkAdapters(config, options.lora, this.adapters, "LocalEngine");
@@ -347,12 +454,6 @@ export class LocalEngine implements TrainingEngine {
   }
 
   forwardBackward(datums: Datum[], loss: LossSpec): Promise<ForwardBackwardOutput> {
-    if (this.lora && this.lora.dropout !== 0)
-      return Promise.reject(
-        new Error(
-          `forwardBackward: LoRA dropout ${this.lora.dropout} is not implemented by the local engine; train with dropout 0`,
-        ),
-      );
     return this.exclusive(() => this.run(datums, loss, true));
   }
 
@@ -366,6 +467,7 @@ export class LocalEngine implements TrainingEngine {
         throw new Error("optimStep: no gradients accumulated (call forwardBackward first)");
       const { gradNorm, clipped, skipped } = this.optimizer.step(this.grads, params);
       this.grads = null;
+      this.dropoutDraws = 0;
       return {
         metrics: {
           "grad_norm:mean": gradNorm,
@@ -429,7 +531,11 @@ export class LocalEngine implements TrainingEngine {
           }
           writeSafetensors(join(tmp, VALUE_HEAD_FILE), head);
         }
-        writeFileAtomic(join(tmp, "state.json"), `${JSON.stringify({ format: "rlvr-local-1", step })}\n`);
+        const dropout = this.lora?.dropout ? { loraDropoutSeed: this.dropoutSeed } : {};
+        writeFileAtomic(
+          join(tmp, "state.json"),
+          `${JSON.stringify({ format: "rlvr-local-1", step, ...dropout })}\n`,
+        );
       }),
     );
   }
@@ -513,6 +619,10 @@ export class LocalEngine implements TrainingEngine {
     for (const [name, data] of saved.adapters) this.adapters.get(name)!.set(data);
     restoreMoments();
     if (this.hasValueHead) this.restoreValueHead(dir);
+    // the dropout masks continue the saved run's (a state saved without dropout keeps this engine's seed)
+    const state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { loraDropoutSeed?: unknown };
+    if (Number.isInteger(state.loraDropoutSeed)) this.dropoutSeed = state.loraDropoutSeed as number;
+    this.dropoutDraws = 0;
     this.grads = null;
   }
 
@@ -600,11 +710,29 @@ export class LocalEngine implements TrainingEngine {
       const chunk = rows.slice(start, start + Math.max(1, Math.floor(this.microBatchTokens / T)));
       start += chunk.length;
       const B = chunk.length;
-      const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}`;
-      const compiled = await this.sessions.get(key, () =>
-        spec.kind === "value"
-          ? valueTrainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined)
-          : trainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined, withGrad),
+      // LoRA dropout in the policy pass only (the value loss's pass trains no adapter input masks)
+      const dropout = withGrad && this.lora?.dropout && spec.kind !== "value" ? this.lora.dropout : 0;
+      const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}${dropout > 0 ? `:lora-dropout=${dropout}` : ""}`;
+      const compiled = await this.sessions.get(
+        key,
+        () =>
+          spec.kind === "value"
+            ? valueTrainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined)
+            : trainingGraph(
+                this.config,
+                spec,
+                B,
+                T,
+                withGrad,
+                "float32",
+                this.lora ?? undefined,
+                withGrad,
+                HEAD_CHUNK_TOKENS,
+                this.options.embeddingRowsMinValues,
+              ),
+        // onnxruntime's memory pattern (one block laid out for all of a run's tensors) measured 154 MB more
+        // at a LoRA 0.5B step's peak than allocating each tensor (bench/memoryProbe.ts, docs/experiments/bench.md)
+        withGrad ? { memPattern: false } : {},
       );
       const packed = packedFeeds(this.config, datums, chunk, B, T, names);
       const feeds: Record<string, FeedArray> = {
@@ -618,6 +746,11 @@ export class LocalEngine implements TrainingEngine {
         cos: packed.cos,
         sin: packed.sin,
       };
+      if (this.lora && dropout > 0) {
+        const rng = Rng.derive(this.dropoutSeed, this.optimizer.stepCount, this.dropoutDraws++);
+        for (const [name, keep] of drawDropoutMasks(this.config, this.lora, B * T, dropout, rng))
+          feeds[name] = keep;
+      }
       // gradients accumulate in place: acc:<name> in, grad:<name> = acc + this batch's into the same array
       const into: Record<string, Float32Array> = {};
       const acc = withGrad ? this.gradientBuffers() : null;
@@ -631,6 +764,12 @@ export class LocalEngine implements TrainingEngine {
       }
       const out = await compiled.run(feeds, into);
       lossSum += Number(out.loss[0]);
+      const embedRows = out[EMBED_ROWS_OUTPUT] as Float32Array | undefined;
+      if (acc && embedRows) {
+        const table = acc.get(EMBED)!;
+        addRows(table, embedRows, packed.tokens, this.config.hiddenSize);
+        this.grads?.set(EMBED, table);
+      }
       if (spec.kind === "value") {
         const v = out.values as Float32Array;
         chunk.forEach((row, b) => {

@@ -11,6 +11,8 @@ import { CompiledGraph, type FeedArray } from "./graph/runtime.js";
 import { LocalEngine, trainingGraph } from "./localEngine.js";
 import {
   adapterShapes,
+  drawDropoutMasks,
+  dropoutMaskShapes,
   initAdapters,
   type LoraSpec,
   loadAdapter,
@@ -270,10 +272,184 @@ test("a LoRA engine trains only the adapters; saveState/loadState round-trip ada
     () => LocalEngine.fromDirectory(join(tmp, "lora-state")),
     /holds a LoRA adapter \(adapter_config\.json\), not a model/,
   );
-  const dropout = new LocalEngine(tiny, params, { ...opts, lora: { ...opts.lora, dropout: 0.1 } });
-  await assert.rejects(
-    dropout.forwardBackward([datum], { kind: "cross_entropy" }),
-    /LoRA dropout 0.1 is not implemented/,
+  assert.throws(
+    () => new LocalEngine(tiny, params, { ...opts, lora: { ...opts.lora, dropout: 1 } }),
+    /LoRA dropout must be in \[0, 1\), got 1/,
   );
-  for (const e of [a, b, ref, plain, other, dropout]) await e.close();
+  for (const e of [a, b, ref, plain, other]) await e.close();
+});
+
+// ---- dropout ----
+
+test("dropout masks: one [N, in] per target, kept with probability 1 − p, the same from the same seed", () => {
+  const lora: LoraSpec = { rank: 2, alpha: 4, targetModules: ["q_proj", "down_proj"] };
+  const shapes = dropoutMaskShapes(tiny, lora, 5);
+  assert.deepEqual(
+    [...shapes],
+    [
+      ["dropout:model.layers.0.self_attn.q_proj", [5, 8]],
+      ["dropout:model.layers.0.mlp.down_proj", [5, 12]],
+      ["dropout:model.layers.1.self_attn.q_proj", [5, 8]],
+      ["dropout:model.layers.1.mlp.down_proj", [5, 12]],
+    ],
+  );
+  const a = drawDropoutMasks(tiny, lora, 5, 0.25, Rng.derive(7, 0, 0));
+  assert.deepEqual(a, drawDropoutMasks(tiny, lora, 5, 0.25, Rng.derive(7, 0, 0)));
+  assert.notDeepEqual(a, drawDropoutMasks(tiny, lora, 5, 0.25, Rng.derive(7, 0, 1)));
+  const big = drawDropoutMasks(tiny, lora, 2000, 0.25, new Rng(3));
+  const all = [...big.values()].flatMap((m) => [...m]);
+  const kept = all.reduce((n, k) => n + k, 0) / all.length;
+  assert.ok(Math.abs(kept - 0.75) < 0.005, `kept fraction ${kept}`);
+  assert.ok(
+    [...drawDropoutMasks(tiny, lora, 50, 0, new Rng(3)).values()].every((m) => m.every((k) => k === 1)),
+  );
+});
+
+test("with dropout, the adapters' gradient (fixed masks) matches finite differences in float64", async () => {
+  const rng = new Rng(21);
+  const lora = { ...allLinear, dropout: 0.3 };
+  const spec: LossSpec = { kind: "importance_sampling" };
+  const datums: Datum[] = seqs.map((s) => ({
+    inputTokens: s.slice(0, -1),
+    targetTokens: s.slice(1),
+    weights: s.slice(1).map((_, t) => 0.2 + 0.1 * (t % 3)),
+  }));
+  const B = 2;
+  const T = 8;
+  const g = trainingGraph(tiny, spec, B, T, true, "float64", lora);
+  const compiled = await CompiledGraph.compile(g);
+  const feeds: Record<string, FeedArray> = {
+    ...float64BatchFeeds(packedFeeds(tiny, datums, packDatums(datums, 0), B, T, [])),
+  };
+  Object.assign(feeds, float64Parameters(initParameters(tiny, 9, 0.5)));
+  const adapters = randomAdapters(tiny, allLinear, 4);
+  for (const [k, v] of adapters) feeds[k] = Float64Array.from(v);
+  feeds.advantages = Float64Array.from({ length: B * T }, (_, i) => (i % 2 === 0 ? 1.3 : -0.7));
+  feeds.samplingLogprobs = Float64Array.from({ length: B * T }, () => -2 - rng.next());
+  const masks = drawDropoutMasks(tiny, lora, B * T, lora.dropout, new Rng(5));
+  for (const [k, v] of masks) feeds[k] = v;
+  const base = await compiled.run(feeds);
+  // the masks act: all kept (scaled by 1/(1 − p)) gives other logprobs
+  const allKept = await compiled.run({
+    ...feeds,
+    ...Object.fromEntries([...masks].map(([k, v]) => [k, new Uint8Array(v.length).fill(1)])),
+  });
+  assert.ok(Math.abs((allKept.logprobs as Float64Array)[3] - (base.logprobs as Float64Array)[3]) > 1e-4);
+  let worst = 0;
+  let where = "";
+  for (const name of adapters.keys()) {
+    const x = feeds[name] as Float64Array;
+    const analytic = base[`grad:${name}`] as Float64Array;
+    for (const k of rng.shuffle([...x.keys()]).slice(0, 3)) {
+      const numeric = await centralDifference(compiled, feeds, x, k, 1e-6);
+      const err = Math.abs(analytic[k] - numeric) / Math.max(1e-3, Math.abs(numeric));
+      if (err > worst) [worst, where] = [err, `${name}[${k}]: analytic ${analytic[k]}, numeric ${numeric}`];
+    }
+  }
+  assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
+  await compiled.release();
+});
+
+test("dropout 0 builds the graph without masks; dropout acts in forwardBackward only, reproducibly, and resumes exactly", async () => {
+  const spec: LossSpec = { kind: "cross_entropy" };
+  const noDropout = trainingGraph(tiny, spec, 1, 8, true, "float32", { ...allLinear, dropout: 0 });
+  assert.ok(!noDropout.inputs.some((t) => t.source.kind === "input" && t.source.name.startsWith("dropout:")));
+  const params = initParameters(tiny, 3, 0.3);
+  const adapters = randomAdapters(tiny, allLinear, 6);
+  const engine = (dropout: number, seed: number) =>
+    new LocalEngine(tiny, params, {
+      intraOpNumThreads: 1,
+      seed,
+      lora: { ...allLinear, targetModules: [...LORA_TARGET_MODULES], dropout, adapters: copy(adapters) },
+    });
+  const copy = (m: ReadonlyMap<string, Float32Array>) => new Map([...m].map(([k, v]) => [k, v.slice()]));
+  const datums: Datum[] = seqs.map((s) => ({
+    inputTokens: s.slice(0, -1),
+    targetTokens: s.slice(1),
+    weights: s.slice(1).map(() => 1),
+  }));
+  const plain = engine(0, 1);
+  const a = engine(0.4, 1);
+  // no dropout when scoring, evaluating or sampling
+  assert.deepEqual(await a.computeLogprobs(seqs), await plain.computeLogprobs(seqs));
+  assert.deepEqual((await a.forward(datums, spec)).logprobs, (await plain.forward(datums, spec)).logprobs);
+  const sampling = { maxTokens: 4, temperature: 1, topK: -1, topP: 1, seed: 5 };
+  assert.deepEqual(await a.sample([1, 2], 2, sampling), await plain.sample([1, 2], 2, sampling));
+  // in training: other logprobs than without dropout; the same from the same seed, others from another
+  const trained = await a.forwardBackward(datums, spec);
+  const same = engine(0.4, 1);
+  const again = await same.forwardBackward(datums, spec);
+  assert.notDeepEqual(trained.logprobs, (await plain.forwardBackward(datums, spec)).logprobs);
+  assert.deepEqual(again.logprobs, trained.logprobs);
+  assert.deepEqual(copy(same.accumulatedGradients()!), copy(a.accumulatedGradients()!));
+  const other = engine(0.4, 2);
+  assert.notDeepEqual((await other.forwardBackward(datums, spec)).logprobs, trained.logprobs);
+  // each micro-batch call of a step draws new masks
+  assert.notDeepEqual((await a.forwardBackward(datums, spec)).logprobs, trained.logprobs);
+  // resume: a checkpoint restores the dropout seed, and the next step draws what the uninterrupted run draws
+  await a.optimStep({ ...DEFAULT_ADAM, learningRate: 1e-2 });
+  await a.saveState(join(tmp, "dropout-state"));
+  const resumed = engine(0.4, 99);
+  await resumed.loadState(join(tmp, "dropout-state"));
+  const next = await a.forwardBackward(datums, spec);
+  assert.deepEqual((await resumed.forwardBackward(datums, spec)).logprobs, next.logprobs);
+  assert.deepEqual(copy(resumed.accumulatedGradients()!), copy(a.accumulatedGradients()!));
+  for (const e of [plain, a, same, other, resumed]) await e.close();
+});
+
+test("the LM head in chunks (LoRA): logprobs, entropy and loss equal the whole head's, adapter gradients equal across chunkings", async () => {
+  const spec: LossSpec = {
+    kind: "policy",
+    policy: "ppo",
+    clipLow: 0.8,
+    clipHigh: 1.2,
+    klCoef: 0,
+    klEstimator: "k3",
+    entropyCoef: 0.05,
+  };
+  const datums: Datum[] = seqs.map((s) => ({
+    inputTokens: s.slice(0, -1),
+    targetTokens: s.slice(1),
+    weights: s.slice(1).map((_, t) => 0.2 + 0.1 * (t % 3)),
+  }));
+  const B = 2;
+  const T = 8;
+  const feeds: Record<string, FeedArray> = {
+    ...float64BatchFeeds(packedFeeds(tiny, datums, packDatums(datums, 0), B, T, [])),
+  };
+  Object.assign(feeds, float64Parameters(initParameters(tiny, 9, 0.5)));
+  const adapters = randomAdapters(tiny, allLinear, 4);
+  for (const [k, v] of adapters) feeds[k] = Float64Array.from(v);
+  feeds.advantages = Float64Array.from({ length: B * T }, (_, i) => (i % 2 === 0 ? 1.3 : -0.7));
+  feeds.samplingLogprobs = Float64Array.from({ length: B * T }, (_, i) => -2 - 0.1 * (i % 5));
+  const run = async (withGrad: boolean, dtype: "float32" | "float64", chunk?: number) => {
+    const c = await CompiledGraph.compile(
+      trainingGraph(tiny, spec, B, T, withGrad, dtype, allLinear, false, chunk),
+    );
+    const f32 = (x: FeedArray) => (x instanceof Float64Array ? Float32Array.from(x) : x);
+    const out = await c.run(
+      dtype === "float64" ? feeds : Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, f32(v)])),
+    );
+    await c.release();
+    return out;
+  };
+  const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) => {
+    for (let i = 0; i < a.length; i++)
+      assert.ok(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])), `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+  };
+  // the forward graph has the head whole: log-softmax, gather and entropy over [16, V] (float32: onnxruntime
+  // fuses its x·σ(x) into a float-only kernel)
+  const whole = await run(false, "float32");
+  for (const chunk of [64, 5]) {
+    const out = await run(true, "float32", chunk);
+    for (const key of ["logprobs", "entropy", "loss"])
+      close(out[key] as Float32Array, whole[key] as Float32Array, 1e-6, `${key}, chunks of ${chunk}`);
+  }
+  // 16 tokens in chunks of 5, 5, 5, 1 against one chunk, in float64
+  const oneChunk = await run(true, "float64", 64);
+  const chunks = await run(true, "float64", 5);
+  for (const key of ["logprobs", "entropy", "loss"])
+    close(chunks[key] as Float64Array, oneChunk[key] as Float64Array, 1e-12, key);
+  for (const name of adapters.keys())
+    close(chunks[`grad:${name}`] as Float64Array, oneChunk[`grad:${name}`] as Float64Array, 1e-12, name);
 });

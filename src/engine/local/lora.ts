@@ -10,6 +10,7 @@ import { writeFileAtomic } from "../../core/atomicFile.js";
 import { LORA_TARGET_MODULES, type LoraTargetModule } from "../../core/choices.js";
 import { Rng } from "../../core/rng.js";
 import type { DType, Graph, Tensor } from "./graph/graph.js";
+import * as op from "./graph/ops.js";
 import type { Parameters } from "./model.js";
 import type { ModelConfig } from "./modelConfig.js";
 import { readSafetensors, writeSafetensors } from "./safetensors.js";
@@ -81,6 +82,56 @@ export function adapterShapes(cfg: ModelConfig, lora: LoraSpec): Map<string, num
     }
   }
   return shapes;
+}
+
+// ---- dropout on the adapters' input (PEFT's lora_dropout), in training passes only ----
+
+/** The graph input holding a target's dropout mask: "dropout:model.layers.l.<module path>". */
+export function dropoutMaskName(layer: number, module: LoraTargetModule): string {
+  return `dropout:${modulePath(layer, module)}`;
+}
+
+/** The dropout masks' names and shapes for N tokens: [N, in] for every target of every layer. */
+export function dropoutMaskShapes(cfg: ModelConfig, lora: LoraSpec, N: number): Map<string, number[]> {
+  const shapes = new Map<string, number[]>();
+  for (let l = 0; l < cfg.numHiddenLayers; l++)
+    for (const m of lora.targetModules) shapes.set(dropoutMaskName(l, m), [N, linearShape(cfg, m)[1]]);
+  return shapes;
+}
+
+/**
+ * Inverted dropout with a given keep mask (bool, x's shape): x/(1−p) where kept, 0 elsewhere (torch's
+ * nn.Dropout in training mode, which PEFT applies to the adapters' input only: y = Wx + b + (α/r)·B·A·drop(x)).
+ */
+export function applyDropout(x: Tensor, keep: Tensor, p: number): Tensor {
+  return op.where(keep, op.mul(x, 1 / (1 - p)), x.graph.scalar(0, x.dtype));
+}
+
+/**
+ * Keep masks (1 = kept, probability 1 − p each, independent per target as PEFT's one nn.Dropout per
+ * layer) for every dropoutMaskShapes entry, drawn in that order from `rng`.
+ */
+export function drawDropoutMasks(
+  cfg: ModelConfig,
+  lora: LoraSpec,
+  N: number,
+  p: number,
+  rng: Rng,
+): Map<string, Uint8Array> {
+  // a draw of 32 bits below (1 − p)·2³² keeps its element
+  const threshold = (1 - p) * 2 ** 32;
+  const masks = new Map<string, Uint8Array>();
+  for (const [name, [n, inp]] of dropoutMaskShapes(cfg, lora, N)) {
+    const keep = new Uint8Array(n * inp);
+    for (let i = 0; i < keep.length; i++) keep[i] = rng.nextU32() < threshold ? 1 : 0;
+    masks.set(name, keep);
+  }
+  return masks;
+}
+
+/** Checks a dropout probability: in [0, 1). */
+export function checkDropout(p: number, where: string): void {
+  if (!(p >= 0 && p < 1)) throw new Error(`${where}: LoRA dropout must be in [0, 1), got ${p}`);
 }
 
 /** Checks a LoRA spec; `where` names the source in errors. */

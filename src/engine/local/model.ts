@@ -12,7 +12,7 @@ import { Rng } from "../../core/rng.js";
 import type { DType, Graph, Tensor } from "./graph/graph.js";
 import * as op from "./graph/ops.js";
 import type { LoraTargetModule } from "../../core/choices.js";
-import { type LoraSpec, loraScale } from "./lora.js";
+import { applyDropout, type LoraSpec, loraScale } from "./lora.js";
 import { type ModelConfig, loadModelConfig, toHfConfig, usesSlidingWindow } from "./modelConfig.js";
 import type { StoredDType } from "./safetensors.js";
 import { readTensors, writeTensors } from "./shardedSafetensors.js";
@@ -249,6 +249,10 @@ export interface DecoderInputs {
   attention: AttentionFn;
   /** LoRA on the targeted linear layers (lora.ts); `p` then holds the adapters too. */
   lora?: LoraSpec;
+  /** The token embeddings [B·T, D] when the caller looks them up (default: gathered here from the table). */
+  inputsEmbeds?: Tensor;
+  /** Dropout p on the adapters' input, with each target's keep mask [B·T, in] (lora.ts; training passes only). */
+  loraDropout?: { p: number; keep: (layer: number, module: LoraTargetModule) => Tensor };
 }
 
 /** The decoder up to and including the final norm: hidden states [B·T, D]. */
@@ -263,16 +267,20 @@ export function decoderHidden(cfg: ModelConfig, p: ReadonlyMap<string, Tensor>, 
   const KV = cfg.numKeyValueHeads;
   const d = cfg.headDim;
   const eps = cfg.rmsNormEps;
-  let x = op.reshape(op.gather(param("model.embed_tokens.weight"), inp.tokens), [B * T, cfg.hiddenSize]);
+  let x =
+    inp.inputsEmbeds ??
+    op.reshape(op.gather(param("model.embed_tokens.weight"), inp.tokens), [B * T, cfg.hiddenSize]);
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
     const pre = `model.layers.${l}.`;
     const bias = (name: string) => (cfg.attentionBias ? param(`${pre}self_attn.${name}.bias`) : undefined);
-    // x·Wᵀ + b, plus (α/r)·(x·Aᵀ)·Bᵀ where LoRA targets the module (lora.ts)
+    // x·Wᵀ + b, plus (α/r)·(drop(x)·Aᵀ)·Bᵀ where LoRA targets the module (lora.ts)
     const lin = (x_N: Tensor, path: string, b?: Tensor) => {
       const y = linear(x_N, param(`${path}.weight`), b);
       const module = path.slice(path.lastIndexOf(".") + 1) as LoraTargetModule;
       if (!inp.lora?.targetModules.includes(module)) return y;
-      const down = op.mul(linear(x_N, param(`${path}.lora_A.weight`)), loraScale(inp.lora));
+      const drop = inp.loraDropout;
+      const x_in = drop ? applyDropout(x_N, drop.keep(l, module), drop.p) : x_N;
+      const down = op.mul(linear(x_in, param(`${path}.lora_A.weight`)), loraScale(inp.lora));
       return op.add(y, linear(down, param(`${path}.lora_B.weight`)));
     };
     const n1 = op.rmsNorm(x, param(`${pre}input_layernorm.weight`), eps);
@@ -294,7 +302,7 @@ export function decoderHidden(cfg: ModelConfig, p: ReadonlyMap<string, Tensor>, 
     const gate = lin(n2, `${pre}mlp.gate_proj`);
     const up = lin(n2, `${pre}mlp.up_proj`);
     // SwiGLU: silu(gate)·up, silu(z) = z·σ(z)
-    x = op.add(x, lin(op.mul(op.mul(gate, op.sigmoid(gate)), up), `${pre}mlp.down_proj`));
+    x = op.add(x, lin(op.swiglu(gate, up), `${pre}mlp.down_proj`));
   }
   return op.rmsNorm(x, param("model.norm.weight"), eps);
 }

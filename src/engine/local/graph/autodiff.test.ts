@@ -128,6 +128,20 @@ const cases: Case[] = [
     build: (xs) => op.scatterLast(xs[0], idx(xs, [0, 4, 2, 2, 1, 3], [2, 3, 1]), 5),
   },
   {
+    name: "swiglu",
+    inputs: [{ shape: [2, 3] }, { shape: [2, 3] }],
+    build: ([a, b]) => op.swiglu(op.mul(a, 2), b),
+  },
+  {
+    name: "targetLogprobEntropy (both outputs weighted)",
+    inputs: [{ shape: [3, 5] }],
+    build: (xs) =>
+      op.mul(
+        op.targetLogprobEntropy(op.mul(xs[0], 3), idx(xs, [4, 0, 2], [3, 1])),
+        xs[0].graph.constant(Float64Array.of(0.7, -1.3, 1.1, 0.4, -0.2, 2), [3, 2]),
+      ),
+  },
+  {
     name: "cast round trip (float64→float64)",
     inputs: [{ shape: [3] }],
     build: ([a]) => op.cast(op.mul(a, a), "float64"),

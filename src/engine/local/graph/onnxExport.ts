@@ -1,7 +1,7 @@
 // Lowers the part of a traced graph reachable from its outputs to an ONNX ModelProto (opset 17):
 // one or a few ONNX nodes per traced op; shape arguments become int64 initializers, since every
 // shape is concrete at trace time.
-import { type DType, type Graph, type Node, type Tensor, topologicalNodes } from "./graph.js";
+import { type DType, type Graph, type Node, sameShape, type Tensor, topologicalNodes } from "./graph.js";
 import {
   ATTR_TYPE,
   type AttributeProto,
@@ -233,6 +233,33 @@ function lowerNode(L: Lowering, node: Node, ins: string[], out: string): void {
     case "GatherElements":
       L.node("GatherElements", ins, out, { axis: x.rank - 1 });
       return;
+    case "SwiGLU": {
+      // float32: onnxruntime's QuickGelu(a, α = 1) = a·σ(a) in one kernel, which the backward pass's
+      // recomputed σ(a) is not merged with (so σ(a) is not kept from the forward pass); float64 has none
+      const silu =
+        x.dtype === "float32"
+          ? L.node("QuickGelu", [ins[0]], L.fresh("silu"), { alpha: { float: 1 } }, "com.microsoft")
+          : L.node("Mul", [ins[0], L.node("Sigmoid", [ins[0]], L.fresh("sigmoid"))], L.fresh("silu"));
+      L.node("Mul", [silu, ins[1]], out);
+      return;
+    }
+    case "TargetLogprobEntropy": {
+      // the same LogSoftmax as the backward pass's (merged by onnxruntime: one [N, V] tensor is kept);
+      // the entropy's p from Softmax, not e^logp, so that no second [N, V] tensor is kept for the backward pass
+      const logp = L.node("LogSoftmax", [ins[0]], L.fresh("logp"), { axis: -1 });
+      const lp = L.node("GatherElements", [logp, ins[1]], L.fresh("lp"), { axis: 1 });
+      const p = L.node("Softmax", [ins[0]], L.fresh("p"), { axis: -1 });
+      const negH = L.node(
+        "ReduceSum",
+        [L.node("Mul", [p, logp], L.fresh("plogp")), L.int64([1])],
+        L.fresh("negH"),
+        {
+          keepdims: 1,
+        },
+      );
+      L.node("Concat", [lp, L.node("Neg", [negH], L.fresh("H"))], out, { axis: 1 });
+      return;
+    }
     case "ScatterAddRows": {
       const idx = node.inputs[1];
       const idx64 =
@@ -268,6 +295,46 @@ function lowerNode(L: Lowering, node: Node, ins: string[], out: string): void {
   }
 }
 
+/**
+ * The graph outputs `acc + op(a)·op(b)` with `acc` a graph input of the output's shape and the 2-D product
+ * used nowhere else (a gradient accumulated in place, localEngine.ts): each becomes one Gemm with C = acc
+ * instead of a Gemm whose [rows, cols] product is then added (for a 151,936-row embedding, 544 MB saved).
+ */
+export function accumulatingGemms(
+  nodes: readonly Node[],
+  outputNameOf: ReadonlyMap<number, string>,
+): { matmuls: Set<number>; adds: Map<number, { matmul: Node; acc: Tensor }> } {
+  // keyed by the id of the tensor each node produces
+  const uses = new Map<number, number>();
+  for (const n of nodes) for (const t of n.inputs) uses.set(t.id, (uses.get(t.id) ?? 0) + 1);
+  const producer = new Map(nodes.map((n) => [n.output.id, n]));
+  const matmuls = new Set<number>();
+  const adds = new Map<number, { matmul: Node; acc: Tensor }>();
+  for (const n of nodes) {
+    if (n.op !== "Add" || !outputNameOf.has(n.output.id)) continue;
+    for (const [k, other] of [
+      [0, 1],
+      [1, 0],
+    ]) {
+      const acc = n.inputs[other];
+      const matmul = producer.get(n.inputs[k].id);
+      if (
+        acc.source.kind === "input" &&
+        sameShape(acc.shape, n.output.shape) &&
+        matmul?.op === "MatMul" &&
+        matmul.inputs.every((t) => t.rank === 2) &&
+        uses.get(matmul.output.id) === 1 &&
+        !outputNameOf.has(matmul.output.id)
+      ) {
+        matmuls.add(matmul.output.id);
+        adds.set(n.output.id, { matmul, acc });
+        break;
+      }
+    }
+  }
+  return { matmuls, adds };
+}
+
 /** The ONNX model of `graph`: its declared inputs (all of them, in order) and outputs. */
 export function exportOnnx(graph: Graph, options: ExportOptions = {}): Uint8Array {
   const L = new Lowering(options.fusedMatMul ?? true);
@@ -297,10 +364,20 @@ export function exportOnnx(graph: Graph, options: ExportOptions = {}): Uint8Arra
     if (o.tensor.source.kind === "node" && !outputNameOf.has(o.tensor.id))
       outputNameOf.set(o.tensor.id, o.name);
   }
-  for (const n of topologicalNodes(outputs.map((o) => o.tensor))) {
-    const ins = n.inputs.map(nameOf);
+  const nodes = topologicalNodes(outputs.map((o) => o.tensor));
+  const fused = accumulatingGemms(nodes, outputNameOf);
+  for (const n of nodes) {
+    if (fused.matmuls.has(n.output.id)) continue;
     const out = outputNameOf.get(n.output.id) ?? `t${n.output.id}`;
-    lowerNode(L, n, ins, out);
+    const gemm = fused.adds.get(n.output.id);
+    if (gemm) {
+      // out = acc + op(a)·op(b) as one Gemm with C = acc: no product tensor, written straight into the output
+      const { matmul, acc } = gemm;
+      L.node("Gemm", [...matmul.inputs.map(nameOf), nameOf(acc)], out, {
+        transA: matmul.attrs.transA ? 1 : 0,
+        transB: matmul.attrs.transB ? 1 : 0,
+      });
+    } else lowerNode(L, n, n.inputs.map(nameOf), out);
     names.set(n.output.id, out);
   }
   for (const o of outputs) {

@@ -237,6 +237,30 @@ export function logSoftmax(x: Tensor): Tensor {
 }
 
 /**
+ * SwiGLU's gating, silu(a)·b with silu(a) = a·σ(a) (Shazeer 2020), a and b of one shape. One op, so that its
+ * gradient (autodiff.ts) recomputes σ(a) rather than keep σ(a) and a·σ(a) for the backward pass.
+ */
+export function swiglu(a: Tensor, b: Tensor): Tensor {
+  requireFloat(a, "SwiGLU");
+  if (!sameShape(a.shape, b.shape) || a.dtype !== b.dtype)
+    throw new Error(`SwiGLU: gate and up differ: ${a} and ${b}`);
+  return a.graph.addNode("SwiGLU", [a, b], {}, a.shape, a.dtype);
+}
+
+/**
+ * Per row of logits z [N, V]: the log-probability of the target (targets [N, 1]) and the entropy of
+ * softmax(z), as [N, 2] = [log softmax(z)[target], −Σ_v p_v log p_v]. One op, so that its gradient
+ * (autodiff.ts) is the closed form and keeps a single [N, V] tensor (the log-softmax) for the backward pass.
+ */
+export function targetLogprobEntropy(z: Tensor, targets: Tensor): Tensor {
+  requireFloat(z, "TargetLogprobEntropy");
+  requireIndex(targets, "TargetLogprobEntropy");
+  if (z.rank !== 2 || !sameShape(targets.shape, [z.shape[0], 1]))
+    throw new Error(`TargetLogprobEntropy: need z [N, V] and targets [N, 1], got ${z} and ${targets}`);
+  return z.graph.addNode("TargetLogprobEntropy", [z, targets], {}, [z.shape[0], 2], z.dtype);
+}
+
+/**
  * RMS normalisation over the last axis with a per-feature scale: x / √(mean(x²) + ε) · w
  * (Zhang & Sennrich 2019; one fused ORT kernel, SimplifiedLayerNormalization).
  */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Graph } from "./graph.js";
+import { Graph, topologicalNodes } from "./graph.js";
+import { accumulatingGemms } from "./onnxExport.js";
 import * as op from "./ops.js";
 import { availableParallelism } from "node:os";
 import { CompiledGraph, defaultThreadCount, SessionCache } from "./runtime.js";
@@ -86,4 +87,64 @@ test("creating sessions leaves no empty /tmp/mat-debug-<pid>.log behind (onnxrun
   rmSync(log, { force: true });
   assert.equal(left, false, `${log} was created`);
   assert.equal(tmpdirAfter, "/tmp", "TMPDIR is restored");
+});
+
+test("outputs written into given arrays leave no copy behind after a large run", async () => {
+  // onnxruntime-node returns a copy of every output, also of one written into a given array; a run over
+  // 64 MiB of such outputs collects them before it returns
+  const n = 24 * 2 ** 20; // 96 MiB of float32
+  const g = new Graph();
+  const acc = g.input("acc", [n]);
+  const x = g.input("x", [1]);
+  g.output("sum", op.add(acc, x));
+  const c = await CompiledGraph.compile(g, { intraOpNumThreads: 1 });
+  const buffer = new Float32Array(n);
+  const before = process.memoryUsage().arrayBuffers;
+  for (let i = 0; i < 6; i++) await c.run({ acc: buffer, x: Float32Array.of(1) }, { sum: buffer });
+  assert.equal(buffer[n - 1], 6);
+  // V8 frees collected array buffers on a background thread: the last copy may still be counted
+  const grown = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grown < 1.5 * buffer.byteLength, `array buffers grew by ${grown} bytes over 6 runs`);
+  await c.release();
+});
+
+test("acc + a 2-D product written into acc is one Gemm accumulating in place", async () => {
+  for (const [transA, transB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+  ]) {
+    const g = new Graph();
+    const acc = g.input("acc", [3, 2]);
+    const a = g.input("a", transA ? [4, 3] : [3, 4]);
+    const b = g.input("b", transB ? [2, 4] : [4, 2]);
+    const product = op.matmul(a, b, { transA, transB });
+    g.output("acc_out", op.add(acc, product));
+    const nodes = topologicalNodes(g.outputs.map((o) => o.tensor));
+    const fused = accumulatingGemms(nodes, new Map([[g.outputs[0].tensor.id, "acc_out"]]));
+    assert.deepEqual([...fused.matmuls], [product.id]);
+    const c = await CompiledGraph.compile(g, { intraOpNumThreads: 1 });
+    const A = Float32Array.from({ length: 12 }, (_, i) => i - 5);
+    const B = Float32Array.from({ length: 8 }, (_, i) => 0.5 * i - 1);
+    const at = (M: Float32Array, t: boolean, rows: number, cols: number, i: number, j: number) =>
+      t ? M[j * rows + i] : M[i * cols + j];
+    const expected = Array.from({ length: 6 }, (_, ij) => {
+      const [i, j] = [Math.floor(ij / 2), ij % 2];
+      let s = 10 + ij;
+      for (let k = 0; k < 4; k++) s += at(A, transA, 3, 4, i, k) * at(B, transB, 4, 2, k, j);
+      return s;
+    });
+    const buffer = Float32Array.from({ length: 6 }, (_, i) => 10 + i);
+    await c.run({ acc: buffer, a: A, b: B }, { acc_out: buffer });
+    assert.deepEqual([...buffer], expected);
+    await c.release();
+  }
+  // a product used elsewhere too stays a product of its own
+  const g = new Graph();
+  const acc = g.input("acc", [2, 2]);
+  const product = op.matmul(g.input("a", [2, 2]), g.input("b", [2, 2]));
+  g.output("acc_out", op.add(acc, product));
+  g.output("product", op.mul(product, 2));
+  const nodes = topologicalNodes(g.outputs.map((o) => o.tensor));
+  assert.equal(accumulatingGemms(nodes, new Map([[g.outputs[0].tensor.id, "acc_out"]])).matmuls.size, 0);
 });
