@@ -109,7 +109,6 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     tokenizer,
     checkpointDir: resolve(o.checkpointDir ?? "serve-checkpoints"),
     sessions,
-    newSessions: () => new SessionCache({ intraOpNumThreads: o.threads }),
     futures: new FutureStore({ pollMs: o.pollMs }),
     sessionTimeoutMs: o.sessionTimeoutMs,
   });

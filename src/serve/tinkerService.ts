@@ -41,10 +41,8 @@ export interface TinkerServiceOptions {
   tokenizer: Tokenizer;
   /** Where tinker:// checkpoints are written. */
   checkpointDir: string;
-  /** Compiled graphs shared by every engine of the model without LoRA. */
+  /** Compiled graphs shared by every engine of the model (keys tell LoRA shapes apart). */
   sessions: SessionCache;
-  /** A new cache for the engines of one LoRA shape (their graphs take the adapters as inputs too). */
-  newSessions: () => SessionCache;
   futures?: FutureStore;
   /** Weight snapshots kept per training model for sampling (older ones are dropped). Default 4. */
   keepSnapshots?: number;
@@ -130,8 +128,6 @@ export class TinkerService {
   private readonly base: LocalEngine;
   private readonly baseSampler: SamplingBatcher;
   private readonly keepSnapshots: number;
-  /** Compiled graphs per LoRA shape (rank and layers). */
-  private readonly loraSessions = new Map<string, SessionCache>();
 
   constructor(private readonly o: TinkerServiceOptions) {
     this.futures = o.futures ?? new FutureStore();
@@ -190,13 +186,13 @@ export class TinkerService {
 
   /** An engine of the served weights (shared, frozen) with LoRA adapters (given, or fresh from `seed`). */
   private loraEngine(lora: LocalLoraOptions, name: string, seed?: number): LocalEngine {
-    const key = `${lora.rank}:${[...lora.targetModules].sort()}:${lora.alpha}`;
-    let sessions = this.loraSessions.get(key);
-    if (!sessions) {
-      sessions = this.o.newSessions();
-      this.loraSessions.set(key, sessions);
-    }
-    return new LocalEngine(this.base.config, new Map(this.base.parameters()), { sessions, name, seed, lora });
+    // one graph cache for all: its keys tell LoRA shapes apart (lora.ts loraGraphKey)
+    return new LocalEngine(this.base.config, new Map(this.base.parameters()), {
+      sessions: this.o.sessions,
+      name,
+      seed,
+      lora,
+    });
   }
 
   createModel(body: Record<string, unknown>): unknown {
@@ -549,7 +545,6 @@ export class TinkerService {
     clearInterval(this.sweep);
     for (const m of this.models.values()) await m.engine.close();
     await this.base.close();
-    for (const sessions of this.loraSessions.values()) await sessions.clear();
   }
 }
 

@@ -40,6 +40,7 @@ import {
   isAdapterDirectory,
   type LoraSpec,
   loadAdapter,
+  loraGraphKey,
   mergeAdapters,
   saveAdapter,
   sameLoraShape,
@@ -712,7 +713,7 @@ export class LocalEngine implements TrainingEngine {
       const B = chunk.length;
       // LoRA dropout in the policy pass only (the value loss's pass trains no adapter input masks)
       const dropout = withGrad && this.lora?.dropout && spec.kind !== "value" ? this.lora.dropout : 0;
-      const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}${dropout > 0 ? `:lora-dropout=${dropout}` : ""}`;
+      const key = `train:${lossKey(spec)}:${B}x${T}:${withGrad}${loraGraphKey(this.lora)}${dropout > 0 ? `:lora-dropout=${dropout}` : ""}`;
       const compiled = await this.sessions.get(
         key,
         () =>

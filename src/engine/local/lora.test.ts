@@ -7,7 +7,7 @@ import { LORA_TARGET_MODULES } from "../../core/choices.js";
 import { Rng } from "../../core/rng.js";
 import { DEFAULT_ADAM, type Datum, type LossSpec } from "../types.js";
 import { centralDifference } from "./graph/gradcheck.js";
-import { CompiledGraph, type FeedArray } from "./graph/runtime.js";
+import { CompiledGraph, type FeedArray, SessionCache } from "./graph/runtime.js";
 import { LocalEngine, trainingGraph } from "./localEngine.js";
 import {
   adapterShapes,
@@ -452,4 +452,27 @@ test("the LM head in chunks (LoRA): logprobs, entropy and loss equal the whole h
     close(chunks[key] as Float64Array, oneChunk[key] as Float64Array, 1e-12, key);
   for (const name of adapters.keys())
     close(chunks[`grad:${name}`] as Float64Array, oneChunk[`grad:${name}`] as Float64Array, 1e-12, name);
+});
+
+test("engines with and without LoRA, and of two ranks, share one graph cache and each gets its own graphs", async () => {
+  const params = initParameters(tiny, 2, 0.3);
+  const shapes = [null, { ...allLinear, adapters: randomAdapters(tiny, allLinear, 6) }] as const;
+  const rank3 = { ...allLinear, rank: 3 };
+  const engines = (sessions?: SessionCache) => [
+    new LocalEngine(tiny, params, { intraOpNumThreads: 1, sessions }),
+    new LocalEngine(tiny, params, { intraOpNumThreads: 1, sessions, lora: { ...shapes[1], dropout: 0 } }),
+    new LocalEngine(tiny, params, {
+      intraOpNumThreads: 1,
+      sessions,
+      lora: { ...rank3, dropout: 0, adapters: randomAdapters(tiny, rank3, 7) },
+    }),
+  ];
+  const shared = new SessionCache({ intraOpNumThreads: 1 });
+  const sampling = { temperature: 1, topK: -1, topP: 1, maxTokens: 4, seed: 3 };
+  for (const [a, b] of engines(shared).map((e, i) => [e, engines()[i]] as const)) {
+    assert.deepEqual(await a.computeLogprobs(seqs), await b.computeLogprobs(seqs));
+    assert.deepEqual(await a.sample([1, 4, 2], 2, sampling), await b.sample([1, 4, 2], 2, sampling));
+    await b.close();
+  }
+  await shared.clear();
 });

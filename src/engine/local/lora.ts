@@ -35,6 +35,11 @@ export function describeLora(l: LoraSpec): string {
   return `r ${l.rank}, alpha ${l.alpha}, ${l.targetModules}`;
 }
 
+/** What sets a LoRA graph apart in a compiled-graph cache key ("" without LoRA): rank, α, target modules. */
+export function loraGraphKey(l: LoraSpec | null | undefined): string {
+  return l ? `:lora=${l.rank},${l.alpha},${[...l.targetModules].sort()}` : "";
+}
+
 /** The adapters' values by name ("model.layers.N.self_attn.q_proj.lora_A.weight", …). */
 export type Adapters = Map<string, Float32Array>;
 

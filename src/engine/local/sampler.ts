@@ -22,7 +22,7 @@ import {
 } from "./model.js";
 import { type ModelConfig, usesSlidingWindow } from "./modelConfig.js";
 import { sampleToken } from "./samplingFilter.js";
-import { declareAdapters, type LoraSpec } from "./lora.js";
+import { declareAdapters, loraGraphKey, type LoraSpec } from "./lora.js";
 
 export interface SamplerOptions {
   /** Most rows decoded together (default 64). */
@@ -222,7 +222,9 @@ export class Sampler {
     const unique = [...new Set(rows.map((r) => r.prompt))];
     const U = unique.length;
     const P = roundUp(maxPrompt, this.bucket);
-    const prefill = await this.sessions.get(`prefill:${U}x${P}`, () => prefillGraph(cfg, U, P, this.lora));
+    const prefill = await this.sessions.get(`prefill:${U}x${P}${loraGraphKey(this.lora)}`, () =>
+      prefillGraph(cfg, U, P, this.lora),
+    );
     const tokens = new Int32Array(U * P);
     const lastRow = new Int32Array(U);
     unique.forEach((p, u) => {
@@ -256,7 +258,9 @@ export class Sampler {
     });
 
     if (rows.every((r) => r.done)) return;
-    const step = await this.sessions.get(`decode:${B}x${C}`, () => decodeGraph(cfg, B, C, this.lora));
+    const step = await this.sessions.get(`decode:${B}x${C}${loraGraphKey(this.lora)}`, () =>
+      decodeGraph(cfg, B, C, this.lora),
+    );
     const stepTokens = new Int32Array(B);
     const cos = new Float32Array(B * d);
     const sin = new Float32Array(B * d);
