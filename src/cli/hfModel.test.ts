@@ -3,11 +3,12 @@
 // on math500 and gsm8k and trained on gsm8k. Accuracy near 0 is expected of random weights; what is
 // checked is that every stage runs and writes what it should.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { parseConfig } from "../run/config.js";
+import { readJsonl } from "../run/runDirectory.js";
 import { openSamplingSession } from "../run/session.js";
 import { renderCorrectionQuery } from "../tasks/correctionPrompt.js";
 import { cli, qwenVocabModel } from "./testSupport.js";
@@ -52,23 +53,17 @@ test("train --task gsm8k --model DIR --steps 2 writes a complete run directory",
   assert.equal(r.code, 0, r.err);
   for (const f of ["config.json", "metrics.jsonl", "samples.jsonl", "timings.jsonl"])
     assert.ok(existsSync(join(out, f)), f);
-  const metrics = readFileSync(join(out, "metrics.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+  const metrics = readJsonl(join(out, "metrics.jsonl"));
   assert.deepEqual(
     metrics.map((m) => m.step),
     [1, 2],
   );
   assert.equal(metrics[0]["rollout/samples"], 4);
-  const samples = readFileSync(join(out, "samples.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l));
+  const samples = readJsonl(join(out, "samples.jsonl"));
   // GSM8K's questions and integer gold answers; the random model's completions, decoded by the Qwen2.5 BPE
   assert.equal(samples.length > 0, true);
-  assert.match(samples[0].problem_id, /^gsm8k-train:\d+$/);
-  assert.match(samples[0].gold, /^-?\d+$/);
+  assert.match(String(samples[0].problem_id), /^gsm8k-train:\d+$/);
+  assert.match(String(samples[0].gold), /^-?\d+$/);
   assert.equal(typeof samples[0].completion, "string");
   const step2 = join(out, "checkpoints", "step-2");
   for (const f of ["config.json", "model.safetensors", "manifest.json"])
@@ -145,18 +140,14 @@ test("train --task one-shot-rlvr: the paper's π1 on the local engine with a rea
     "loss.entropyCoef=0.001",
   );
   assert.equal(r.code, 0, r.err);
-  const lines = (f: string) =>
-    readFileSync(join(out, f), "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+  const lines = (f: string) => readJsonl(join(out, f));
   const metrics = lines("metrics.jsonl");
   assert.equal(typeof metrics[1]["eval/accuracy"], "number", "MATH500 accuracy at step 2");
   // π1 is the one training example: every prompt of both steps is it, and its history has both visits
   const samples = lines("samples.jsonl");
   assert.equal(new Set(samples.map((s) => s.question)).size, 1);
   assert.match(
-    samples[0].question,
+    String(samples[0].question),
     /Let's think step by step and output the final answer within \\boxed\{\}\.$/,
   );
   const history = lines("examples.jsonl");
