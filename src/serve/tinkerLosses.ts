@@ -1,7 +1,9 @@
 // Tinker's built-in losses as the engine's LossSpec, and Tinker datums as engine datums. Inputs by
 // name (the Tinker docs): target_tokens (int64), weights, logprobs (the sampler's, q), advantages.
-// `weights` defaults to 1 on every token (the hosted service has no weights input for the RL losses;
-// SkyRL multiplies every loss by them when given).
+// `weights` defaults to 1 on every token for cross_entropy, and for the RL losses (the hosted service has
+// no weights input for them; SkyRL multiplies every loss by them when given) to 1 where the advantage is
+// not 0: a token of advantage 0 adds nothing to these losses or their gradients, and weight 0 on the
+// prompt lets the engine pack a group's datums on their shared prompt (engine/local/prefixPacking.ts).
 import type { Datum, LossSpec } from "../engine/types.js";
 import type { WireDatum, WireTensor } from "../engine/tinker/wire.js";
 import { UserError } from "./futureStore.js";
@@ -66,12 +68,15 @@ export function engineDatums(data: readonly WireDatum[], spec: LossSpec): Datum[
         throw new UserError(`data[${i}]: unknown loss_fn_inputs.${k} (known: ${[...known].join(", ")})`);
     const n = d.modelInput.length;
     if (n === 0) throw new UserError(`data[${i}]: model_input is empty`);
+    const advantages = vector(d, i, "advantages", n, rl);
     return {
       inputTokens: d.modelInput,
       targetTokens: vector(d, i, "target_tokens", n, true)!,
-      weights: vector(d, i, "weights", n, false) ?? new Array(n).fill(1),
+      weights:
+        vector(d, i, "weights", n, false) ??
+        (advantages ? advantages.map((a) => (a !== 0 ? 1 : 0)) : new Array(n).fill(1)),
       samplingLogprobs: vector(d, i, "logprobs", n, rl),
-      advantages: vector(d, i, "advantages", n, rl),
+      advantages,
     };
   });
 }
