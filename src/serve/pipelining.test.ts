@@ -170,3 +170,49 @@ for (const [name, klCoef] of [
     }
   });
 }
+
+test("the two-pass path skips its forward pass when the datums were sampled at T = 1 from the weights being trained", async () => {
+  const engine = await TinkerEngine.open({
+    baseUrl: proxy.url,
+    baseModel: "arith-warm-start",
+    vocabSize: server.service.baseEngine.info.vocabSize,
+    seed: 1,
+  });
+  const sampledDatums = async (temperature: number) => {
+    const prompt = [10, 11, 12];
+    const [samples] = await engine.sampleMany([prompt], 4, {
+      temperature,
+      topK: -1,
+      topP: 1,
+      maxTokens: 4,
+      seed: 3,
+    });
+    return samples.map((s, i) =>
+      policyDatum(
+        {
+          promptTokens: prompt,
+          completionTokens: s.tokens,
+          samplingLogprobs_T: s.logprobs,
+          advantage: i % 2 === 0 ? 1 : -1,
+          weights_T: s.tokens.map(() => 1 / (4 * s.tokens.length)),
+        },
+        Array.from({ length: prompt.length + s.tokens.length - 1 }, () => -3.5),
+      ),
+    );
+  };
+  const forwardsOf = async (temperature: number, updates: number) => {
+    const datums = await sampledDatums(temperature);
+    proxy.log.length = 0;
+    await updatePolicy(engine, { datums, loss: loss(0.05) }, DEFAULT_ADAM, updates, 4);
+    return proxy.log.filter((e) => e === "forward_only").length;
+  };
+  try {
+    assert.equal(await forwardsOf(1, 1), 0, "on-policy: one forward_backward, no forward pass");
+    // the second update's weights are not the sampler's any more: its forward pass is needed
+    assert.equal(await forwardsOf(1, 2), 1);
+    // at T = 0.7 the sampling log-probs are the tempered distribution's, not the model's
+    assert.equal(await forwardsOf(0.7, 1), 1);
+  } finally {
+    await engine.close();
+  }
+});

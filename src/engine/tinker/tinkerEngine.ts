@@ -3,7 +3,9 @@
 // server as they are, per-token weights folded into the advantages (the built-ins have no weights input);
 // the native policy loss runs as a built-in when it has no KL term, and otherwise takes the two-pass
 // path (policyLoss.ts): a forward pass for lp, L and ∂L/∂lp here, then forward_backward with
-// cross_entropy and weights −∂L/∂lp. Loss metrics are computed here from the returned log-probs, so they
+// cross_entropy and weights −∂L/∂lp. The forward pass is skipped when the datums' sampling log-probs are
+// the model's own (on-policy: sampled by this engine at T = 1 or 0 from the weights still being trained):
+// lp = q there, so ∂L/∂lp is taken at q. Loss metrics are computed here from the returned log-probs, so they
 // mean what the local engine's mean. Calls take seq_ids in call order (inTurn), so a caller pipelines
 // forward_backward and optim_step (policyUpdate.ts). After each optim_step the weights are synced to a new sampler
 // (save_weights_for_sampler, submitted with optim_step before either is awaited). Checkpoints are
@@ -177,6 +179,15 @@ export class TinkerEngine implements TrainingEngine {
   private seq = 1;
   private samplerSeq = 1;
   private sampler!: TinkerSampler;
+  /** Counts the weight changes submitted (optim_step, load_weights); the sampler holds `samplerVersion`. */
+  private weightsVersion = 0;
+  private samplerVersion = 0;
+  /**
+   * The weights version sampled at since it last changed, and whether every sampling there returned the
+   * model's own log-probs (temperature 1, or 0; the sampler's log-probs are those of the tempered
+   * distribution before top-k/top-p).
+   */
+  private sampled: { version: number; modelLogprobs: boolean } | null = null;
   private readonly seedRng: () => number;
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -260,10 +271,24 @@ export class TinkerEngine implements TrainingEngine {
   }
 
   private async syncSampler(pending = this.submitSamplerSync()): Promise<void> {
+    const version = this.weightsVersion;
     const r = await pending;
     if (typeof r.sampling_session_id !== "string")
       throw new Error("save_weights_for_sampler: no sampling_session_id");
     this.sampler = new TinkerSampler(this.http, r.sampling_session_id);
+    this.samplerVersion = version;
+  }
+
+  /** Whether `datums`' sampling log-probs are the log-probs of the weights as they are now (see the header). */
+  private onPolicy(datums: readonly Datum[]): boolean {
+    const s = this.sampled;
+    return (
+      s !== null &&
+      s.modelLogprobs &&
+      s.version === this.weightsVersion &&
+      this.samplerVersion === this.weightsVersion &&
+      datums.every((d) => d.samplingLogprobs?.length === d.inputTokens.length)
+    );
   }
 
   /** Stops the heartbeat and unloads the model on the server (its tinker:// checkpoints stay). */
@@ -279,6 +304,12 @@ export class TinkerEngine implements TrainingEngine {
   }
 
   sampleMany(prompts: number[][], n: number, params: SamplingParams): Promise<SampledSequence[][]> {
+    const version = this.samplerVersion;
+    const modelLogprobs = params.temperature === 1 || params.temperature === 0;
+    this.sampled =
+      this.sampled?.version === version
+        ? { version, modelLogprobs: this.sampled.modelLogprobs && modelLogprobs }
+        : { version, modelLogprobs };
     return sampleEach(() => this.sampler, prompts, n, params, params.seed ?? this.seedRng());
   }
 
@@ -372,6 +403,30 @@ export class TinkerEngine implements TrainingEngine {
     forwardOnly: boolean,
   ): Promise<{ result: Promise<ForwardBackwardOutput> }> {
     const builtIn = spec.kind !== "policy" || (spec.klCoef === 0 && spec.entropyCoef === 0);
+    if (!forwardOnly && !builtIn && this.onPolicy(datums)) {
+      // lp = q: ∂L/∂lp at the sampling log-probs, one forward_backward; the metrics from the lp it returns
+      const grads = datums.map((d) => tokenLoss(spec, d, d.samplingLogprobs!).grad_T);
+      const backward = this.send(
+        datums,
+        "cross_entropy",
+        {},
+        (_d, i) => ({ weights: grads[i].map((g) => -g) }),
+        false,
+      );
+      return {
+        result: backward.then((b) => ({
+          logprobs: b.logprobs,
+          entropy: b.entropy,
+          metrics: this.metrics(
+            spec,
+            datums,
+            b.logprobs,
+            b.entropy,
+            datums.reduce((a, d, i) => a + tokenLoss(spec, d, b.logprobs[i]).loss, 0),
+          ),
+        })),
+      };
+    }
     if (forwardOnly || !builtIn) {
       // a forward pass: lp here, the loss computed from it (tokenLoss refuses an entropy bonus)
       const forward = this.send(datums, "cross_entropy", {}, (d) => ({ weights: d.weights }), true).then(
@@ -456,6 +511,7 @@ export class TinkerEngine implements TrainingEngine {
       },
       false,
     );
+    this.weightsVersion++;
     // pipelined: the weight sync is submitted before the step's result is awaited
     const sync = this.submitSamplerSync();
     const [r] = await Promise.all([step, this.syncSampler(sync)]);
@@ -501,6 +557,7 @@ export class TinkerEngine implements TrainingEngine {
         { model_id: this.modelId, seq_id: this.nextSeq(), path: record.statePath, optimizer: true },
         false,
       );
+      this.weightsVersion++;
       const sync = this.syncSampler(this.submitSamplerSync());
       return { result: Promise.all([load, sync]).then(() => undefined) };
     });
