@@ -39,6 +39,7 @@ after(async () => {
  */
 async function holdingProxy(target: string) {
   const log: string[] = [];
+  const state = { plainCapabilities: false };
   let late = 0;
   // gradient forward_backward request id → the optim_step POSTs seen before it was POSTed
   const stepsBefore = new Map<string, number>();
@@ -78,7 +79,13 @@ async function holdingProxy(target: string) {
       headers,
       body: body.length > 0 ? body : undefined,
     });
-    const answer = Buffer.from(await upstream.arrayBuffer());
+    let answer = Buffer.from(await upstream.arrayBuffer());
+    // a server without rlvr's capability field (a hosted service's sampler is another program)
+    if (route === "get_server_capabilities" && state.plainCapabilities) {
+      const caps = JSON.parse(answer.toString("utf8"));
+      delete caps.sampling_logprobs_are_training_logprobs;
+      answer = Buffer.from(JSON.stringify(caps));
+    }
     const type = upstream.headers.get("content-type") ?? "application/json";
     if (gradient) stepsBefore.set(String(JSON.parse(answer.toString("utf8")).request_id), stepsSoFar);
     if (before !== undefined && type.includes("protobuf")) log.push("result");
@@ -90,6 +97,7 @@ async function holdingProxy(target: string) {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     server,
     log,
+    state,
     get late() {
       return late;
     },
@@ -171,48 +179,51 @@ for (const [name, klCoef] of [
   });
 }
 
-test("the two-pass path skips its forward pass when the datums were sampled at T = 1 from the weights being trained", async () => {
-  const engine = await TinkerEngine.open({
-    baseUrl: proxy.url,
-    baseModel: "arith-warm-start",
-    vocabSize: server.service.baseEngine.info.vocabSize,
-    seed: 1,
-  });
-  const sampledDatums = async (temperature: number) => {
-    const prompt = [10, 11, 12];
-    const [samples] = await engine.sampleMany([prompt], 4, {
-      temperature,
-      topK: -1,
-      topP: 1,
-      maxTokens: 4,
-      seed: 3,
+for (const plain of [false, true])
+  test(`the two-pass path skips its forward pass when the datums were sampled at T = 1 from the weights being trained${plain ? ": not on a server that does not say its samplers' log-probs are its training pass's" : ""}`, async () => {
+    proxy.state.plainCapabilities = plain;
+    const engine = await TinkerEngine.open({
+      baseUrl: proxy.url,
+      baseModel: "arith-warm-start",
+      vocabSize: server.service.baseEngine.info.vocabSize,
+      seed: 1,
     });
-    return samples.map((s, i) =>
-      policyDatum(
-        {
-          promptTokens: prompt,
-          completionTokens: s.tokens,
-          samplingLogprobs_T: s.logprobs,
-          advantage: i % 2 === 0 ? 1 : -1,
-          weights_T: s.tokens.map(() => 1 / (4 * s.tokens.length)),
-        },
-        Array.from({ length: prompt.length + s.tokens.length - 1 }, () => -3.5),
-      ),
-    );
-  };
-  const forwardsOf = async (temperature: number, updates: number) => {
-    const datums = await sampledDatums(temperature);
-    proxy.log.length = 0;
-    await updatePolicy(engine, { datums, loss: loss(0.05) }, DEFAULT_ADAM, updates, 4);
-    return proxy.log.filter((e) => e === "forward_only").length;
-  };
-  try {
-    assert.equal(await forwardsOf(1, 1), 0, "on-policy: one forward_backward, no forward pass");
-    // the second update's weights are not the sampler's any more: its forward pass is needed
-    assert.equal(await forwardsOf(1, 2), 1);
-    // at T = 0.7 the sampling log-probs are the tempered distribution's, not the model's
-    assert.equal(await forwardsOf(0.7, 1), 1);
-  } finally {
-    await engine.close();
-  }
-});
+    const sampledDatums = async (temperature: number) => {
+      const prompt = [10, 11, 12];
+      const [samples] = await engine.sampleMany([prompt], 4, {
+        temperature,
+        topK: -1,
+        topP: 1,
+        maxTokens: 4,
+        seed: 3,
+      });
+      return samples.map((s, i) =>
+        policyDatum(
+          {
+            promptTokens: prompt,
+            completionTokens: s.tokens,
+            samplingLogprobs_T: s.logprobs,
+            advantage: i % 2 === 0 ? 1 : -1,
+            weights_T: s.tokens.map(() => 1 / (4 * s.tokens.length)),
+          },
+          Array.from({ length: prompt.length + s.tokens.length - 1 }, () => -3.5),
+        ),
+      );
+    };
+    const forwardsOf = async (temperature: number, updates: number) => {
+      const datums = await sampledDatums(temperature);
+      proxy.log.length = 0;
+      await updatePolicy(engine, { datums, loss: loss(0.05) }, DEFAULT_ADAM, updates, 4);
+      return proxy.log.filter((e) => e === "forward_only").length;
+    };
+    try {
+      assert.equal(await forwardsOf(1, 1), plain ? 1 : 0, "on-policy: one forward_backward, no forward pass");
+      // the second update's weights are not the sampler's any more: its forward pass is needed
+      assert.equal(await forwardsOf(1, 2), plain ? 2 : 1);
+      // at T = 0.7 the sampling log-probs are the tempered distribution's, not the model's
+      assert.equal(await forwardsOf(0.7, 1), 1);
+    } finally {
+      proxy.state.plainCapabilities = false;
+      await engine.close();
+    }
+  });

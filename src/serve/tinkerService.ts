@@ -159,6 +159,10 @@ export class TinkerService {
       supported_models: [
         { model_name: this.o.modelName, max_context_length: this.base.info.maxSequenceLength },
       ],
+      // rlvr's own field (the SDK ignores fields it does not know): sampling runs the training engine's
+      // numerics on the trained weights, so a sample's log-probs at temperature 1 are the training pass's
+      // (to float rounding), and rlvr's client may skip the forward pass of a two-pass loss on-policy
+      sampling_logprobs_are_training_logprobs: true,
     };
   }
 

@@ -4,8 +4,10 @@
 // the native policy loss runs as a built-in when it has no KL term, and otherwise takes the two-pass
 // path (policyLoss.ts): a forward pass for lp, L and ∂L/∂lp here, then forward_backward with
 // cross_entropy and weights −∂L/∂lp. The forward pass is skipped when the datums' sampling log-probs are
-// the model's own (on-policy: sampled by this engine at T = 1 or 0 from the weights still being trained):
-// lp = q there, so ∂L/∂lp is taken at q. Loss metrics are computed here from the returned log-probs, so they
+// the model's own (on-policy: sampled by this engine at T = 1 or 0 from the weights still being trained)
+// and the server says its samplers compute them as its training pass does (rlvr serve): lp = q there, so
+// ∂L/∂lp is taken at q. A server whose sampler differs (another precision or kernel) keeps both passes,
+// so the importance ratio sees the difference. Loss metrics are computed here from the returned log-probs, so they
 // mean what the local engine's mean. Calls take seq_ids in call order (inTurn), so a caller pipelines
 // forward_backward and optim_step (policyUpdate.ts). After each optim_step the weights are synced to a new sampler
 // (save_weights_for_sampler, submitted with optim_step before either is awaited). Checkpoints are
@@ -129,7 +131,11 @@ async function newSession(http: TinkerHttp): Promise<string> {
   return s.session_id;
 }
 
-async function serverInfo(http: TinkerHttp, baseModel: string, vocabSize: number): Promise<ModelInfo> {
+async function serverInfo(
+  http: TinkerHttp,
+  baseModel: string,
+  vocabSize: number,
+): Promise<{ info: ModelInfo; exactSamplingLogprobs: boolean }> {
   const caps = await http.json("get_server_capabilities");
   const models =
     (caps.supported_models as { model_name?: string; max_context_length?: number }[] | undefined) ?? [];
@@ -138,7 +144,11 @@ async function serverInfo(http: TinkerHttp, baseModel: string, vocabSize: number
     throw new Error(
       `engine.baseModel "${baseModel}": the server at ${http.baseUrl} serves ${models.map((x) => JSON.stringify(x.model_name)).join(", ") || "no models"}`,
     );
-  return { name: `tinker:${baseModel}`, vocabSize, maxSequenceLength: m.max_context_length ?? 32768 };
+  return {
+    info: { name: `tinker:${baseModel}`, vocabSize, maxSequenceLength: m.max_context_length ?? 32768 },
+    // rlvr serve's extension: its samplers' log-probs are its training pass's (see onPolicy)
+    exactSamplingLogprobs: caps.sampling_logprobs_are_training_logprobs === true,
+  };
 }
 
 /**
@@ -197,6 +207,8 @@ export class TinkerEngine implements TrainingEngine {
     private readonly sessionId: string,
     readonly modelId: string,
     info: ModelInfo,
+    /** The server's samplers give the training pass's log-probs (rlvr serve; not a hosted sampler's). */
+    private readonly exactSamplingLogprobs: boolean,
   ) {
     this.info = info;
     let s = o.seed ?? randomInt(2 ** 31);
@@ -211,7 +223,7 @@ export class TinkerEngine implements TrainingEngine {
   static async open(o: TinkerEngineOptions, stateDir?: string): Promise<TinkerEngine> {
     const http = new TinkerHttp(o);
     const session = await newSession(http);
-    const info = await serverInfo(http, o.baseModel, o.vocabSize);
+    const { info, exactSamplingLogprobs } = await serverInfo(http, o.baseModel, o.vocabSize);
     const created = await http.future(
       "create_model",
       {
@@ -225,7 +237,7 @@ export class TinkerEngine implements TrainingEngine {
       false,
     );
     if (typeof created.model_id !== "string") throw new Error("create_model: no model_id in the result");
-    const engine = new TinkerEngine(http, o, session, created.model_id, info);
+    const engine = new TinkerEngine(http, o, session, created.model_id, info, exactSamplingLogprobs);
     if (stateDir) await engine.loadState(stateDir);
     else await engine.syncSampler();
     return engine;
@@ -283,6 +295,7 @@ export class TinkerEngine implements TrainingEngine {
   private onPolicy(datums: readonly Datum[]): boolean {
     const s = this.sampled;
     return (
+      this.exactSamplingLogprobs &&
       s !== null &&
       s.modelLogprobs &&
       s.version === this.weightsVersion &&
