@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { LORA_TARGET_MODULES } from "../../core/choices.js";
 import { Rng } from "../../core/rng.js";
 import { DEFAULT_ADAM, type Datum } from "../types.js";
-import { centralDifference, gradCheck } from "./graph/gradcheck.js";
+import { gradCheck, namedGradientError } from "./graph/gradcheck.js";
 import { CompiledGraph, type FeedArray } from "./graph/runtime.js";
 import { LocalEngine, trainingGraph } from "./localEngine.js";
 import { initAdapters, type LoraSpec } from "./lora.js";
@@ -31,6 +31,10 @@ const tiny = tinyModelConfig({ tieWordEmbeddings: false });
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-value-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Every element of the value head's tensors, two drawn from `rng` of every other input. */
+const headWholeTrunkSampled = (rng: Rng) => (name: string, x: Float64Array) =>
+  name.startsWith("value_head") ? [...x.keys()] : rng.shuffle([...x.keys()]).slice(0, 2);
 
 test("value head v = h·w + b and its clipped loss: gradients of h, w, b match finite differences", async () => {
   const N = 6;
@@ -115,25 +119,13 @@ test("whole-model value loss over packed rows: value head and trunk gradients ma
   const params = initParameters(tiny, 9, 0.5);
   Object.assign(feeds, float64Parameters(params));
   const base = await compiled.run(feeds);
-  const h = 1e-6;
-  let worst = 0;
-  let where = "";
   const names = [
     VALUE_HEAD_WEIGHT,
     VALUE_HEAD_BIAS,
     ...[...params.keys()].filter((n) => n !== "lm_head.weight"),
   ];
-  for (const name of names) {
-    const x = feeds[name] as Float64Array;
-    const analytic = base[`grad:${name}`] as Float64Array;
-    const picks = name.startsWith("value_head") ? [...x.keys()] : rng.shuffle([...x.keys()]).slice(0, 2);
-    for (const k of picks) {
-      const numeric = await centralDifference(compiled, feeds, x, k, h);
-      const err = Math.abs(analytic[k] - numeric) / Math.max(1e-3, Math.abs(numeric));
-      if (err > worst) [worst, where] = [err, `${name}[${k}]: analytic ${analytic[k]}, numeric ${numeric}`];
-    }
-  }
-  assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
+  const r = await namedGradientError(compiled, feeds, base, names, headWholeTrunkSampled(rng));
+  assert.ok(r.maxError < 1e-5, `worst relative error ${r.maxError} at ${r.worst}`);
   // the LM head is not on the value's path
   assert.equal(base["grad:lm_head.weight"], undefined);
   await compiled.release();
@@ -221,20 +213,9 @@ test("policy loss with the critic in the same pass: value head and trunk gradien
   feeds.samplingLogprobs = Float64Array.from(lp0, (x, i) => x + [-0.4, 0, 0.4][i % 3]);
   const base = await compiled.run(feeds);
   assert.equal((base.values as Float64Array).length, B * T);
-  const h = 1e-6;
-  let worst = 0;
-  let where = "";
-  for (const name of [VALUE_HEAD_WEIGHT, VALUE_HEAD_BIAS, ...params.keys()]) {
-    const x = feeds[name] as Float64Array;
-    const analytic = base[`grad:${name}`] as Float64Array;
-    const picks = name.startsWith("value_head") ? [...x.keys()] : rng.shuffle([...x.keys()]).slice(0, 2);
-    for (const k of picks) {
-      const numeric = await centralDifference(compiled, feeds, x, k, h);
-      const err = Math.abs(analytic[k] - numeric) / Math.max(1e-3, Math.abs(numeric));
-      if (err > worst) [worst, where] = [err, `${name}[${k}]: analytic ${analytic[k]}, numeric ${numeric}`];
-    }
-  }
-  assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
+  const names = [VALUE_HEAD_WEIGHT, VALUE_HEAD_BIAS, ...params.keys()];
+  const r = await namedGradientError(compiled, feeds, base, names, headWholeTrunkSampled(rng));
+  assert.ok(r.maxError < 1e-5, `worst relative error ${r.maxError} at ${r.worst}`);
   await compiled.release();
 });
 
@@ -399,19 +380,9 @@ test("under LoRA the head and the adapters get their gradients in one pass (crit
       feeds.samplingLogprobs = Float64Array.from(lp0, (x, i) => x + [-0.4, 0, 0.4][i % 3]);
     }
     const base = await compiled.run(feeds);
-    let worst = 0;
-    let where = "";
-    for (const name of [...head, ...adapters.keys()]) {
-      const x = feeds[name] as Float64Array;
-      const analytic = base[`grad:${name}`] as Float64Array;
-      const picks = name.startsWith("value_head") ? [...x.keys()] : rng.shuffle([...x.keys()]).slice(0, 2);
-      for (const k of picks) {
-        const numeric = await centralDifference(compiled, feeds, x, k, 1e-6);
-        const err = Math.abs(analytic[k] - numeric) / Math.max(1e-3, Math.abs(numeric));
-        if (err > worst) [worst, where] = [err, `${name}[${k}]: analytic ${analytic[k]}, numeric ${numeric}`];
-      }
-    }
-    assert.ok(worst < 1e-5, `worst relative error ${worst} at ${where}`);
+    const names = [...head, ...adapters.keys()];
+    const r = await namedGradientError(compiled, feeds, base, names, headWholeTrunkSampled(rng));
+    assert.ok(r.maxError < 1e-5, `worst relative error ${r.maxError} at ${r.worst}`);
     await compiled.release();
   }
 });

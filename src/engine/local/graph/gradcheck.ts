@@ -49,6 +49,36 @@ export async function centralDifference(
   return (plus - minus) / (2 * h);
 }
 
+/**
+ * The worst relative error |analytic − numeric| / max(1e-3, |numeric|) of a compiled graph's `grad:<name>`
+ * outputs in `base` (its run at `feeds`) against central differences, over the elements `pick` chooses
+ * of each named input (the model tests, whose inputs are named parameters).
+ */
+export async function namedGradientError(
+  compiled: CompiledGraph,
+  feeds: Record<string, FeedArray>,
+  base: Record<string, FeedArray>,
+  names: Iterable<string>,
+  pick: (name: string, x: Float64Array) => readonly number[],
+  h = 1e-6,
+): Promise<{ maxError: number; worst: string; checked: number }> {
+  let maxError = 0;
+  let worst = "";
+  let checked = 0;
+  for (const name of names) {
+    const x = feeds[name] as Float64Array;
+    const analytic = base[`grad:${name}`] as Float64Array;
+    for (const k of pick(name, x)) {
+      const numeric = await centralDifference(compiled, feeds, x, k, h);
+      const err = Math.abs(analytic[k] - numeric) / Math.max(1e-3, Math.abs(numeric));
+      checked++;
+      if (err > maxError)
+        [maxError, worst] = [err, `${name}[${k}]: analytic ${analytic[k]}, numeric ${numeric}`];
+    }
+  }
+  return { maxError, worst, checked };
+}
+
 function typed(dtype: DType, data: Float64Array): Float32Array | Float64Array {
   return dtype === "float64" ? Float64Array.from(data) : Float32Array.from(data);
 }
