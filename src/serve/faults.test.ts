@@ -18,7 +18,7 @@ import { readJsonl } from "../run/runDirectory.js";
 import { trainRun } from "../run/trainRun.js";
 import { startChildServer } from "./childServer.js";
 import { type RunningServer, startServer } from "./server.js";
-import { assertSameMetrics, runConfig } from "./testSupport.js";
+import { assertSameMetrics, forwardUpstream, runConfig } from "./testSupport.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-tinker-faults-"));
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -48,14 +48,7 @@ async function faultyProxy(target: string, inject: (route: string, n: number) =>
       res.end(JSON.stringify({ detail: `injected ${status}` }));
     };
     if (fault && !fault.afterForwarding) return reply(fault.status);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v;
-    const upstream = await fetch(target + (req.url ?? ""), {
-      method: req.method,
-      headers,
-      body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
-    });
+    const upstream = await forwardUpstream(target, req, Buffer.concat(chunks));
     const body = Buffer.from(await upstream.arrayBuffer());
     if (fault) return reply(fault.status); // the server has acted; its answer is lost
     res.writeHead(upstream.status, {

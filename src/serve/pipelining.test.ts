@@ -16,6 +16,7 @@ import { decodeForwardBackwardRequest } from "../engine/tinker/wire.js";
 import { DEFAULT_ADAM } from "../engine/types.js";
 import { DEFAULT_MODEL_DIR } from "../run/models.js";
 import { type RunningServer, startServer } from "./server.js";
+import { forwardUpstream } from "./testSupport.js";
 
 const HOLD_MS = 4_000;
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-pipelining-"));
@@ -71,14 +72,7 @@ async function holdingProxy(target: string) {
       });
       if (!arrived) late++;
     }
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v;
-    const upstream = await fetch(target + (req.url ?? ""), {
-      method: req.method,
-      headers,
-      body: body.length > 0 ? body : undefined,
-    });
+    const upstream = await forwardUpstream(target, req, body);
     let answer = Buffer.from(await upstream.arrayBuffer());
     // a server without rlvr's capability field (a hosted service's sampler is another program)
     if (route === "get_server_capabilities" && state.plainCapabilities) {

@@ -1,5 +1,7 @@
-// Shared by the tests that train through rlvr serve: a short GRPO config and a metric-by-metric comparison.
+// Shared by the tests that train through rlvr serve: a short GRPO config, a metric-by-metric comparison,
+// and the forwarding of the test proxies that stand between a client and the server.
 import assert from "node:assert/strict";
+import type { IncomingMessage } from "node:http";
 import type { ConfigInput } from "../run/config.js";
 
 export function runConfig(out: string, extra: ConfigInput = {}): ConfigInput {
@@ -30,5 +32,17 @@ export function assertSameMetrics(
         assert.ok(Math.abs(v - w) <= tol * Math.max(1, Math.abs(v)), `step ${s + 1} ${k}: ${v} vs ${w}`);
       else assert.deepEqual(w, v, `step ${s + 1} ${k}`);
     }
+  });
+}
+
+/** Sends a request a test proxy received (its method, headers and read body) on to `target`. */
+export function forwardUpstream(target: string, req: IncomingMessage, body: Buffer): Promise<Response> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers))
+    if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v;
+  return fetch(target + (req.url ?? ""), {
+    method: req.method,
+    headers,
+    body: body.length > 0 ? body : undefined,
   });
 }
