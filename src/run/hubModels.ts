@@ -6,8 +6,15 @@
 // never downloads. The cache layout (blobs/<etag>, snapshots/<commit>/<file> → blob, refs/<revision>) is
 // written here rather than by the client's downloadFileToCacheDir so that each blob is written atomically
 // with a visible byte count; the HTTP side (auth, redirects, Xet storage) is the client's.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
-import { createWriteStream } from "node:fs";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { Readable, Transform } from "node:stream";
@@ -19,7 +26,7 @@ import { writeFileAtomic } from "../core/atomicFile.js";
 const HUB_ID = /^([\w.-]+\/[\w.-]+)(?:@([\w./-]+))?$/;
 
 /** The files rlvr reads from a model repository; the weight shards are added from the index. */
-export const HUB_MODEL_FILES = [
+const HUB_MODEL_FILES = [
   "config.json",
   "generation_config.json",
   "tokenizer.json",
@@ -181,11 +188,12 @@ export async function hubModelDir(model: string, options: HubOptions = {}): Prom
   if (!wanted.includes("model.safetensors") && wanted.includes("model.safetensors.index.json"))
     for (const f of shardNames(snapshot))
       if (!existsSync(join(snapshot, f))) await downloadIntoCache(id.repo, commit, f, folder, o);
-  if (id.revision !== commit) writeFileAtomic(join(folder, "refs", id.revision), commit);
   if (!snapshotComplete(snapshot))
     throw new Error(
-      `model ${model}: the repository has no ${["config.json", "model.safetensors (or its index)", "tokenizer.json (or vocab.json)"].join(", ")} ` +
-        "in safetensors form, which rlvr needs",
+      `model ${model}: the repository has no config.json, model.safetensors (or its index), ` +
+        "tokenizer.json (or vocab.json) in safetensors form, which rlvr needs",
     );
+  // the revision names the snapshot only once it is complete
+  if (id.revision !== commit) writeFileAtomic(join(folder, "refs", id.revision), commit);
   return snapshot;
 }

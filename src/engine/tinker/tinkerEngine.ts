@@ -296,8 +296,7 @@ export class TinkerEngine implements TrainingEngine {
     const s = this.sampled;
     return (
       this.exactSamplingLogprobs &&
-      s !== null &&
-      s.modelLogprobs &&
+      s?.modelLogprobs === true &&
       s.version === this.weightsVersion &&
       this.samplerVersion === this.weightsVersion &&
       datums.every((d) => d.samplingLogprobs?.length === d.inputTokens.length)
