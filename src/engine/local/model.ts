@@ -114,15 +114,16 @@ export function ropeInverseFrequencies(cfg: ModelConfig): Float64Array {
 
 /**
  * cos and sin of the rotary angles, [positions.length, headDim]: angle(p, i) = p · f(i mod h), h = d/2,
- * f the inverse frequencies (the two halves repeat, as HF's `cat(freqs, freqs)`).
+ * f the inverse frequencies (the two halves repeat, as HF's `cat(freqs, freqs)`); a caller that needs
+ * tables often (a decode step per token) passes f computed once.
  */
 export function ropeTables(
   positions: ArrayLike<number>,
   cfg: ModelConfig,
+  invFreq: Float64Array = ropeInverseFrequencies(cfg),
 ): { cos: Float64Array; sin: Float64Array } {
   const d = cfg.headDim;
   const half = d / 2;
-  const invFreq = ropeInverseFrequencies(cfg);
   const cos = new Float64Array(positions.length * d);
   const sin = new Float64Array(positions.length * d);
   for (let t = 0; t < positions.length; t++) {

@@ -18,6 +18,7 @@ import {
   lmHead,
   type Parameters,
   ropeConstants,
+  ropeInverseFrequencies,
   ropeTables,
 } from "./model.js";
 import { type ModelConfig, usesSlidingWindow } from "./modelConfig.js";
@@ -123,6 +124,8 @@ export class Sampler {
   private readonly maxBatch: number;
   private readonly bucket: number;
   private readonly lora: LoraSpec | undefined;
+  /** The rotary inverse frequencies, for the decode steps' one-position tables. */
+  private readonly invFreq: Float64Array;
 
   constructor(
     private readonly cfg: ModelConfig,
@@ -133,6 +136,7 @@ export class Sampler {
     this.maxBatch = options.maxBatch ?? 64;
     this.bucket = options.lengthBucket ?? 16;
     this.lora = options.lora;
+    this.invFreq = ropeInverseFrequencies(cfg);
   }
 
   /**
@@ -277,7 +281,7 @@ export class Sampler {
       rows.forEach((row, b) => {
         const pos = row.prompt.length + row.tokens.length - 1;
         stepTokens[b] = row.tokens[row.tokens.length - 1];
-        const { cos: c, sin: s } = ropeTables([pos], cfg);
+        const { cos: c, sin: s } = ropeTables([pos], cfg, this.invFreq);
         cos.set(c, b * d);
         sin.set(s, b * d);
         mask.fill(0, b * C, b * C + pos);
