@@ -23,7 +23,7 @@ import { Rng } from "../../core/rng.js";
 import { gradients } from "./graph/autodiff.js";
 import { type DType, Graph, type Tensor } from "./graph/graph.js";
 import * as op from "./graph/ops.js";
-import { type FeedArray, SessionCache } from "./graph/runtime.js";
+import { defaultThreadCount, type FeedArray, SessionCache } from "./graph/runtime.js";
 import {
   type Adapters,
   ADAPTER_CONFIG,
@@ -357,7 +357,9 @@ export class LocalEngine implements TrainingEngine {
       lengthBucket: this.lengthBucket,
       lora: this.lora ?? undefined,
     });
-    this.optimizer = new AdamW(this.trainable);
+    this.optimizer = new AdamW(this.trainable, {
+      threads: options.intraOpNumThreads ?? defaultThreadCount(),
+    });
     this.seedRng = { next: () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) };
     this.options = options;
   }
@@ -406,8 +408,9 @@ export class LocalEngine implements TrainingEngine {
     return this.grads;
   }
 
-  /** Releases the compiled sessions. */
+  /** Releases the compiled sessions and the optimizer's threads. */
   async close(): Promise<void> {
+    await this.optimizer.close();
     if (this.ownsSessions) await this.sessions.clear();
   }
 
@@ -466,7 +469,7 @@ export class LocalEngine implements TrainingEngine {
     return this.exclusive(async () => {
       if (this.grads === null)
         throw new Error("optimStep: no gradients accumulated (call forwardBackward first)");
-      const { gradNorm, clipped, skipped } = this.optimizer.step(this.grads, params);
+      const { gradNorm, clipped, skipped } = await this.optimizer.step(this.grads, params);
       this.grads = null;
       this.dropoutDraws = 0;
       return {

@@ -5,6 +5,8 @@
 // Gradients are first clipped by their global L2 norm (torch.nn.utils.clip_grad_norm_):
 //   g ← g · min(1, maxNorm / (‖g‖ + 1e-6)).
 import type { AdamParams } from "../types.js";
+import { type AdamWCoefficients, adamwUpdate, sumOfSquares } from "./adamwKernel.js";
+import { AdamWThreads, type GradRange, type ParamRange } from "./adamwThreads.js";
 
 export interface AdamState {
   step: number;
@@ -21,13 +23,13 @@ export interface AdamStepResult {
   skipped: boolean;
 }
 
-/** Global L2 norm over all gradients, accumulated in float64. */
-export function globalGradNorm(grads: ReadonlyMap<string, Float32Array>): number {
-  let sum = 0;
-  for (const g of grads.values()) {
-    for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
-  }
-  return Math.sqrt(sum);
+export interface AdamWOptions {
+  /** Threads for a step over at least `parallelMinElements` values (default 1: the calling thread only). */
+  threads?: number;
+  /** Default 2^22 (16 MiB of float32): below it, starting the threads costs more than it saves. */
+  parallelMinElements?: number;
+  /** Elements per unit of work (default 2^20); the gradient norm is summed per unit, in order. */
+  blockElements?: number;
 }
 
 function checkParams(params: ReadonlyMap<string, Float32Array>, p: AdamParams): void {
@@ -48,13 +50,25 @@ export class AdamW {
   private m = new Map<string, Float32Array>();
   private v = new Map<string, Float32Array>();
   private t = 0;
+  private readonly threads: AdamWThreads | null;
+  private readonly parallelMinElements: number;
+  private readonly blockElements: number;
 
   /**
    * `params` are updated in place by `step`. The moments of a parameter are allocated at its first
    * update (zeros, as torch's lazy state), so an engine that never trains (a frozen reference) holds none.
    */
-  constructor(params: ReadonlyMap<string, Float32Array>) {
+  constructor(params: ReadonlyMap<string, Float32Array>, options: AdamWOptions = {}) {
     this.params = params;
+    const threads = options.threads ?? 1;
+    this.threads = threads > 1 ? new AdamWThreads(threads) : null;
+    this.parallelMinElements = options.parallelMinElements ?? 2 ** 22;
+    this.blockElements = options.blockElements ?? 2 ** 20;
+  }
+
+  /** Stops the worker threads, if any were started. */
+  async close(): Promise<void> {
+    await this.threads?.close();
   }
 
   /** The moments of `name`, allocated (zeros) on first use. */
@@ -81,7 +95,7 @@ export class AdamW {
    * gradient is left untouched this step (no decay, no moment update), as torch skips `grad=None`.
    * Gradients are not modified.
    */
-  step(grads: ReadonlyMap<string, Float32Array>, p: AdamParams): AdamStepResult {
+  async step(grads: ReadonlyMap<string, Float32Array>, p: AdamParams): Promise<AdamStepResult> {
     checkParams(this.params, p);
     for (const [name, g] of grads) {
       const param = this.params.get(name);
@@ -92,29 +106,41 @@ export class AdamW {
         );
       }
     }
-    const gradNorm = globalGradNorm(grads);
+    // the units of work: blocks of each gradient, in the gradients' order
+    const blocks: (GradRange & { name: string })[] = [];
+    for (const [name, g] of grads)
+      for (let start = 0; start < g.length; start += this.blockElements)
+        blocks.push({ name, g, start, end: Math.min(g.length, start + this.blockElements) });
+    const total = [...grads.values()].reduce((n, g) => n + g.length, 0);
+    const threads = total >= this.parallelMinElements ? this.threads : null;
+
+    // ‖g‖ = √(Σ_blocks Σ g²), the blocks summed in order whichever thread computed them
+    const sums = threads
+      ? await threads.sumsOfSquares(blocks)
+      : blocks.map((b) => sumOfSquares(b.g, b.start, b.end));
+    const gradNorm = Math.sqrt(sums.reduce((a, b) => a + b, 0));
     if (!Number.isFinite(gradNorm)) return { gradNorm, clipped: false, skipped: true };
     const clipped = p.gradClipNorm > 0 && gradNorm > p.gradClipNorm;
-    const scale = clipped ? p.gradClipNorm / (gradNorm + 1e-6) : 1;
 
     this.t += 1;
-    const { learningRate: lr, beta1: b1, beta2: b2, eps } = p;
-    const decay = 1 - lr * p.weightDecay;
+    const { learningRate: lr, beta1, beta2, eps } = p;
     // lr·m̂/(√v̂+ε) = (lr/bc1) · m / (√v/√bc2 + ε)
-    const stepSize = lr / (1 - b1 ** this.t);
-    const invSqrtBc2 = 1 / Math.sqrt(1 - b2 ** this.t);
-    for (const [name, g] of grads) {
-      const w = this.params.get(name)!;
-      const { m, v } = this.moments(name);
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i] * scale;
-        const mi = b1 * m[i] + (1 - b1) * gi;
-        const vi = b2 * v[i] + (1 - b2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        w[i] = w[i] * decay - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
-      }
-    }
+    const c: AdamWCoefficients = {
+      scale: clipped ? p.gradClipNorm / (gradNorm + 1e-6) : 1,
+      beta1,
+      beta2,
+      decay: 1 - lr * p.weightDecay,
+      stepSize: lr / (1 - beta1 ** this.t),
+      invSqrtBc2: 1 / Math.sqrt(1 - beta2 ** this.t),
+      eps,
+    };
+    const ranges: ParamRange[] = blocks.map((b) => ({
+      ...b,
+      ...this.moments(b.name),
+      w: this.params.get(b.name)!,
+    }));
+    if (threads) await threads.update(ranges, c);
+    else for (const r of ranges) adamwUpdate(r.w, r.g, r.m, r.v, c, r.start, r.end);
     return { gradNorm, clipped, skipped: false };
   }
 

@@ -1,14 +1,13 @@
-// Executes exported graphs with onnxruntime-node. A CompiledGraph is one InferenceSession; a
-// SessionCache keeps one per shape signature so each shape is traced and compiled once, and
-// weights, being graph inputs, are fed on every run (ORT-node reads input arrays without copying).
+// Executes exported graphs with onnxruntime (through its C API, ortApi.ts). A CompiledGraph is one
+// session; a SessionCache keeps one per shape signature so each shape is traced and compiled once, and
+// weights, being graph inputs, are fed on every run. Inputs are read and outputs written in place: no
+// array is copied on either side.
 import { availableParallelism } from "node:os";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-import * as ort from "onnxruntime-node";
-import { type DType, type Graph, shapeSize, type Tensor } from "./graph.js";
+import { type DType, type Graph, shapeSize } from "./graph.js";
 import { type ExportOptions, exportOnnx } from "./onnxExport.js";
+import { type OrtArray, OrtSession, type TensorSpec } from "./ortApi.js";
 
-export type FeedArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+export type FeedArray = OrtArray;
 
 export interface RuntimeOptions extends ExportOptions {
   /** Threads inside one op (default: $RLVR_NUM_THREADS, else all cores). */
@@ -49,86 +48,51 @@ function arrayMatches(dtype: DType, data: FeedArray): boolean {
   }
 }
 
-const ORT_TYPE: Record<DType, "float32" | "float64" | "int32" | "int64" | "bool"> = {
-  float32: "float32",
-  float64: "float64",
-  int32: "int32",
-  int64: "int64",
-  bool: "bool",
-};
-
-let environmentCreated = false;
-
-/**
- * Bytes of `into` outputs above which a run ends with a full garbage collection. onnxruntime-node writes an
- * output into the array given for it and then returns a copy of it in a new ArrayBuffer (measured with 1.30:
- * `results[name].data` is not the array given); V8 collects those copies late (after a 0.5B model's
- * micro-batches, several copies of its gradients were still alive), so a run whose copies are this large
- * collects them at once. 8 MiB: a LoRA r16 0.5B model's gradients are 35 MB.
- */
-const COLLECT_AFTER_BYTES = 8 * 2 ** 20;
-
-let fullGc: (() => void) | null = null;
-
-/** V8's full collection (node's --expose-gc gc, made available at run time: no flag is needed to start node). */
-function collectGarbage(): void {
-  if (fullGc === null) {
-    setFlagsFromString("--expose-gc");
-    fullGc = runInNewContext("gc") as () => void;
-  }
-  fullGc();
-}
-
-/**
- * Creates a session; the first one also creates onnxruntime's environment, whose embedded telemetry SDK
- * (1DS, "MATSDK") opens an empty trace log `$TMPDIR/mat-debug-<pid>.log` (default /tmp) that nothing
- * removes, and no API turns it off. With TMPDIR pointing at /dev/null while that first session is created
- * the log cannot be created; TMPDIR is restored as soon as the session exists (the environment is
- * created asynchronously inside the call, so it is not restored earlier).
- */
-async function createSession(bytes: Uint8Array, options: ort.InferenceSession.SessionOptions) {
-  if (environmentCreated) return ort.InferenceSession.create(bytes, options);
-  environmentCreated = true;
-  const saved = process.env.TMPDIR;
-  process.env.TMPDIR = "/dev/null";
-  try {
-    return await ort.InferenceSession.create(bytes, options);
-  } finally {
-    if (saved === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = saved;
+function newArray(dtype: DType, n: number): FeedArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(n);
+    case "float64":
+      return new Float64Array(n);
+    case "int32":
+      return new Int32Array(n);
+    case "int64":
+      return new BigInt64Array(n);
+    case "bool":
+      return new Uint8Array(n);
   }
 }
 
 export class CompiledGraph {
   private constructor(
-    private readonly session: ort.InferenceSession,
-    private readonly inputSpecs: { name: string; shape: readonly number[]; dtype: DType }[],
-    readonly outputNames: readonly string[],
-    private readonly outputShapes: ReadonlyMap<string, number[]>,
+    private readonly session: OrtSession,
+    private readonly inputSpecs: readonly TensorSpec[],
+    private readonly outputSpecs: readonly TensorSpec[],
   ) {}
 
   static async compile(graph: Graph, options: RuntimeOptions = {}): Promise<CompiledGraph> {
     const bytes = exportOnnx(graph, options);
-    const session = await createSession(bytes, {
-      intraOpNumThreads: options.intraOpNumThreads ?? defaultThreadCount(),
-      interOpNumThreads: 1,
-      executionMode: "sequential",
-      graphOptimizationLevel: "all",
-      enableCpuMemArena: options.memArena ?? false,
-      enableMemPattern: options.memPattern ?? true,
-      extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? "1" : "0" } } },
-    });
-    const specs = graph.inputs.map((t: Tensor) => ({
+    const inputs = graph.inputs.map((t) => ({
       name: t.source.kind === "input" ? t.source.name : "",
       shape: t.shape,
       dtype: t.dtype,
     }));
-    return new CompiledGraph(
-      session,
-      specs,
-      graph.outputs.map((o) => o.name),
-      new Map(graph.outputs.map((o) => [o.name, [...o.tensor.shape]])),
-    );
+    const outputs = graph.outputs.map((o) => ({
+      name: o.name,
+      shape: o.tensor.shape,
+      dtype: o.tensor.dtype,
+    }));
+    const session = OrtSession.create(bytes, inputs, outputs, {
+      intraOpNumThreads: options.intraOpNumThreads ?? defaultThreadCount(),
+      memArena: options.memArena ?? false,
+      memPattern: options.memPattern ?? true,
+      allowSpinning: options.allowSpinning ?? false,
+    });
+    return new CompiledGraph(session, inputs, outputs);
+  }
+
+  get outputNames(): readonly string[] {
+    return this.outputSpecs.map((s) => s.name);
   }
 
   /** Whether the graph has an input of this name. */
@@ -139,55 +103,45 @@ export class CompiledGraph {
   /**
    * Runs the graph; every declared input must be fed, with its dtype's typed array and size. Outputs
    * named in `into` are written into the arrays given there (one may also be fed as an input when the
-   * output is that input plus something: an accumulation in place); onnxruntime-node also returns a copy
-   * of each, which a large run collects before it returns.
+   * output is that input plus something: an accumulation in place); the others into new arrays.
    */
   async run(
     feeds: Readonly<Record<string, FeedArray>>,
-    into: Readonly<Record<string, Float32Array>> = {},
+    into: Readonly<Record<string, FeedArray>> = {},
   ): Promise<Record<string, FeedArray>> {
-    const out = await this.runSession(feeds, into);
-    // the copies are unreachable only once runSession has returned (measured: a collection inside it frees nothing)
-    let copied = 0;
-    for (const name of Object.keys(into)) copied += into[name].byteLength;
-    if (copied > COLLECT_AFTER_BYTES) {
-      collectGarbage();
-      // Node-API finalizers (which free the copies' memory) run from the event loop, after the collection
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    return out;
-  }
-
-  private async runSession(
-    feeds: Readonly<Record<string, FeedArray>>,
-    into: Readonly<Record<string, Float32Array>>,
-  ): Promise<Record<string, FeedArray>> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const spec of this.inputSpecs) {
+    const inputs = this.inputSpecs.map((spec) => {
       const data = feeds[spec.name];
       if (data === undefined) throw new Error(`CompiledGraph.run: missing input "${spec.name}"`);
-      if (!arrayMatches(spec.dtype, data) || data.length !== shapeSize(spec.shape)) {
-        throw new Error(
-          `CompiledGraph.run: input "${spec.name}" needs ${spec.dtype}[${spec.shape.join(",")}] ` +
-            `(${shapeSize(spec.shape)} values), got ${data.constructor.name} of length ${data.length}`,
-        );
-      }
-      ortFeeds[spec.name] = new ort.Tensor(ORT_TYPE[spec.dtype], data, [...spec.shape]);
-    }
-    const fetches: Record<string, ort.Tensor | null> = {};
-    for (const name of this.outputNames) {
-      const target = into[name];
-      fetches[name] = target ? new ort.Tensor("float32", target, this.outputShapes.get(name)) : null;
-    }
-    const results = await this.session.run(ortFeeds, fetches);
+      checkArray("input", spec, data);
+      return data;
+    });
     const out: Record<string, FeedArray> = {};
-    for (const name of this.outputNames) out[name] = into[name] ?? (results[name].data as FeedArray);
+    for (const spec of this.outputSpecs) {
+      const target = into[spec.name];
+      if (target) checkArray("output", spec, target);
+      out[spec.name] = target ?? newArray(spec.dtype, shapeSize(spec.shape));
+    }
+    this.session.run(
+      inputs,
+      this.outputSpecs.map((s) => out[s.name]),
+    );
+    // the run is synchronous: yield to the event loop (timers, I/O, signals) before the caller goes on,
+    // or a loop of runs (a decode, a training step) would hold it for its whole length
+    await new Promise((resolve) => setImmediate(resolve));
     return out;
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    this.session.release();
   }
+}
+
+function checkArray(kind: "input" | "output", spec: TensorSpec, data: FeedArray): void {
+  if (arrayMatches(spec.dtype, data) && data.length === shapeSize(spec.shape)) return;
+  throw new Error(
+    `CompiledGraph.run: ${kind} "${spec.name}" needs ${spec.dtype}[${spec.shape.join(",")}] ` +
+      `(${shapeSize(spec.shape)} values), got ${data.constructor.name} of length ${data.length}`,
+  );
 }
 
 /** One compiled graph per key (a shape signature); `build` traces the graph on a miss. */

@@ -1,0 +1,126 @@
+// AdamW's passes over a large model on worker threads. A worker reaches the optimizer's arrays through
+// their addresses (koffi views of the same memory; nothing is copied), so the engine's parameters, gradients
+// and moments stay ordinary arrays that onnxruntime reads and writes in place. The per-element work is
+// adamwKernel.ts, the same code the optimizer runs on its own thread, so both give identical values.
+import { Worker } from "node:worker_threads";
+import koffi from "koffi";
+import type { AdamWCoefficients } from "./adamwKernel.js";
+
+/** [start, end) of one gradient. */
+export interface GradRange {
+  g: Float32Array;
+  start: number;
+  end: number;
+}
+
+/** The same range of the parameter and its moments (arrays of the gradient's length). */
+export interface ParamRange extends GradRange {
+  w: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+/** What a worker is asked: addresses and lengths of float32 ranges. */
+export type WorkerRequest =
+  | { kind: "squares"; ranges: [g: bigint, n: number][] }
+  | {
+      kind: "update";
+      c: AdamWCoefficients;
+      ranges: [w: bigint, g: bigint, m: bigint, v: bigint, n: number][];
+    };
+
+export type WorkerReply = { sums: number[] } | { done: true } | { error: string };
+
+const address = (a: Float32Array, i: number) => koffi.address(a) + BigInt(i * Float32Array.BYTES_PER_ELEMENT);
+
+/** The worker's module: the compiled .js, or its .ts source when this module runs from source under tsx. */
+const FROM_SOURCE = import.meta.url.endsWith(".ts");
+const WORKER_URL = new URL(`./adamwWorker.${FROM_SOURCE ? "ts" : "js"}`, import.meta.url).href;
+
+/** Starts a worker on WORKER_URL (registering tsx's loader first when it is TypeScript source). */
+function startWorker(): Worker {
+  const tsx = FROM_SOURCE ? import.meta.resolve("tsx/esm/api") : null;
+  const boot = `(async () => {
+    const { workerData } = await import("node:worker_threads");
+    if (workerData.tsx) (await import(workerData.tsx)).register();
+    await import(workerData.url);
+  })();`;
+  return new Worker(boot, { eval: true, workerData: { url: WORKER_URL, tsx } });
+}
+
+export class AdamWThreads {
+  private workers: Worker[] = [];
+
+  constructor(readonly count: number) {
+    if (!Number.isInteger(count) || count < 2)
+      throw new Error(`AdamWThreads: count must be ≥ 2, got ${count}`);
+  }
+
+  /** Σ g² of each range, in the order given. */
+  async sumsOfSquares(ranges: readonly GradRange[]): Promise<number[]> {
+    const replies = await this.each(ranges, (part) => ({
+      kind: "squares",
+      ranges: part.map((r) => [address(r.g, r.start), r.end - r.start]),
+    }));
+    return replies.flatMap((r) => ("sums" in r ? r.sums : []));
+  }
+
+  /** The AdamW update of every range, in place. */
+  async update(ranges: readonly ParamRange[], c: AdamWCoefficients): Promise<void> {
+    await this.each(ranges, (part) => ({
+      kind: "update",
+      c,
+      ranges: part.map((r) => [
+        address(r.w, r.start),
+        address(r.g, r.start),
+        address(r.m, r.start),
+        address(r.v, r.start),
+        r.end - r.start,
+      ]),
+    }));
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  /**
+   * Splits `ranges` into one contiguous part per worker (balanced by element count) and waits for all.
+   * The arrays stay referenced by `ranges` (and so alive) until every worker has replied.
+   */
+  private async each<R extends GradRange>(ranges: readonly R[], request: (part: R[]) => WorkerRequest) {
+    const total = ranges.reduce((n, r) => n + r.end - r.start, 0);
+    const parts: R[][] = Array.from({ length: this.count }, () => []);
+    let done = 0;
+    for (const r of ranges) {
+      parts[Math.min(this.count - 1, Math.floor((done * this.count) / Math.max(1, total)))].push(r);
+      done += r.end - r.start;
+    }
+    return Promise.all(parts.map((part, i) => this.ask(i, request(part))));
+  }
+
+  private ask(i: number, message: WorkerRequest): Promise<WorkerReply> {
+    if (!this.workers[i]) {
+      this.workers[i] = startWorker();
+      // idle workers do not keep the process alive
+      this.workers[i].unref();
+    }
+    const worker = this.workers[i];
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error) => {
+        worker.off("message", onMessage);
+        reject(e);
+      };
+      const onMessage = (reply: WorkerReply) => {
+        worker.off("error", onError);
+        if ("error" in reply) reject(new Error(`AdamW worker: ${reply.error}`));
+        else resolve(reply);
+      };
+      worker.once("message", onMessage);
+      worker.once("error", onError);
+      worker.postMessage(message);
+    });
+  }
+}
