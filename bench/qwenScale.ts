@@ -23,6 +23,7 @@ import { DEFAULT_ADAM, type Datum } from "../src/engine/types.js";
 import { openblasEnv } from "./openblas.js";
 import { findTorchPython, lastJsonObject, REPO_ROOT } from "./sections.js";
 import { formatTable } from "./table.js";
+import { largeFloat32Array } from "../src/engine/local/hugePages.js";
 
 /** Qwen/Qwen2.5-0.5B's config.json, in the engine's terms. */
 export const QWEN25_05B: ModelConfig = {
@@ -73,7 +74,7 @@ export function randomWeights(cfg: ModelConfig, seed: number): Parameters {
   let s = seed >>> 0 || 1;
   const a = 0.02 * Math.sqrt(3);
   for (const [name, shape] of parameterShapes(cfg)) {
-    const data = new Float32Array(shape.reduce((x, y) => x * y, 1));
+    const data = largeFloat32Array(shape.reduce((x, y) => x * y, 1));
     if (name.endsWith("norm.weight")) data.fill(1);
     else if (!name.endsWith(".bias")) {
       for (let i = 0; i < data.length; i++) {

@@ -65,6 +65,7 @@ import { AdamW } from "./optimizer.js";
 import { locateTensors, readTensors, writeTensors } from "./shardedSafetensors.js";
 import { readSafetensorsFile, writeSafetensors } from "./safetensors.js";
 import { type OnToken, Sampler } from "./sampler.js";
+import { largeFloat32Array } from "./hugePages.js";
 import {
   criticTerm,
   initValueHead,
@@ -827,7 +828,7 @@ export class LocalEngine implements TrainingEngine {
    */
   private gradientBuffers(): Parameters {
     if (this.gradBuffers === null) {
-      this.gradBuffers = new Map([...this.trainable].map(([name, p]) => [name, new Float32Array(p.length)]));
+      this.gradBuffers = new Map([...this.trainable].map(([name, p]) => [name, largeFloat32Array(p.length)]));
     } else if (this.grads === null) {
       for (const a of this.gradBuffers.values()) a.fill(0);
     }

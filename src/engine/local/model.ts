@@ -16,6 +16,7 @@ import { applyDropout, type LoraSpec, loraScale } from "./lora.js";
 import { type ModelConfig, loadModelConfig, toHfConfig, usesSlidingWindow } from "./modelConfig.js";
 import type { StoredDType } from "./safetensors.js";
 import { readTensors, writeTensors } from "./shardedSafetensors.js";
+import { largeFloat32Array } from "./hugePages.js";
 
 export type Parameters = Map<string, Float32Array>;
 
@@ -66,7 +67,7 @@ export function initParameters(cfg: ModelConfig, seed: number, std = 0.02): Para
   const rng = new Rng(seed);
   const params: Parameters = new Map();
   for (const [name, shape] of parameterShapes(cfg)) {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    const data = largeFloat32Array(shape.reduce((a, b) => a * b, 1));
     if (name.endsWith("norm.weight")) data.fill(1);
     else if (!name.endsWith(".bias")) for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
     params.set(name, data);

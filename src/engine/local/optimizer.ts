@@ -7,6 +7,7 @@
 import type { AdamParams } from "../types.js";
 import { type AdamWCoefficients, adamwUpdate, sumOfSquares } from "./adamwKernel.js";
 import { AdamWThreads, type GradRange, type ParamRange } from "./adamwThreads.js";
+import { largeFloat32Array } from "./hugePages.js";
 
 export interface AdamState {
   step: number;
@@ -77,8 +78,8 @@ export class AdamW {
     let v = this.v.get(name);
     if (!m || !v) {
       const n = this.params.get(name)!.length;
-      m = new Float32Array(n);
-      v = new Float32Array(n);
+      m = largeFloat32Array(n);
+      v = largeFloat32Array(n);
       this.m.set(name, m);
       this.v.set(name, v);
     }

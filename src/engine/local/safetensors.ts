@@ -8,6 +8,7 @@
 // safetensors from Node without reading the whole file).
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { writeFileAtomicWith } from "../../core/atomicFile.js";
+import { largeFloat32Array } from "./hugePages.js";
 
 export interface Tensor {
   shape: number[];
@@ -179,7 +180,7 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
   for (const [name, e] of entries) {
     const count = numel(e.shape);
     const raw = bytes.subarray(dataStart + e.begin, dataStart + e.end);
-    const data = new Float32Array(count);
+    const data = largeFloat32Array(count);
     // copied into an aligned buffer (the source offset need not be a multiple of 4)
     if (e.dtype === "F32") new Uint8Array(data.buffer).set(raw);
     else widen16(e.dtype, raw, count, data, 0);
@@ -249,7 +250,7 @@ export function readSafetensorsFile(path: string, options: ReadOptions = {}): Sa
     for (const [name, e] of entries) {
       if (options.wanted && !options.wanted(name)) continue;
       const count = numel(e.shape);
-      const data = options.into?.(name, e.shape) ?? new Float32Array(count);
+      const data = options.into?.(name, e.shape) ?? largeFloat32Array(count);
       if (data.length !== count) {
         throw new Error(
           `${path}: tensor "${name}" has ${count} values, the array to read it into ${data.length}`,

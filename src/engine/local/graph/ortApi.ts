@@ -11,6 +11,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import koffi from "koffi";
+import { loadLibrary } from "../nativeLibrary.js";
 
 export type OrtDType = "float32" | "float64" | "int32" | "int64" | "bool";
 export type OrtArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
@@ -40,12 +41,10 @@ function libraryPath(): string {
 }
 
 /** Held for the life of the process: koffi unloads a library once nothing references it. */
-let library: ReturnType<typeof koffi.load> | null = null;
+let library: ReturnType<typeof loadLibrary> | null = null;
 
 function loadApi() {
-  // onnxruntime runs on the stack koffi gives a call: as large as a Linux thread's (8 MiB), not 2 MiB
-  koffi.config({ ...koffi.config(), sync_stack_size: 8 * 2 ** 20 });
-  library = koffi.load(libraryPath());
+  library = loadLibrary(libraryPath());
   const lib = library;
   const base = lib.func("void *OrtGetApiBase()")() as Ptr;
   const getApi = koffi.decode(
