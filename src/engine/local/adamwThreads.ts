@@ -20,18 +20,20 @@ export interface ParamRange extends GradRange {
   v: Float32Array;
 }
 
-/** What a worker is asked: addresses and lengths of float32 ranges. */
+/**
+ * What a worker is asked: whole float32 arrays by address and length (the worker keeps one view of each
+ * across requests: creating views is what costs, as V8 counts each one's bytes as newly allocated memory
+ * and collects garbage for it), and the [start, end) range of each to work on.
+ */
 export type WorkerRequest =
-  | { kind: "squares"; ranges: [g: bigint, n: number][] }
+  | { kind: "squares"; ranges: [g: bigint, n: number, start: number, end: number][] }
   | {
       kind: "update";
       c: AdamWCoefficients;
-      ranges: [w: bigint, g: bigint, m: bigint, v: bigint, n: number][];
+      ranges: [w: bigint, g: bigint, m: bigint, v: bigint, n: number, start: number, end: number][];
     };
 
 export type WorkerReply = { sums: number[] } | { done: true } | { error: string };
-
-const address = (a: Float32Array, i: number) => koffi.address(a) + BigInt(i * Float32Array.BYTES_PER_ELEMENT);
 
 /** The worker's module: the compiled .js, or its .ts source when this module runs from source under tsx. */
 const FROM_SOURCE = import.meta.url.endsWith(".ts");
@@ -60,7 +62,7 @@ export class AdamWThreads {
   async sumsOfSquares(ranges: readonly GradRange[]): Promise<number[]> {
     const replies = await this.each(ranges, (part) => ({
       kind: "squares",
-      ranges: part.map((r) => [address(r.g, r.start), r.end - r.start]),
+      ranges: part.map((r) => [koffi.address(r.g), r.g.length, r.start, r.end]),
     }));
     return replies.flatMap((r) => ("sums" in r ? r.sums : []));
   }
@@ -71,11 +73,13 @@ export class AdamWThreads {
       kind: "update",
       c,
       ranges: part.map((r) => [
-        address(r.w, r.start),
-        address(r.g, r.start),
-        address(r.m, r.start),
-        address(r.v, r.start),
-        r.end - r.start,
+        koffi.address(r.w),
+        koffi.address(r.g),
+        koffi.address(r.m),
+        koffi.address(r.v),
+        r.w.length,
+        r.start,
+        r.end,
       ]),
     }));
   }
