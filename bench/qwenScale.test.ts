@@ -22,12 +22,12 @@ test("scaleTable: ours beside PyTorch as speed and size ratios, RSS as a multipl
     },
     weight_mb: 1000,
     local: {
-      full: { fwd_bwd_s: 50, adamw_s: 2, step_s: 52, peak_rss_mb: 5000 },
+      full: { fwd_bwd_s: 50, adamw_s: 2, step_s: 52, step2_adamw_s: 1, step2_s: 45, peak_rss_mb: 5000 },
       lora: { fwd_bwd_s: 40, adamw_s: 0.01, peak_rss_mb: 1500 },
       sample: { sample_b1_tokens_per_s: 10, sample_b8_tokens_per_s: 40 },
     },
     pytorch: {
-      full: { fwd_bwd_s: 100, adamw_s: 1, step_s: 101, peak_rss_mb: 4000 },
+      full: { fwd_bwd_s: 100, adamw_s: 1, step_s: 101, step2_adamw_s: 0.5, step2_s: 90, peak_rss_mb: 4000 },
       lora: { fwd_bwd_s: 40, adamw_s: 0.02, peak_rss_mb: 3000 },
       sample: { sample_b1_tokens_per_s: 20, sample_b8_tokens_per_s: 40 },
     },
@@ -42,14 +42,21 @@ test("scaleTable: ours beside PyTorch as speed and size ratios, RSS as a multipl
     "≤ PyTorch",
   ]);
   assert.deepEqual(row("full FT: AdamW"), [
-    "full FT: AdamW",
+    "full FT: AdamW (first step: moments allocated)",
     "2.00 s",
     "1.00 s",
     "2.00× slower",
     "≤ PyTorch",
   ]);
+  assert.deepEqual(row("full FT: second step  "), [
+    "full FT: second step",
+    "45.00 s",
+    "90.00 s",
+    "2.00× faster",
+    "≤ PyTorch",
+  ]);
   assert.deepEqual(row("full FT: peak RSS"), [
-    "full FT: peak RSS",
+    "full FT: peak RSS (two steps)",
     "5000 MB",
     "4000 MB",
     "1.25×",
@@ -80,7 +87,7 @@ test("scaleTable: ours beside PyTorch as speed and size ratios, RSS as a multipl
   ]);
   const alone = scaleTable({ ...report, pytorch: { skipped: "no torch" } });
   assert.ok(!alone.includes("PyTorch  "), alone);
-  assert.match(alone, /full FT: peak RSS\s+5000 MB\s+5\.00×/);
+  assert.match(alone, /full FT: peak RSS \(two steps\)\s+5000 MB\s+5\.00×/);
 });
 
 test("randomWeights: std 0.02 weights, norms 1, biases 0, from the seed", () => {

@@ -156,10 +156,16 @@ export async function localWorker(
     if (steps > 1) {
       out.steps = steps;
       out.step1_peak_rss_mb = peakRssMb();
-      for (let s = 1; s < steps; s++) {
+      for (let s = 2; s <= steps; s++) {
+        t0 = performance.now();
         await engine.forwardBackward(datums, { kind: "cross_entropy" });
+        const fwdBwd = secondsSince(t0);
+        t0 = performance.now();
         await engine.optimStep({ ...DEFAULT_ADAM, learningRate: 1e-4 });
+        // the second step: the AdamW moments exist (no first-touch allocation)
+        if (s === 2) Object.assign(out, { step2_fwd_bwd_s: fwdBwd, step2_adamw_s: secondsSince(t0) });
       }
+      out.step2_s = Math.round(((out.step2_fwd_bwd_s as number) + (out.step2_adamw_s as number)) * 100) / 100;
     }
     // the peak of the training alone: a second compilation of the graph (below) leaves memory behind
     // (measured: the LoRA step's peak was 414 MB higher with it before the step)
@@ -224,6 +230,9 @@ const optionArgs = (o: ScaleOptions) => [
   String(o.newTokens),
 ];
 
+/** Full fine-tuning trains two steps (a later step runs beside the AdamW moments: its peak is the larger). */
+const stepArgs = (w: Worker) => (w === "full" ? ["--steps", "2"] : []);
+
 export interface ScaleReport {
   machine: {
     cpu: string;
@@ -256,6 +265,7 @@ export async function runScaleBench(
       "--worker",
       w,
       ...optionArgs(o),
+      ...stepArgs(w),
     ]);
   }
   let pytorch: ScaleReport["pytorch"] = { skipped: "--skip-pytorch" };
@@ -266,10 +276,14 @@ export async function runScaleBench(
     const figures = {} as Record<Worker, Record<string, unknown>>;
     for (const w of WORKERS) {
       log(`  pytorch ${w}…`);
-      figures[w] = await runChild(python, ["bench/pytorch_qwen_scale.py", "--mode", w, ...optionArgs(o)], {
-        OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? "1",
-        ...blas,
-      });
+      figures[w] = await runChild(
+        python,
+        ["bench/pytorch_qwen_scale.py", "--mode", w, ...optionArgs(o), ...stepArgs(w)],
+        {
+          OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? "1",
+          ...blas,
+        },
+      );
     }
     pytorch = figures;
   }
@@ -300,11 +314,19 @@ export function scaleTable(r: ScaleReport): string {
   const w = r.weight_mb;
   const rows: [string, Worker, string, "s" | "tok/s" | "MB", string][] = [
     ["full FT: forward+backward", "full", "fwd_bwd_s", "s", "≤ PyTorch"],
-    ["full FT: AdamW", "full", "adamw_s", "s", "≤ PyTorch"],
-    ["full FT: step", "full", "step_s", "s", "≤ PyTorch"],
+    ["full FT: AdamW (first step: moments allocated)", "full", "adamw_s", "s", "≤ PyTorch"],
+    ["full FT: step (the first)", "full", "step_s", "s", "≤ PyTorch"],
+    ["full FT: second step, AdamW", "full", "step2_adamw_s", "s", ""],
+    ["full FT: second step", "full", "step2_s", "s", "≤ PyTorch"],
     ["full FT: forward+backward, CPU time", "full", "fwd_bwd_cpu_s", "s", ""],
     ["full FT: AdamW, CPU time", "full", "adamw_cpu_s", "s", ""],
-    ["full FT: peak RSS", "full", "peak_rss_mb", "MB", `≤ 4.5× weights = ${Math.round(4.5 * w)} MB`],
+    [
+      "full FT: peak RSS (two steps)",
+      "full",
+      "peak_rss_mb",
+      "MB",
+      `≤ 4.5× weights = ${Math.round(4.5 * w)} MB`,
+    ],
     [`LoRA r${r.options.loraRank}: forward+backward`, "lora", "fwd_bwd_s", "s", "≤ PyTorch"],
     [`LoRA r${r.options.loraRank}: AdamW`, "lora", "adamw_s", "s", ""],
     [`LoRA r${r.options.loraRank}: forward+backward, CPU time`, "lora", "fwd_bwd_cpu_s", "s", ""],
