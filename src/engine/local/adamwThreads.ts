@@ -105,12 +105,18 @@ export class AdamWThreads {
     return Promise.all(parts.map((part, i) => this.ask(i, request(part))));
   }
 
-  private ask(i: number, message: WorkerRequest): Promise<WorkerReply> {
-    if (!this.workers[i]) {
+  /** Starts the workers now (they load while other work runs), if not started yet. */
+  start(): void {
+    for (let i = 0; i < this.count; i++) {
+      if (this.workers[i]) continue;
       this.workers[i] = startWorker();
       // idle workers do not keep the process alive
       this.workers[i].unref();
     }
+  }
+
+  private ask(i: number, message: WorkerRequest): Promise<WorkerReply> {
+    this.start();
     const worker = this.workers[i];
     return new Promise((resolve, reject) => {
       const onError = (e: Error) => {

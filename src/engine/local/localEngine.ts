@@ -1,5 +1,6 @@
 // The embedded engine: a Qwen2/Llama decoder traced with the graph API, compiled to ONNX per shape
-// signature and run by onnxruntime-node on the CPU; AdamW and sampling run in TypeScript around it.
+// signature and run by onnxruntime on the CPU (its C API, graph/ortApi.ts: inputs and outputs in place);
+// AdamW (on worker threads for a large model) and sampling run in TypeScript around it.
 // Datums that share an unweighted prefix are packed into one row (prefixPacking.ts); rows are
 // right-padded to a length bucket (weight 0 on padding) and split into micro-batches, so few shapes
 // are ever compiled; gradients accumulate in place (acc + this batch, in the graph) until optimStep.
@@ -459,6 +460,7 @@ export class LocalEngine implements TrainingEngine {
   }
 
   forwardBackward(datums: Datum[], loss: LossSpec): Promise<ForwardBackwardOutput> {
+    this.optimizer.prepare();
     return this.exclusive(() => this.run(datums, loss, true));
   }
 

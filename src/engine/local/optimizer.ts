@@ -67,6 +67,15 @@ export class AdamW {
     this.blockElements = options.blockElements ?? 2 ** 20;
   }
 
+  /**
+   * Starts the worker threads now when the parameters are many enough to use them, so that they load
+   * while other work runs (a forward-backward pass) rather than during the first step.
+   */
+  prepare(): void {
+    const total = [...this.params.values()].reduce((n, p) => n + p.length, 0);
+    if (total >= this.parallelMinElements) this.threads?.start();
+  }
+
   /** Stops the worker threads, if any were started. */
   async close(): Promise<void> {
     await this.threads?.close();
