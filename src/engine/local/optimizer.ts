@@ -4,6 +4,7 @@
 //   p ← p − lr · m̂ / (√v̂ + ε),  m̂ = m / (1−β1^t),  v̂ = v / (1−β2^t).
 // Gradients are first clipped by their global L2 norm (torch.nn.utils.clip_grad_norm_):
 //   g ← g · min(1, maxNorm / (‖g‖ + 1e-6)).
+// The per-element work is adamwKernel.ts, run here or, for a large model, on worker threads (adamwThreads.ts).
 import type { AdamParams } from "../types.js";
 import { type AdamWCoefficients, adamwUpdate, sumOfSquares } from "./adamwKernel.js";
 import { AdamWThreads, type GradRange, type ParamRange } from "./adamwThreads.js";
