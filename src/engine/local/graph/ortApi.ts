@@ -44,8 +44,8 @@ function libraryPath(): string {
 let library: ReturnType<typeof loadLibrary> | null = null;
 
 function loadApi() {
-  library = loadLibrary(libraryPath());
-  const lib = library;
+  const lib = loadLibrary(libraryPath());
+  library = lib;
   const base = lib.func("void *OrtGetApiBase()")() as Ptr;
   const getApi = koffi.decode(
     koffi.decode(base, 0, "void *"),
@@ -176,8 +176,8 @@ export class OrtSession {
 
   private constructor(
     private readonly session: Ptr,
-    readonly inputs: readonly TensorSpec[],
-    readonly outputs: readonly TensorSpec[],
+    private readonly inputs: readonly TensorSpec[],
+    private readonly outputs: readonly TensorSpec[],
   ) {
     this.inputNames = new CStrings(inputs.map((s) => s.name));
     this.outputNames = new CStrings(outputs.map((s) => s.name));
@@ -221,12 +221,19 @@ export class OrtSession {
   }
 
   /**
-   * Runs the model on this thread, as onnxruntime-node does: `inputs` and `outputs` in the order of the
-   * specs given at creation. (koffi's asynchronous calls would run it on libuv's workers, where glibc's
-   * per-thread malloc arenas kept onnxruntime's freed buffers: a training step's peak RSS measured 2.8×.)
+   * Runs the model on this thread, as onnxruntime-node did: `inputs` and `outputs` in the order of the
+   * specs given at creation, each array of its spec's dtype and size (the caller checks); an output may be
+   * an input's own array (an accumulation in place). koffi's asynchronous calls would run it on libuv's
+   * workers, where glibc's per-thread malloc arenas kept onnxruntime's freed buffers (the small bench's peak
+   * RSS measured 2.8×).
    */
   run(inputs: readonly OrtArray[], outputs: readonly OrtArray[]): void {
     if (this.released) throw new Error("OrtSession.run: the session was released");
+    if (inputs.length !== this.inputs.length || outputs.length !== this.outputs.length)
+      throw new Error(
+        `OrtSession.run: ${inputs.length} inputs and ${outputs.length} outputs given, the model has ` +
+          `${this.inputs.length} and ${this.outputs.length}`,
+      );
     const { api } = ort();
     const values: Ptr[] = [];
     try {
