@@ -40,12 +40,8 @@ function libraryPath(): string {
   return join(pkg, "bin", "napi-v6", process.platform, process.arch, file);
 }
 
-/** Held for the life of the process: koffi unloads a library once nothing references it. */
-let library: ReturnType<typeof loadLibrary> | null = null;
-
 function loadApi() {
   const lib = loadLibrary(libraryPath());
-  library = lib;
   const base = lib.func("void *OrtGetApiBase()")() as Ptr;
   const getApi = koffi.decode(
     koffi.decode(base, 0, "void *"),
@@ -56,6 +52,9 @@ function loadApi() {
   const fn = (index: number, signature: string) =>
     koffi.decode(koffi.decode(api, index * 8, "void *"), koffi.proto(signature));
   return {
+    // held as long as the functions are (for the life of the process): koffi unloads a library once
+    // nothing references it, and functions decoded from its table do not
+    library: lib,
     GetErrorMessage: fn(2, "const char *GetErrorMessage(void *status)"),
     CreateEnv: fn(3, "void *CreateEnv(int level, const char *logid, _Out_ void **env)"),
     CreateSessionFromArray: fn(
