@@ -51,7 +51,7 @@ function startWorker(): Worker {
 }
 
 export class AdamWThreads {
-  private workers: Worker[] = [];
+  private workers: (Worker | undefined)[] = [];
 
   constructor(readonly count: number) {
     if (!Number.isInteger(count) || count < 2)
@@ -87,7 +87,7 @@ export class AdamWThreads {
   async close(): Promise<void> {
     const workers = this.workers;
     this.workers = [];
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all(workers.map((w) => w?.terminate()));
   }
 
   /**
@@ -109,27 +109,38 @@ export class AdamWThreads {
   start(): void {
     for (let i = 0; i < this.count; i++) {
       if (this.workers[i]) continue;
-      this.workers[i] = startWorker();
-      // idle workers do not keep the process alive
-      this.workers[i].unref();
+      const worker = startWorker();
+      // idle workers do not keep the process alive; one that exits is replaced at the next request
+      worker.unref();
+      worker.once("exit", () => {
+        if (this.workers[i] === worker) this.workers[i] = undefined;
+      });
+      this.workers[i] = worker;
     }
   }
 
   private ask(i: number, message: WorkerRequest): Promise<WorkerReply> {
     this.start();
-    const worker = this.workers[i];
+    const worker = this.workers[i] as Worker;
     return new Promise((resolve, reject) => {
-      const onError = (e: Error) => {
+      const settle = () => {
         worker.off("message", onMessage);
-        reject(e);
+        worker.off("error", onFailure);
+        worker.off("exit", onFailure);
+      };
+      const onFailure = (e: Error | number) => {
+        settle();
+        if (this.workers[i] === worker) this.workers[i] = undefined;
+        reject(e instanceof Error ? e : new Error(`AdamW worker exited with code ${e}`));
       };
       const onMessage = (reply: WorkerReply) => {
-        worker.off("error", onError);
+        settle();
         if ("error" in reply) reject(new Error(`AdamW worker: ${reply.error}`));
         else resolve(reply);
       };
       worker.once("message", onMessage);
-      worker.once("error", onError);
+      worker.once("error", onFailure);
+      worker.once("exit", onFailure);
       worker.postMessage(message);
     });
   }

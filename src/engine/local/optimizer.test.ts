@@ -221,3 +221,21 @@ test("worker threads compute exactly the single thread's steps, clipping and nor
     await threaded.close();
   }
 });
+
+test("a worker thread that exits is replaced at the next step", async () => {
+  const w = Float32Array.from({ length: 40 }, (_, i) => Math.cos(i));
+  const opt = new AdamW(new Map([["w", w]]), { threads: 2, parallelMinElements: 0, blockElements: 8 });
+  const grads = new Map([["w", Float32Array.from({ length: 40 }, (_, i) => Math.sin(i))]]);
+  try {
+    await opt.step(grads, HP);
+    // the workers are private: reach one to stop it as a crash would
+    const workers = (opt as unknown as { threads: { workers: { terminate(): Promise<number> }[] } }).threads
+      .workers;
+    await workers[0].terminate();
+    const r = await opt.step(grads, HP);
+    assert.equal(r.skipped, false);
+    assert.equal(opt.stepCount, 2);
+  } finally {
+    await opt.close();
+  }
+});
