@@ -55,6 +55,8 @@ export class AdamW {
   private readonly threads: AdamWThreads | null;
   private readonly parallelMinElements: number;
   private readonly blockElements: number;
+  /** Values in all parameters. */
+  private readonly paramElements: number;
 
   /**
    * `params` are updated in place by `step`. The moments of a parameter are allocated at its first
@@ -66,6 +68,7 @@ export class AdamW {
     this.threads = threads > 1 ? new AdamWThreads(threads) : null;
     this.parallelMinElements = options.parallelMinElements ?? 2 ** 22;
     this.blockElements = options.blockElements ?? 2 ** 20;
+    this.paramElements = [...params.values()].reduce((n, p) => n + p.length, 0);
   }
 
   /**
@@ -73,8 +76,7 @@ export class AdamW {
    * while other work runs (a forward-backward pass) rather than during the first step.
    */
   prepare(): void {
-    const total = [...this.params.values()].reduce((n, p) => n + p.length, 0);
-    if (total >= this.parallelMinElements) this.threads?.start();
+    if (this.paramElements >= this.parallelMinElements) this.threads?.start();
   }
 
   /** Stops the worker threads, if any were started. */

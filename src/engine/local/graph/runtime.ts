@@ -33,35 +33,14 @@ export function defaultThreadCount(env: NodeJS.ProcessEnv = process.env): number
   return n;
 }
 
-function arrayMatches(dtype: DType, data: FeedArray): boolean {
-  switch (dtype) {
-    case "float32":
-      return data instanceof Float32Array;
-    case "float64":
-      return data instanceof Float64Array;
-    case "int32":
-      return data instanceof Int32Array;
-    case "int64":
-      return data instanceof BigInt64Array;
-    case "bool":
-      return data instanceof Uint8Array;
-  }
-}
-
-function newArray(dtype: DType, n: number): FeedArray {
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(n);
-    case "float64":
-      return new Float64Array(n);
-    case "int32":
-      return new Int32Array(n);
-    case "int64":
-      return new BigInt64Array(n);
-    case "bool":
-      return new Uint8Array(n);
-  }
-}
+/** The typed array of each dtype: what a feed or output of that dtype must be. */
+const ARRAY_OF: Record<DType, new (n: number) => FeedArray> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  bool: Uint8Array,
+};
 
 export class CompiledGraph {
   private constructor(
@@ -119,7 +98,7 @@ export class CompiledGraph {
     for (const spec of this.outputSpecs) {
       const target = into[spec.name];
       if (target) checkArray("output", spec, target);
-      out[spec.name] = target ?? newArray(spec.dtype, shapeSize(spec.shape));
+      out[spec.name] = target ?? new ARRAY_OF[spec.dtype](shapeSize(spec.shape));
     }
     this.session.run(
       inputs,
@@ -137,7 +116,7 @@ export class CompiledGraph {
 }
 
 function checkArray(kind: "input" | "output", spec: TensorSpec, data: FeedArray): void {
-  if (arrayMatches(spec.dtype, data) && data.length === shapeSize(spec.shape)) return;
+  if (data instanceof ARRAY_OF[spec.dtype] && data.length === shapeSize(spec.shape)) return;
   throw new Error(
     `CompiledGraph.run: ${kind} "${spec.name}" needs ${spec.dtype}[${spec.shape.join(",")}] ` +
       `(${shapeSize(spec.shape)} values), got ${data.constructor.name} of length ${data.length}`,
