@@ -28,6 +28,19 @@ import { tinyModelConfig } from "./tinyModelConfig.js";
 import { float64BatchFeeds, float64Parameters } from "./float64Feeds.js";
 
 const tiny = tinyModelConfig({ tieWordEmbeddings: false });
+/** PPO's policy loss with the critic's term, for the finite-difference checks. */
+const PPO_WITH_CRITIC = {
+  kind: "policy" as const,
+  policy: "ppo" as const,
+  clipLow: 0.8,
+  clipHigh: 1.2,
+  klCoef: 0,
+  klEstimator: "k3" as const,
+  entropyCoef: 0.05,
+  valueCoef: 0.7,
+  valueClip: 0.2,
+  valueScale: 3,
+};
 
 const tmp = mkdtempSync(join(tmpdir(), "rlvr-value-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -175,18 +188,7 @@ test("policy loss with the critic in the same pass: value head and trunk gradien
   const rng = new Rng(6);
   const B = 1;
   const T = 6;
-  const spec = {
-    kind: "policy" as const,
-    policy: "ppo" as const,
-    clipLow: 0.8,
-    clipHigh: 1.2,
-    klCoef: 0,
-    klEstimator: "k3" as const,
-    entropyCoef: 0.05,
-    valueCoef: 0.7,
-    valueClip: 0.2,
-    valueScale: 3,
-  };
+  const spec = PPO_WITH_CRITIC;
   const g = trainingGraph(tiny, spec, B, T, true, "float64");
   const compiled = await CompiledGraph.compile(g);
   const input = Array.from({ length: T }, () => rng.int(0, tiny.vocabSize - 1));
@@ -335,18 +337,7 @@ test("under LoRA the head and the adapters get their gradients in one pass (crit
   const packed = packedFeeds(tiny, [datum], packDatums([datum], 64), B, T, []);
   const adapters = trainedAdapters(lora, 3);
   const head = [VALUE_HEAD_WEIGHT, VALUE_HEAD_BIAS];
-  const policy = {
-    kind: "policy" as const,
-    policy: "ppo" as const,
-    clipLow: 0.8,
-    clipHigh: 1.2,
-    klCoef: 0,
-    klEstimator: "k3" as const,
-    entropyCoef: 0.05,
-    valueCoef: 0.7,
-    valueClip: 0.2,
-    valueScale: 3,
-  };
+  const policy = PPO_WITH_CRITIC;
   const graphs = [
     trainingGraph(tiny, policy, B, T, true, "float64", lora),
     valueTrainingGraph(
