@@ -173,7 +173,7 @@ export async function localWorker(
     // the part of the first forward+backward that is tracing and compiling (the engine does it once per shape)
     t0 = performance.now();
     const rows = Math.max(1, Math.floor(o.microBatchTokens / o.seqLen));
-    const g = trainingGraph(cfg, { kind: "cross_entropy" }, rows, o.seqLen, true, "float32", lora, true);
+    const g = trainingGraph(cfg, { kind: "cross_entropy" }, rows, o.seqLen, true, { lora, accumulate: true });
     await (await CompiledGraph.compile(g, { intraOpNumThreads: o.threads })).release();
     out.compile_s = secondsSince(t0);
   }

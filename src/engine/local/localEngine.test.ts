@@ -8,7 +8,7 @@ import { checkpointProblem, writeManifest } from "../../run/checkpointManifest.j
 import { DEFAULT_ADAM, type Datum, type LossSpec } from "../types.js";
 import { Graph } from "./graph/graph.js";
 import { CompiledGraph } from "./graph/runtime.js";
-import { addRows, EMBED_ROWS_OUTPUT, LocalEngine, trainingGraph } from "./localEngine.js";
+import { addRows, EMBED_ROWS_OUTPUT, HEAD_ROWS_OUTPUT, LocalEngine, trainingGraph } from "./localEngine.js";
 import { causalAttention, declareParameters, decoderHidden, lmHead, ropeConstants } from "./model.js";
 import type { ModelConfig } from "./modelConfig.js";
 import { packDatums, packedFeeds } from "./prefixPacking.js";
@@ -420,30 +420,27 @@ test("addRows adds each row into the table at its token's row, repeats summed", 
 });
 
 for (const tied of [true, false]) {
-  test(`accumulated gradients (embedding rows added by the engine) equal the graph's own (${tied ? "tied" : "untied"} embeddings)`, async () => {
+  test(`accumulated gradients over a large vocabulary (embedding rows, vocabulary-sliced head) equal the graph's own (${tied ? "tied" : "untied"} embeddings)`, async () => {
     const cfg = tinyModelConfig({ tieWordEmbeddings: tied });
+    // any table counts as large; slices of 4 rows for a micro-batch of 16 tokens (11 = 4 + 4 + 3)
+    const largeVocabulary = { minValues: 0, sliceValues: 64 };
     const engine = LocalEngine.fromConfig(cfg, 5, {
       intraOpNumThreads: 1,
       microBatchTokens: 8,
       maxPackTokens: 0,
-      embeddingRowsMinValues: 0,
+      largeVocabulary,
     });
-    // the rows leave the accumulating graph when the table is large enough (here: any size)
-    const rowsOut = (min?: number) =>
-      trainingGraph(
-        cfg,
-        { kind: "cross_entropy" },
-        1,
-        8,
-        true,
-        "float32",
-        undefined,
-        true,
-        32,
-        min,
-      ).outputs.some((o) => o.name === EMBED_ROWS_OUTPUT);
-    assert.equal(rowsOut(0), true);
-    assert.equal(rowsOut(), false);
+    const outputs = (large?: typeof largeVocabulary) =>
+      trainingGraph(cfg, { kind: "cross_entropy" }, 1, 16, true, {
+        accumulate: true,
+        largeVocabulary: large,
+      }).outputs.map((o) => o.name);
+    const head = tied ? "model.embed_tokens.weight" : "lm_head.weight";
+    assert.deepEqual(
+      outputs(largeVocabulary).filter((n) => n.startsWith("rows:") || n.startsWith(`grad:${head}`)),
+      [`grad:${head}[0:4]`, `grad:${head}[4:8]`, `grad:${head}[8:11]`, HEAD_ROWS_OUTPUT, EMBED_ROWS_OUTPUT],
+    );
+    assert.ok(!outputs().some((n) => n.startsWith("rows:") || n.includes("[")));
     // vocabulary 11: tokens repeat within and across micro-batches
     const datums: Datum[] = [
       [1, 4, 4, 7, 2, 9, 4, 1],
@@ -454,9 +451,9 @@ for (const tied of [true, false]) {
       weights: s.slice(1).map((_, t) => 0.1 * (t + 1)),
     }));
     const loss: LossSpec = { kind: "cross_entropy" };
-    await engine.forwardBackward(datums, loss);
+    const fb = await engine.forwardBackward(datums, loss);
     const accumulated = engine.accumulatedGradients()!;
-    assert.ok(accumulated.has("model.embed_tokens.weight"));
+    assert.ok(accumulated.has("model.embed_tokens.weight") && accumulated.has(head));
     // the same batch in one graph without accumulation: the table's gradient comes from its [V, D] scatter there
     const g = trainingGraph(cfg, loss, 2, 7, true);
     assert.ok(!g.outputs.some((o) => o.name === EMBED_ROWS_OUTPUT));
@@ -475,6 +472,11 @@ for (const tied of [true, false]) {
       const err = relErrByNorm(accumulated.get(name)!, out[`grad:${name}`] as Float32Array);
       assert.ok(err < 1e-5, `gradient ${name}: ${err}`);
     }
+    const lp = out.logprobs as Float32Array;
+    assert.ok(maxAbsDiff(fb.logprobs.flat(), [...lp]) < 1e-5);
+    // the forward-only graph (scoring) takes the sliced head too
+    const sequences = datums.map((d) => [d.inputTokens[0], ...d.targetTokens]);
+    assert.ok(maxAbsDiff((await engine.computeLogprobs(sequences)).flat(), [...lp]) < 1e-5);
     await compiled.release();
     await engine.close();
   });

@@ -66,6 +66,7 @@ import { AdamW } from "./optimizer.js";
 import { locateTensors, readTensors, writeTensors } from "./shardedSafetensors.js";
 import { readSafetensorsFile, writeSafetensors } from "./safetensors.js";
 import { type OnToken, Sampler } from "./sampler.js";
+import { parseRowSlice, rowSliceName, vocabSlicedHead, vocabSlices } from "./vocabSlicedHead.js";
 import { largeFloat32Array } from "./hugePages.js";
 import {
   criticTerm,
@@ -106,8 +107,8 @@ export interface LocalEngineOptions {
   valueHead?: boolean;
   /** Train LoRA adapters on frozen weights instead of the weights (lora.ts). Default: full fine-tuning. */
   lora?: LocalLoraOptions;
-  /** See EMBEDDING_ROWS_MIN_VALUES (its default); tests set 0 to take the rows path with a tiny table. */
-  embeddingRowsMinValues?: number;
+  /** See LARGE_VOCABULARY (its default); tests set small values to take the large-vocabulary path with a tiny table. */
+  largeVocabulary?: LargeVocabulary;
 }
 
 /** LoRA training: only the adapters (and their AdamW moments) are trained, checkpointed and stored. */
@@ -153,30 +154,55 @@ function chunkedHead(
 
 /** The token embedding table. */
 const EMBED = "model.embed_tokens.weight";
-/**
- * The output of an accumulating full fine-tuning graph that holds the gradient of each looked-up embedding
- * row, [B·T, D]: the engine adds row i into the table's gradient at row tokens[i] (a [V, D] scatter in the
- * graph would allocate the whole table's size, 544 MB for Qwen2.5's vocabulary, several times per micro-batch).
- */
-export const EMBED_ROWS_OUTPUT = `rows:${EMBED}`;
+
+/** The LM head's weight: the embedding table when tied. */
+const headWeightName = (cfg: ModelConfig) => (cfg.tieWordEmbeddings ? EMBED : "lm_head.weight");
 
 /**
- * Smallest embedding table (values) whose lookup gradient leaves the graph as rows. A smaller table keeps the
- * in-graph one-hot GEMM, cheap at its size: over several accumulations its sums round as the stored reference
- * runs did (test-data/metrics-reference), which acc + (head + rows) in the graph and (acc + head) + rows in
- * the engine do not. 2²⁴ values are 64 MiB of float32; Qwen2.5's table is 136M values.
+ * The output of an accumulating full fine-tuning graph over a large vocabulary that holds the gradient of each
+ * looked-up embedding row, [B·T, D]: the engine adds row i into the table's gradient at row tokens[i] (a [V, D]
+ * scatter in the graph would allocate the whole table's size, 544 MB for Qwen2.5's vocabulary).
  */
-export const EMBEDDING_ROWS_MIN_VALUES = 2 ** 24;
+export const EMBED_ROWS_OUTPUT = `rows:${EMBED}`;
+/** Likewise the head's target logits' part of its weight's gradient, [B·T, D], added at row targets[i]. */
+export const HEAD_ROWS_OUTPUT = "rows:lm_head:targets";
+
+/**
+ * When a vocabulary counts as large: a [V, D] table of at least `minValues` values. Accumulating full
+ * fine-tuning graphs then take the embedding lookup's gradient out as rows (EMBED_ROWS_OUTPUT), and every graph
+ * but LoRA's training one computes the LM head a slice of the vocabulary at a time (vocabSlicedHead.ts), each
+ * slice's [tokens, rows] tensors at most `sliceValues` values. A smaller table keeps the plain head and the
+ * in-graph one-hot GEMM, cheap at its size: their sums round as the stored reference runs did
+ * (test-data/metrics-reference). 2²⁴ values are 64 MiB of float32; Qwen2.5's table is 136M values.
+ */
+export interface LargeVocabulary {
+  minValues: number;
+  sliceValues: number;
+}
+export const LARGE_VOCABULARY: LargeVocabulary = { minValues: 2 ** 24, sliceValues: 2 ** 22 };
+
+export interface TrainingGraphOptions {
+  /** Default float32. */
+  dtype?: DType;
+  /** Train these adapters only (the weights are frozen: no gradient of theirs is computed). */
+  lora?: LoraSpec & { dropout?: number };
+  /** Each gradient output is an input acc:<name> plus this batch's gradient (accumulation in place). */
+  accumulate?: boolean;
+  /** See HEAD_CHUNK_TOKENS (its default). */
+  headChunkTokens?: number;
+  /** See LARGE_VOCABULARY (its default). */
+  largeVocabulary?: LargeVocabulary;
+}
 
 /**
  * The model graph for B rows of T tokens (packed rows: prefixPacking.ts gives the mask and rotary
  * tables): per-token target logprobs and entropies, the loss of `spec`, and (when `withGrad`) the
- * gradient of the loss for every parameter, or with `lora` for every adapter only (the weights are
- * frozen: no gradient of theirs is computed). With `accumulate`, each gradient output is an input
- * `acc:<name>` plus this batch's gradient, so that the engine accumulates micro-batches in place, and
- * (without LoRA, for a table of at least `embeddingRowsMinValues` values) the embedding lookup's part of the
- * table's gradient is the output EMBED_ROWS_OUTPUT instead (`grad:` of the table then holds only the tied
- * LM head's part; an untied table has no `grad:` output).
+ * gradient of the loss for every parameter, or with `lora` for every adapter only. With `accumulate`, each
+ * gradient output grad:<name> is an input acc:<name> plus this batch's gradient, so that the engine
+ * accumulates micro-batches in place; over a large vocabulary (LargeVocabulary) without LoRA the embedding
+ * lookup's gradient leaves as EMBED_ROWS_OUTPUT, and the head weight's as one grad:<name>[start:end] per
+ * vocabulary slice (inputs <name>[start:end] and acc:<name>[start:end], views of the weight and its
+ * accumulator) plus HEAD_ROWS_OUTPUT; the table then has no whole grad: output.
  * A LoRA dropout p > 0 applies in the graph with gradients only, with keep masks fed as bool inputs
  * (lora.ts dropoutMaskShapes); forward-only graphs (scoring, evaluation) have no dropout. Under LoRA with
  * gradients, the LM head runs over chunks of `headChunkTokens` tokens (see HEAD_CHUNK_TOKENS).
@@ -187,12 +213,10 @@ export function trainingGraph(
   B: number,
   T: number,
   withGrad: boolean,
-  dtype: DType = "float32",
-  lora?: LoraSpec & { dropout?: number },
-  accumulate = false,
-  headChunkTokens = HEAD_CHUNK_TOKENS,
-  embeddingRowsMinValues = EMBEDDING_ROWS_MIN_VALUES,
+  options: TrainingGraphOptions = {},
 ): Graph {
+  const { dtype = "float32", lora, accumulate = false } = options;
+  const largeVocabulary = options.largeVocabulary ?? LARGE_VOCABULARY;
   const g = new Graph();
   const params = declareParameters(g, cfg, dtype);
   const adapters = lora ? declareAdapters(g, cfg, lora, dtype) : new Map<string, Tensor>();
@@ -206,12 +230,13 @@ export function trainingGraph(
   const slidingMask = cfg.slidingWindow ? g.input("sliding_mask", [B, 1, 1, T, T], dtype) : undefined;
   const cos = g.input("cos", [B, T, 1, cfg.headDim], dtype);
   const sin = g.input("sin", [B, T, 1, cfg.headDim], dtype);
+  const largeVocab = cfg.vocabSize * cfg.hiddenSize >= largeVocabulary.minValues;
+  const accumulatesWeights = withGrad && accumulate && !lora;
   // the lookup cut from the table (stopGradient): its gradient leaves the graph as rows, not as a [V, D] scatter
-  const sparseEmbedding =
-    withGrad && accumulate && !lora && cfg.vocabSize * cfg.hiddenSize >= embeddingRowsMinValues;
-  const embedded = sparseEmbedding
-    ? op.reshape(op.gather(op.stopGradient(params.get(EMBED)!), tokens), [B * T, cfg.hiddenSize])
-    : undefined;
+  const embedded =
+    accumulatesWeights && largeVocab
+      ? op.reshape(op.gather(op.stopGradient(params.get(EMBED)!), tokens), [B * T, cfg.hiddenSize])
+      : undefined;
   const dropoutP = withGrad && lora?.dropout ? lora.dropout : 0;
   const keepMasks = new Map<string, Tensor>();
   if (lora && dropoutP > 0)
@@ -227,10 +252,27 @@ export function trainingGraph(
     loraDropout:
       dropoutP > 0 ? { p: dropoutP, keep: (l, m) => keepMasks.get(dropoutMaskName(l, m))! } : undefined,
   });
+  const headName = headWeightName(cfg);
+  // the vocabulary-sliced head where its weight's gradient is accumulated in place or none is computed
+  const slices =
+    largeVocab && (accumulatesWeights || !withGrad)
+      ? vocabSlices(cfg.vocabSize, B * T, largeVocabulary.sliceValues)
+      : null;
+  const sliced = slices
+    ? vocabSlicedHead(
+        hidden,
+        params.get(headName)!,
+        slices.map((s) => g.input(rowSliceName(headName, s), [s.end - s.start, cfg.hiddenSize], dtype)),
+        targets,
+      )
+    : null;
   let lp: Tensor;
   let entropy: Tensor;
-  if (withGrad && lora) {
-    const lpH = chunkedHead(cfg, params, hidden, targets, headChunkTokens);
+  if (sliced) {
+    lp = op.reshape(sliced.logprobs_N1, [B, T]);
+    entropy = op.reshape(sliced.entropy_N1, [B, T]);
+  } else if (withGrad && lora) {
+    const lpH = chunkedHead(cfg, params, hidden, targets, options.headChunkTokens ?? HEAD_CHUNK_TOKENS);
     lp = op.reshape(op.slice(lpH, 1, 0, 1), [B, T]);
     entropy = op.reshape(op.slice(lpH, 1, 1, 2), [B, T]);
   } else {
@@ -249,19 +291,33 @@ export function trainingGraph(
   g.output("loss", loss);
   g.output("logprobs", lp);
   g.output("entropy", entropy);
-  if (withGrad) {
-    const trained = lora ? adapters : params;
-    // an untied table's only gradient is then the rows'
-    const names = [...trained.keys()].filter(
-      (n) => !(sparseEmbedding && n === EMBED && !cfg.tieWordEmbeddings),
+  if (!withGrad) return g;
+  // what autodiff differentiates: the loss, and with the sliced head (its backward pass written out) the
+  // trunk's part h·sg(∂L/∂h), whose gradient carries ∂L/∂h into the trunk
+  let objective = loss;
+  if (sliced && slices) {
+    const N = B * T;
+    const [dLp, dEntropy] = gradients(loss, [lp, entropy]);
+    const accs = slices.map((s) =>
+      g.input(`acc:${rowSliceName(headName, s)}`, [s.end - s.start, cfg.hiddenSize], dtype),
     );
-    const grads = gradients(loss, [...names.map((n) => trained.get(n)!), ...(embedded ? [embedded] : [])]);
-    names.forEach((n, i) => {
-      const acc = accumulate ? g.input(`acc:${n}`, grads[i].shape, dtype) : null;
-      g.output(`grad:${n}`, acc ? op.add(acc, grads[i]) : grads[i]);
-    });
-    if (embedded) g.output(EMBED_ROWS_OUTPUT, grads[names.length]);
+    const back = sliced.backward(op.reshape(dLp, [N, 1]), op.reshape(dEntropy, [N, 1]), accs);
+    for (const [k, dW] of back.weightSlices.entries())
+      g.output(`grad:${rowSliceName(headName, slices[k])}`, dW);
+    g.output(HEAD_ROWS_OUTPUT, back.targetRows_ND);
+    objective = op.add(loss, op.sumAll(op.mul(hidden, op.stopGradient(back.hidden_ND))));
   }
+  const trained = lora ? adapters : params;
+  // the table's and head's gradients leave as rows and slices when large
+  const names = [...trained.keys()].filter(
+    (n) => !(embedded && n === EMBED && !cfg.tieWordEmbeddings) && !(sliced && n === headName),
+  );
+  const grads = gradients(objective, [...names.map((n) => trained.get(n)!), ...(embedded ? [embedded] : [])]);
+  names.forEach((n, i) => {
+    const acc = accumulate ? g.input(`acc:${n}`, grads[i].shape, dtype) : null;
+    g.output(`grad:${n}`, acc ? op.add(acc, grads[i]) : grads[i]);
+  });
+  if (embedded) g.output(EMBED_ROWS_OUTPUT, grads[names.length]);
   return g;
 }
 
@@ -725,18 +781,11 @@ export class LocalEngine implements TrainingEngine {
         () =>
           spec.kind === "value"
             ? valueTrainingGraph(this.config, spec, B, T, withGrad, "float32", this.lora ?? undefined)
-            : trainingGraph(
-                this.config,
-                spec,
-                B,
-                T,
-                withGrad,
-                "float32",
-                this.lora ?? undefined,
-                withGrad,
-                HEAD_CHUNK_TOKENS,
-                this.options.embeddingRowsMinValues,
-              ),
+            : trainingGraph(this.config, spec, B, T, withGrad, {
+                lora: this.lora ?? undefined,
+                accumulate: withGrad,
+                largeVocabulary: this.options.largeVocabulary,
+              }),
         // onnxruntime's memory pattern (one block laid out for all of a run's tensors) measured 154 MB more
         // at a LoRA 0.5B step's peak than allocating each tensor (bench/memoryProbe.ts, docs/experiments/bench.md)
         withGrad ? { memPattern: false } : {},
@@ -769,13 +818,31 @@ export class LocalEngine implements TrainingEngine {
           this.grads?.set(name, a);
         }
       }
+      // the vocabulary-sliced head's weight slices, and their accumulators, are views: no copy
+      const D = this.config.hiddenSize;
+      for (const input of compiled.inputNames) {
+        const isAcc = input.startsWith("acc:");
+        const slice = parseRowSlice(isAcc ? input.slice(4) : input);
+        if (!slice) continue;
+        const whole = isAcc ? acc?.get(slice.name) : this.weights.get(slice.name);
+        if (!whole) throw new Error(`forwardBackward: the graph's input ${input} slices no known array`);
+        feeds[input] = whole.subarray(slice.start * D, slice.end * D);
+        if (isAcc) {
+          into[`grad:${input.slice(4)}`] = feeds[input] as Float32Array;
+          this.grads?.set(slice.name, whole);
+        }
+      }
       const out = await compiled.run(feeds, into);
       lossSum += Number(out.loss[0]);
-      const embedRows = out[EMBED_ROWS_OUTPUT] as Float32Array | undefined;
-      if (acc && embedRows) {
-        const table = acc.get(EMBED)!;
-        addRows(table, embedRows, packed.tokens, this.config.hiddenSize);
-        this.grads?.set(EMBED, table);
+      // the rows of the large-vocabulary graph's table gradients, added where their tokens say
+      for (const [output, name, at] of [
+        [EMBED_ROWS_OUTPUT, EMBED, packed.tokens],
+        [HEAD_ROWS_OUTPUT, headWeightName(this.config), packed.targets],
+      ] as const) {
+        const rows = out[output] as Float32Array | undefined;
+        if (!acc || !rows) continue;
+        addRows(acc.get(name)!, rows, at, D);
+        this.grads?.set(name, acc.get(name)!);
       }
       if (spec.kind === "value") {
         const v = out.values as Float32Array;

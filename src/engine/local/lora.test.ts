@@ -101,7 +101,7 @@ test("the adapters' gradient (policy loss, all seven linear layers, GQA, bias) m
   const rows = packDatums(datums, 0);
   const B = 2;
   const T = 8;
-  const g = trainingGraph(tiny, spec, B, T, true, "float64", allLinear);
+  const g = trainingGraph(tiny, spec, B, T, true, { dtype: "float64", lora: allLinear });
   const grads = g.outputs.filter((o) => o.name.startsWith("grad:")).map((o) => o.name.slice(5));
   assert.deepEqual(grads.sort(), [...adapterShapes(tiny, allLinear).keys()].sort());
   const compiled = await CompiledGraph.compile(g);
@@ -306,7 +306,7 @@ test("with dropout, the adapters' gradient (fixed masks) matches finite differen
   }));
   const B = 2;
   const T = 8;
-  const g = trainingGraph(tiny, spec, B, T, true, "float64", lora);
+  const g = trainingGraph(tiny, spec, B, T, true, { dtype: "float64", lora });
   const compiled = await CompiledGraph.compile(g);
   const feeds: Record<string, FeedArray> = {
     ...float64BatchFeeds(packedFeeds(tiny, datums, packDatums(datums, 0), B, T, [])),
@@ -334,7 +334,7 @@ test("with dropout, the adapters' gradient (fixed masks) matches finite differen
 
 test("dropout 0 builds the graph without masks; dropout acts in forwardBackward only, reproducibly, and resumes exactly", async () => {
   const spec: LossSpec = { kind: "cross_entropy" };
-  const noDropout = trainingGraph(tiny, spec, 1, 8, true, "float32", { ...allLinear, dropout: 0 });
+  const noDropout = trainingGraph(tiny, spec, 1, 8, true, { lora: { ...allLinear, dropout: 0 } });
   assert.ok(!noDropout.inputs.some((t) => t.source.kind === "input" && t.source.name.startsWith("dropout:")));
   const params = initParameters(tiny, 3, 0.3);
   const adapters = randomAdapters(tiny, allLinear, 6);
@@ -406,7 +406,7 @@ test("the LM head in chunks (LoRA): logprobs, entropy and loss equal the whole h
   feeds.samplingLogprobs = Float64Array.from({ length: B * T }, (_, i) => -2 - 0.1 * (i % 5));
   const run = async (withGrad: boolean, dtype: "float32" | "float64", chunk?: number) => {
     const c = await CompiledGraph.compile(
-      trainingGraph(tiny, spec, B, T, withGrad, dtype, allLinear, false, chunk),
+      trainingGraph(tiny, spec, B, T, withGrad, { dtype, lora: allLinear, headChunkTokens: chunk }),
     );
     const f32 = (x: FeedArray) => (x instanceof Float64Array ? Float32Array.from(x) : x);
     const out = await c.run(

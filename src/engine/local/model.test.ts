@@ -105,7 +105,7 @@ test("whole-model gradient (policy loss: PPO clip + k3 KL + entropy, tied head, 
   );
   const B = 2;
   const T = 8;
-  const g = trainingGraph(tiny, spec, B, T, true, "float64");
+  const g = trainingGraph(tiny, spec, B, T, true, { dtype: "float64" });
   const compiled = await CompiledGraph.compile(g);
   // a wider init than 0.02 so that every path carries a gradient well above rounding
   const params = initParameters(tiny, 9, 0.5);

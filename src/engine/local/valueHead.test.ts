@@ -189,7 +189,7 @@ test("policy loss with the critic in the same pass: value head and trunk gradien
   const B = 1;
   const T = 6;
   const spec = PPO_WITH_CRITIC;
-  const g = trainingGraph(tiny, spec, B, T, true, "float64");
+  const g = trainingGraph(tiny, spec, B, T, true, { dtype: "float64" });
   const compiled = await CompiledGraph.compile(g);
   const input = Array.from({ length: T }, () => rng.int(0, tiny.vocabSize - 1));
   const datum: Datum = {
@@ -339,7 +339,7 @@ test("under LoRA the head and the adapters get their gradients in one pass (crit
   const head = [VALUE_HEAD_WEIGHT, VALUE_HEAD_BIAS];
   const policy = PPO_WITH_CRITIC;
   const graphs = [
-    trainingGraph(tiny, policy, B, T, true, "float64", lora),
+    trainingGraph(tiny, policy, B, T, true, { dtype: "float64", lora }),
     valueTrainingGraph(
       tiny,
       { kind: "value", clipRange: 0.2, coef: 0.7, scale: 3 },

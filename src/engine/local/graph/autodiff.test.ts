@@ -142,6 +142,11 @@ const cases: Case[] = [
       ),
   },
   {
+    name: "after (b is only waited for)",
+    inputs: [{ shape: [2, 3] }, { shape: [4, 2] }],
+    build: ([a, b]) => op.after(op.mul(a, 2), [op.mul(b, b)]),
+  },
+  {
     name: "cast round trip (float64→float64)",
     inputs: [{ shape: [3] }],
     build: ([a]) => op.cast(op.mul(a, a), "float64"),
@@ -171,6 +176,17 @@ test("stopGradient blocks exactly its path", async () => {
   const x = Float64Array.of(-1, 0, 0.5, 2);
   const out = (await compiled.run({ a: x })).grad as Float64Array;
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(out[i] - Math.exp(x[i])) < 1e-12, `element ${i}: ${out[i]}`);
+});
+
+test("nothing computed from a stopGradient's output is differentiated (reduceMax has no rule)", async () => {
+  const g = new Graph();
+  const a = g.input("a", [2, 3], "float64");
+  // d/da Σ a·max_row(sg(a)) = max_row(a), broadcast over the row
+  const [grad] = gradients(op.sumAll(op.mul(a, op.reduceMax(op.stopGradient(a), [1], true))), [a]);
+  g.output("grad", grad);
+  const compiled = await CompiledGraph.compile(g);
+  const out = (await compiled.run({ a: Float64Array.of(1, 5, -2, 0, -3, 4) })).grad as Float64Array;
+  assert.deepEqual([...out], [5, 5, 5, 4, 4, 4]);
 });
 
 test("float32 casts pass gradients back (FD with a wide step, float32 rounding)", async () => {

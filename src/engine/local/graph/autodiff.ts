@@ -85,6 +85,8 @@ const rules: Record<string, VjpRule> = {
     return [op.where(op.less(attrs.hi as number, x), zero, outside)];
   },
   StopGradient: () => [null],
+  // x passes through; the tensors it waits for get no gradient
+  After: ({ inputs }, g) => [g, ...inputs.slice(1).map(() => null)],
   // float→float casts pass the gradient back in the source dtype
   Cast: ({ inputs: [x] }, g) => [x.isFloat ? op.cast(g, x.dtype) : null],
   Less: () => [null, null],
@@ -210,10 +212,12 @@ export function gradients(y: Tensor, wrt: readonly Tensor[], seed?: Tensor): Ten
     throw new Error(`gradients: seed ${seed} does not match ${y}`);
   }
   const nodes = topologicalNodes([y]);
-  // Forward sweep: which tensors depend on a wrt tensor (only those need gradients).
+  // Forward sweep: which tensors depend on a wrt tensor (only those need gradients); nothing past a
+  // StopGradient does, so no backward node is made for what is computed from its output.
   const live = new Set<number>(wrt.map((t) => t.id));
   for (const n of nodes) {
-    if (n.inputs.some((t) => live.has(t.id)) && n.output.isFloat) live.add(n.output.id);
+    if (n.op !== "StopGradient" && n.inputs.some((t) => live.has(t.id)) && n.output.isFloat)
+      live.add(n.output.id);
   }
   const pending = new Map<number, Tensor[]>();
   const accumulate = (t: Tensor, g: Tensor) => {

@@ -216,9 +216,22 @@ function lowerNode(L: Lowering, node: Node, ins: string[], out: string): void {
       });
       return;
     case "ReduceMean":
+    case "ReduceMax":
       // opset < 18: axes is an attribute
-      L.node("ReduceMean", ins, out, { axes: attrs.axes as number[], keepdims: attrs.keepdims ? 1 : 0 });
+      L.node(node.op, ins, out, { axes: attrs.axes as number[], keepdims: attrs.keepdims ? 1 : 0 });
       return;
+    case "After": {
+      // ONNX has no ordering edge: x is concatenated with an empty slice of each dependency (no values move
+      // but x's; a copy, so the op belongs on small tensors)
+      const rest = x.shape.slice(1);
+      const empties = node.inputs.slice(1).map((_, i) => {
+        const none = L.node("Slice", [ins[i + 1], L.int64([0]), L.int64([0]), L.int64([0])], L.fresh("none"));
+        // allowzero: the 0 is a length, not "copy this dimension"
+        return L.node("Reshape", [none, L.int64([0, ...rest])], L.fresh("none"), { allowzero: 1 });
+      });
+      L.node("Concat", [ins[0], ...empties], out, { axis: 0 });
+      return;
+    }
     case "RMSNorm":
       // ORT's contrib kernel, registered in the ONNX domain
       L.node("SimplifiedLayerNormalization", ins, out, { axis: -1, epsilon: { float: attrs.eps as number } });

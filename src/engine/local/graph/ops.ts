@@ -75,6 +75,18 @@ export function stopGradient(x: Tensor): Tensor {
   return x.graph.addNode("StopGradient", [x], {}, x.shape, x.dtype);
 }
 
+/**
+ * x, computed only after `deps` (an ordering edge, no data). onnxruntime orders nodes by a depth-first walk
+ * back from the outputs, which runs two consumers of one tensor far apart when they lie on different paths;
+ * a node that needs both keeps them together, so that the tensor is freed early.
+ */
+export function after(x: Tensor, deps: readonly Tensor[]): Tensor {
+  if (deps.length === 0) return x;
+  if (x.rank === 0 || deps.some((d) => d.rank === 0))
+    throw new Error(`After: ${x} and its dependencies ${deps.join(", ")} need rank ≥ 1`);
+  return x.graph.addNode("After", [x, ...deps], {}, x.shape, x.dtype);
+}
+
 /** a < b as bool (not differentiable). */
 export function less(a: Operand, b: Operand): Tensor {
   const [ta, tb] = operands(a, b, "Less");
@@ -216,6 +228,9 @@ export const reduceSum = (x: Tensor, axes: readonly number[], keepdims = false) 
 /** mean over `axes`. */
 export const reduceMean = (x: Tensor, axes: readonly number[], keepdims = false) =>
   reduce("ReduceMean", x, axes, keepdims);
+/** max over `axes` (no gradient rule: used where no gradient flows). */
+export const reduceMax = (x: Tensor, axes: readonly number[], keepdims = false) =>
+  reduce("ReduceMax", x, axes, keepdims);
 /** Σ of all elements, shape []. */
 export const sumAll = (x: Tensor) =>
   reduceSum(

@@ -74,6 +74,10 @@ export class CompiledGraph {
     return this.outputSpecs.map((s) => s.name);
   }
 
+  get inputNames(): readonly string[] {
+    return this.inputSpecs.map((s) => s.name);
+  }
+
   /** Whether the graph has an input of this name. */
   hasInput(name: string): boolean {
     return this.inputSpecs.some((s) => s.name === name);
