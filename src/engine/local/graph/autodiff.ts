@@ -32,6 +32,18 @@ function expandReduced(node: Node, g: Tensor): Tensor {
   return op.expand(op.reshape(g, kept), x.shape);
 }
 
+/**
+ * A forward tensor as a rule reads it: SwiGLU's output ([tokens, intermediate], the largest a layer keeps)
+ * recomputed from its inputs, which SwiGLU's own rule keeps anyway, so that it is freed after the forward
+ * pass. Written a·σ(a)·b, the same floats as the forward pass's QuickGelu(a)·b, in a form onnxruntime does not
+ * merge with it (its σ(a) and a·σ(a) are merged with SwiGLU's rule's instead).
+ */
+function forwardValue(t: Tensor): Tensor {
+  if (t.source.kind !== "node" || t.source.node.op !== "SwiGLU") return t;
+  const [a, b] = t.source.node.inputs;
+  return op.mul(op.mul(a, op.sigmoid(a)), b);
+}
+
 const rules: Record<string, VjpRule> = {
   // d(a+b) = da + db
   Add: ({ inputs: [a, b] }, g) => [unbroadcast(g, a.shape), unbroadcast(g, b.shape)],
@@ -106,11 +118,13 @@ const rules: Record<string, VjpRule> = {
     let ga: Tensor | null = null;
     let gb: Tensor | null = null;
     if (needs(0)) {
-      ga = tA ? op.matmul(b, g, { transA: tB, transB: true }) : op.matmul(g, b, { transB: !tB });
+      const B = forwardValue(b);
+      ga = tA ? op.matmul(B, g, { transA: tB, transB: true }) : op.matmul(g, B, { transB: !tB });
       ga = unbroadcast(ga, a.shape);
     }
     if (needs(1)) {
-      gb = tB ? op.matmul(g, a, { transA: true, transB: tA }) : op.matmul(a, g, { transA: !tA });
+      const A = forwardValue(a);
+      gb = tB ? op.matmul(g, A, { transA: true, transB: tA }) : op.matmul(A, g, { transA: !tA });
       gb = unbroadcast(gb, b.shape);
     }
     return [ga, gb];
