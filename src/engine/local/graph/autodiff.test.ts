@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { differentiableOps, gradients } from "./autodiff.js";
-import { Graph, type Tensor } from "./graph.js";
+import { Graph, type Tensor, topologicalNodes } from "./graph.js";
 import { type GradCheckInput, gradCheck } from "./gradcheck.js";
 import * as op from "./ops.js";
 import { CompiledGraph } from "./runtime.js";
@@ -187,6 +187,16 @@ test("nothing computed from a stopGradient's output is differentiated (reduceMax
   const compiled = await CompiledGraph.compile(g);
   const out = (await compiled.run({ a: Float64Array.of(1, 5, -2, 0, -3, 4) })).grad as Float64Array;
   assert.deepEqual([...out], [5, 5, 5, 4, 4, 4]);
+});
+
+test("a matmul's weight gradient recomputes a SwiGLU input instead of keeping the forward pass's", () => {
+  const g = new Graph();
+  const [a, b] = [g.input("a", [4, 6]), g.input("b", [4, 6])];
+  const w = g.input("w", [3, 6]);
+  const s = op.swiglu(a, b);
+  const [gw] = gradients(op.sumAll(op.matmul(s, w, { transB: true })), [w]);
+  const readers = topologicalNodes([gw]).filter((n) => n.inputs.includes(s));
+  assert.deepEqual(readers, []);
 });
 
 test("float32 casts pass gradients back (FD with a wide step, float32 rounding)", async () => {
