@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { checkpointProblem, writeManifest } from "../../run/checkpointManifest.js";
 import { DEFAULT_ADAM, type Datum, type LossSpec } from "../types.js";
 import { Graph } from "./graph/graph.js";
+import { peakLiveBytes } from "./graph/executionOrder.js";
 import { CompiledGraph } from "./graph/runtime.js";
 import { addRows, EMBED_ROWS_OUTPUT, HEAD_ROWS_OUTPUT, LocalEngine, trainingGraph } from "./localEngine.js";
 import { causalAttention, declareParameters, decoderHidden, lmHead, ropeConstants } from "./model.js";
@@ -481,3 +482,21 @@ for (const tied of [true, false]) {
     await engine.close();
   });
 }
+
+test("a full fine-tuning graph's backward pass frees each layer's upstream gradients (predicted onnxruntime order)", () => {
+  // a Qwen-like shape, 64 tokens; the large-vocabulary path (sliced head, rows) as at real sizes
+  const cfg = tinyModelConfig({ hiddenSize: 64, intermediateSize: 256, headDim: 16, vocabSize: 300 });
+  const peak = (layers: number) =>
+    peakLiveBytes(
+      trainingGraph({ ...cfg, numHiddenLayers: layers }, { kind: "cross_entropy" }, 1, 64, true, {
+        accumulate: true,
+        largeVocabulary: { minValues: 0, sliceValues: 64 * 64 },
+      }),
+    ).bytes;
+  const [N, D, I, H, KV, d] = [64, 64, 256, 4, 2, 16];
+  // what the backward pass reads of a layer's forward pass: gate and up, the attention probabilities, the
+  // layer's input, its two norms' outputs, the residual after attention, q, k, v and the attention output
+  const kept = 4 * (2 * N * I + H * N * N + 5 * N * D + N * H * d + 2 * N * KV * d);
+  const perLayer = (peak(6) - peak(2)) / 4;
+  assert.ok(perLayer <= 1.05 * kept, `${perLayer} bytes a layer, the forward pass keeps ${kept}`);
+});

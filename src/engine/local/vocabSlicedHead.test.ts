@@ -56,6 +56,9 @@ test("the vocabulary-sliced head equals the whole-vocabulary head and its autodi
   const ref = op.targetLogprobEntropy(op.matmul(h, w, { transB: true }), t);
   const objective = op.sumAll(op.add(op.mul(op.slice(ref, 1, 0, 1), a), op.mul(op.slice(ref, 1, 1, 2), b)));
   const [refDh, refDw] = gradients(objective, [h, w]);
+  // without an entropy term (b = null): ∂/∂h of Σ a·lp alone
+  const [refDhNoEntropy] = gradients(op.sumAll(op.mul(op.slice(ref, 1, 0, 1), a)), [h]);
+  g.output("ref_dh_no_entropy", refDhNoEntropy);
   g.output("ref", ref);
   g.output("ref_dh", refDh);
   g.output("ref_dw", refDw);
@@ -67,6 +70,8 @@ test("the vocabulary-sliced head equals the whole-vocabulary head and its autodi
   g.output("entropy", head.entropy_N1);
   g.output("dh", back.hidden_ND);
   g.output("target_rows", back.targetRows_ND);
+  const noEntropy = head.backward(a, null, accs);
+  g.output("dh_no_entropy", noEntropy.hidden_ND);
   for (const [k, dw] of back.weightSlices.entries()) g.output(`grad:${rowSliceName("w", slices[k])}`, dw);
 
   const compiled = await CompiledGraph.compile(g, { intraOpNumThreads: 1 });
@@ -94,6 +99,8 @@ test("the vocabulary-sliced head equals the whole-vocabulary head and its autodi
   }
   const [dh, dhRef] = [out.dh as Float64Array, out.ref_dh as Float64Array];
   for (let i = 0; i < dh.length; i++) assert.ok(close(dh[i], dhRef[i]), `dh ${i}`);
+  const [dh0, dh0Ref] = [out.dh_no_entropy as Float64Array, out.ref_dh_no_entropy as Float64Array];
+  for (let i = 0; i < dh0.length; i++) assert.ok(close(dh0[i], dh0Ref[i]), `dh without entropy ${i}`);
   const rows = out.target_rows as Float64Array;
   for (let n = 0; n < N; n++) for (let d = 0; d < D; d++) dW[targets[n] * D + d] += rows[n * D + d];
   const refDW = out.ref_dw as Float64Array;

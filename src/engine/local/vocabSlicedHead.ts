@@ -54,10 +54,10 @@ export interface SlicedHead {
   /** The entropy of each row's distribution, [N, 1]. */
   entropy_N1: Tensor;
   /**
-   * The backward pass given a = ∂L/∂logprobs and b = ∂L/∂entropy ([N, 1] each) and each slice's gradient
-   * accumulator (graph inputs [rows_k, D]).
+   * The backward pass given a = ∂L/∂logprobs and b = ∂L/∂entropy ([N, 1] each; null when the loss has no
+   * entropy term) and each slice's gradient accumulator (graph inputs [rows_k, D]).
    */
-  backward(a_N1: Tensor, b_N1: Tensor, accSlices: readonly Tensor[]): SlicedHeadGradients;
+  backward(a_N1: Tensor, b_N1: Tensor | null, accSlices: readonly Tensor[]): SlicedHeadGradients;
 }
 
 /**
@@ -100,7 +100,7 @@ export function vocabSlicedHead(
   const wTarget_ND = op.reshape(op.gather(op.stopGradient(weight_VD), targets_N1), [N, D]);
   const logprobs_N1 = op.sub(op.reduceSum(op.mul(h, wTarget_ND), [1], true), lse_N1);
 
-  const backward = (a_N1: Tensor, b_N1: Tensor, accSlices: readonly Tensor[]): SlicedHeadGradients => {
+  const backward = (a_N1: Tensor, b_N1: Tensor | null, accSlices: readonly Tensor[]): SlicedHeadGradients => {
     if (accSlices.length !== K)
       throw new Error(`vocabSlicedHead: ${accSlices.length} accumulators, ${K} slices`);
     // dz = a·onehot(t) − p ⊙ (a + b·(z − lse + H)) (∂lp/∂z = onehot − p, ∂H/∂z = −p ⊙ (log p + H)), the
@@ -109,12 +109,13 @@ export function vocabSlicedHead(
     // pass's z and keep that instead of recomputing it)
     const row = (t: Tensor) => op.reshape(t, [1, N]);
     const lse_1N = row(lse_N1);
-    const c1_1N = row(op.neg(op.add(a_N1, op.mul(b_N1, entropy_N1))));
-    const c2_1N = row(op.neg(b_N1));
+    const c1_1N = row(op.neg(b_N1 ? op.add(a_N1, op.mul(b_N1, entropy_N1)) : a_N1));
+    const c2_1N = b_N1 ? row(op.neg(b_N1)) : null;
     let dh_ND: Tensor | null = null;
     const grads = weightSlices.map((w_k, k) => {
       const u = op.sub(op.matmul(w_k, h, { transB: true }), lse_1N);
-      const dzT = op.mul(op.exp(u), op.add(c1_1N, op.mul(c2_1N, u)));
+      // without an entropy term one [rows_k, N] tensor fewer is alive at a time
+      const dzT = op.mul(op.exp(u), c2_1N ? op.add(c1_1N, op.mul(c2_1N, u)) : c1_1N);
       const dW = op.add(accSlices[k], op.matmul(dzT, h));
       // both consumers of dzᵀ in one node's ancestry: it is freed before the next slice is computed
       const dh_k = op.after(op.matmul(dzT, w_k, { transA: true }), [dW]);
