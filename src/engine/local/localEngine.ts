@@ -815,29 +815,26 @@ export class LocalEngine implements TrainingEngine {
         for (const [name, keep] of drawDropoutMasks(this.config, this.lora, B * T, dropout, rng))
           feeds[name] = keep;
       }
-      // gradients accumulate in place: acc:<name> in, grad:<name> = acc + this batch's into the same array
+      // gradients accumulate in place: acc:<name> in, grad:<name> = acc + this batch's into the same array;
+      // the vocabulary-sliced head's weight slices and their accumulators (<name>[start:end]) are views of
+      // the weight and its buffer: nothing is copied
       const into: Record<string, Float32Array> = {};
       const acc = withGrad ? this.gradientBuffers() : null;
-      if (acc) {
-        for (const [name, a] of acc) {
-          if (!compiled.hasInput(`acc:${name}`)) continue;
-          feeds[`acc:${name}`] = a;
-          into[`grad:${name}`] = a;
-          this.grads?.set(name, a);
-        }
-      }
-      // the vocabulary-sliced head's weight slices, and their accumulators, are views: no copy
       const D = this.config.hiddenSize;
       for (const input of compiled.inputNames) {
         const isAcc = input.startsWith("acc:");
-        const slice = parseRowSlice(isAcc ? input.slice(4) : input);
-        if (!slice) continue;
-        const whole = isAcc ? acc?.get(slice.name) : this.weights.get(slice.name);
-        if (!whole) throw new Error(`forwardBackward: the graph's input ${input} slices no known array`);
-        feeds[input] = whole.subarray(slice.start * D, slice.end * D);
+        const name = isAcc ? input.slice(4) : input;
+        const slice = parseRowSlice(name);
+        if (!isAcc && !slice) continue;
+        const base = slice?.name ?? name;
+        const whole = isAcc ? acc?.get(base) : this.weights.get(base);
+        if (!whole)
+          throw new Error(`forwardBackward: the graph's input ${input} names no array of the engine`);
+        const view = slice ? whole.subarray(slice.start * D, slice.end * D) : whole;
+        feeds[input] = view;
         if (isAcc) {
-          into[`grad:${input.slice(4)}`] = feeds[input] as Float32Array;
-          this.grads?.set(slice.name, whole);
+          into[`grad:${name}`] = view;
+          this.grads?.set(base, whole);
         }
       }
       const out = await compiled.run(feeds, into);

@@ -78,11 +78,6 @@ export class CompiledGraph {
     return this.inputSpecs.map((s) => s.name);
   }
 
-  /** Whether the graph has an input of this name. */
-  hasInput(name: string): boolean {
-    return this.inputSpecs.some((s) => s.name === name);
-  }
-
   /**
    * Runs the graph; every declared input must be fed, with its dtype's typed array and size. Outputs
    * named in `into` are written into the arrays given there (one may also be fed as an input when the
